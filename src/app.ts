@@ -1,0 +1,110 @@
+/**
+ * buildApp(ctx): the whole HTTP and WebSocket surface, ready for inject() or listen().
+ * It never listens; src/server.ts does. Plugins load in layers: framework and error
+ * model first, then authentication, then each module's routes.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AppContext } from './app-context.js';
+import { problem, sendProblem, toProblem } from './http/problem.js';
+import type { App } from './http/types.js';
+import { authenticateRequest } from './auth/principal.js';
+import { registerOpsRoutes } from './ops/ops-routes.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import { registerConferenceRoutes } from './conferences/conference-routes.js';
+import { registerDelegationRoutes } from './delegations/delegation-routes.js';
+import { registerResolutionRoutes } from './resolutions/resolution-routes.js';
+
+export interface BuildOptions {
+  /** A pino logger to use (the server's, or a test's that captures the output). */
+  logger?: FastifyBaseLogger;
+}
+
+/**
+ * Request logs carry method, path and status, never the query string (a WebSocket
+ * ticket travels there) and never headers (tokens) or bodies (codes, passwords).
+ */
+export function loggerOptions(level: string) {
+  return {
+    level,
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        url: req.url.split('?')[0],
+        id: req.id,
+      }),
+    },
+  };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: loggerOptions(ctx.config.logLevel) }),
+    bodyLimit: ctx.config.bodyLimitBytes,
+    trustProxy: ctx.config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Closing keep-alive connections lets a graceful shutdown finish in time.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  // Runs for every route: a bad token is refused even where no account is needed.
+  app.addHook('preHandler', async (req) => {
+    req.principal = await authenticateRequest(ctx, req);
+  });
+
+  app.setErrorHandler((err, req, reply) => sendProblem(reply, toProblem(err, req)));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem(404, 'route_not_found', `There is no route ${req.method} ${req.url.split('?')[0]}.`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Plenary API',
+        version: '1.0.0',
+        description:
+          'The voting floor of a party conference: agenda, resolutions with clauses and amendments, delegations, ' +
+          'authenticated roll-call and clause-by-clause votes with live tallies, and a verifiable record. ' +
+          'Errors are application/problem+json with a stable `code`. The WebSocket protocol of /live is in asyncapi.yaml.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const typed = app as unknown as App;
+  registerOpsRoutes(typed, ctx);
+  registerAuthRoutes(typed, ctx);
+  registerConferenceRoutes(typed, ctx);
+  registerDelegationRoutes(typed, ctx);
+  registerResolutionRoutes(typed, ctx);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return typed;
+}

@@ -1,0 +1,53 @@
+/**
+ * Appends to a conference's event log inside the caller's transaction: the outbox of
+ * the live channel and the hash chain of the audit record in one. The conference row
+ * holds the chain head; `UPDATE ... RETURNING` takes its row lock, so appends of one
+ * conference are ordered and gap-free while other conferences are untouched. The NOTIFY
+ * is sent at commit only, so nobody hears of an event that was rolled back.
+ */
+import { sql } from 'drizzle-orm';
+import { DomainError } from '../domain/errors.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
+import { contentHash, entryHash } from './hash-chain.js';
+
+export const EVENTS_CHANNEL = 'plenary_events';
+
+export interface NewEvent {
+  conferenceId: string;
+  type: string;
+  /** Account id of who did it, or null for the service itself (a deadline, the seed). */
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AppendedEvent extends NewEvent {
+  seq: number;
+  at: string;
+  prevHash: string;
+  contentHash: string;
+  hash: string;
+}
+
+export async function appendEvent(tx: DbOrTx, event: NewEvent, now: Date): Promise<AppendedEvent> {
+  const [head] = rowsOf<{ event_seq: number; event_head: string }>(
+    await tx.execute(sql`
+      update conferences set event_seq = event_seq + 1 where id = ${event.conferenceId}
+      returning event_seq, event_head`),
+  );
+  if (!head) throw new DomainError('not_found', 'conference_not_found', `No conference with id ${event.conferenceId}.`);
+  const seq = Number(head.event_seq);
+  const at = now.toISOString();
+  // JSON round trip: what is hashed must be exactly what jsonb stores and gives back.
+  const data = JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>;
+  const content = { conferenceId: event.conferenceId, seq, type: event.type, actor: event.actor, at, data };
+  const cHash = contentHash(content);
+  const hash = entryHash(head.event_head, cHash);
+  await tx.execute(sql`
+    insert into events (conference_id, seq, type, actor, at, data, prev_hash, content_hash, hash)
+    values (${event.conferenceId}, ${seq}, ${event.type}, ${event.actor}, ${at}, ${JSON.stringify(data)}::jsonb,
+            ${head.event_head}, ${cHash}, ${hash})`);
+  await tx.execute(sql`
+    update conferences set event_head = ${hash} where id = ${event.conferenceId};`);
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.conferenceId}:${seq}`})`);
+  return { ...event, data, seq, at, prevHash: head.event_head, contentHash: cHash, hash };
+}

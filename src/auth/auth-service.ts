@@ -1,0 +1,131 @@
+/** Sign-in, sign-out and the first admin. Transactions live here; routes stay thin. */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { DomainError } from '../domain/errors.js';
+import { accounts, delegates, sessions } from '../db/schema.js';
+import { hashAccessCode } from './access-codes.js';
+import { burnPasswordTime, generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { issueAccessToken, type Role } from './tokens.js';
+
+export interface AccountView {
+  id: string;
+  role: Role;
+  username: string | null;
+  conferenceId: string | null;
+  delegateId: string | null;
+}
+
+export interface TokenAnswer {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  account: AccountView;
+}
+
+const badCredentials = () =>
+  new DomainError('unauthenticated', 'invalid_credentials', 'The access code, username or password is not right.');
+
+type AccountRow = typeof accounts.$inferSelect;
+
+const viewOf = (a: AccountRow): AccountView => ({
+  id: a.id,
+  role: a.role,
+  username: a.username,
+  conferenceId: a.conferenceId,
+  delegateId: a.delegateId,
+});
+
+async function startSession(ctx: AppContext, account: AccountRow): Promise<TokenAnswer> {
+  if (account.disabled) throw new DomainError('unauthenticated', 'account_disabled', 'This account is disabled.');
+  const now = ctx.clock();
+  const settings = {
+    issuer: ctx.config.tokenIssuer,
+    audience: ctx.config.tokenAudience,
+    ttlSeconds: ctx.config.tokenTtlSeconds,
+  };
+  const issued = await issueAccessToken(
+    ctx.keys,
+    settings,
+    { accountId: account.id, role: account.role, conferenceId: account.conferenceId, delegateId: account.delegateId },
+    now,
+  );
+  await ctx.db
+    .insert(sessions)
+    .values({ id: issued.sessionId, accountId: account.id, createdAt: now, expiresAt: issued.expiresAt });
+  return {
+    accessToken: issued.token,
+    tokenType: 'Bearer',
+    expiresIn: ctx.config.tokenTtlSeconds,
+    account: viewOf(account),
+  };
+}
+
+export async function signInWithAccessCode(ctx: AppContext, accessCode: string): Promise<TokenAnswer> {
+  const [delegate] = await ctx.db
+    .select({ id: delegates.id, conferenceId: delegates.conferenceId })
+    .from(delegates)
+    .where(eq(delegates.accessCodeHash, hashAccessCode(accessCode)))
+    .limit(1);
+  if (!delegate) throw badCredentials();
+  // The delegate's account is created on first sign-in: the desk only hands out codes.
+  let [account] = await ctx.db.select().from(accounts).where(eq(accounts.delegateId, delegate.id)).limit(1);
+  if (!account) {
+    [account] = await ctx.db
+      .insert(accounts)
+      .values({ role: 'delegate', conferenceId: delegate.conferenceId, delegateId: delegate.id })
+      .onConflictDoNothing()
+      .returning();
+    account ??= (await ctx.db.select().from(accounts).where(eq(accounts.delegateId, delegate.id)).limit(1))[0];
+  }
+  if (!account) throw badCredentials();
+  return startSession(ctx, account);
+}
+
+export async function signInWithPassword(ctx: AppContext, username: string, password: string): Promise<TokenAnswer> {
+  const [account] = await ctx.db.select().from(accounts).where(eq(accounts.username, username)).limit(1);
+  if (!account?.passwordHash) {
+    await burnPasswordTime(password);
+    throw badCredentials();
+  }
+  if (!(await verifyPassword(password, account.passwordHash))) throw badCredentials();
+  return startSession(ctx, account);
+}
+
+export async function revokeSession(ctx: AppContext, sessionId: string, reason: string): Promise<void> {
+  await ctx.db
+    .update(sessions)
+    .set({ revokedAt: ctx.clock(), revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+export async function revokeAccountSessions(ctx: AppContext, accountId: string, reason: string): Promise<void> {
+  await ctx.db
+    .update(sessions)
+    .set({ revokedAt: ctx.clock(), revokedReason: reason })
+    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)));
+}
+
+/**
+ * The first start creates the admin account. Without PLENARY_ADMIN_PASSWORD a password is
+ * generated and returned so that the server prints it once; it is stored only as a hash.
+ */
+export async function ensureAdmin(
+  ctx: AppContext,
+): Promise<{ username: string; generatedPassword: string | null } | null> {
+  const existing = await ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.role, 'admin')).limit(1);
+  if (existing.length > 0) return null;
+  const password = ctx.config.adminPassword ?? generatePassword();
+  const inserted = await ctx.db
+    .insert(accounts)
+    .values({ username: ctx.config.adminUsername, passwordHash: await hashPassword(password), role: 'admin' })
+    .onConflictDoNothing()
+    .returning({ id: accounts.id });
+  if (inserted.length === 0) return null;
+  return { username: ctx.config.adminUsername, generatedPassword: ctx.config.adminPassword ? null : password };
+}
+
+export async function getAccount(ctx: AppContext, accountId: string): Promise<AccountView> {
+  const [a] = await ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  if (!a) throw new DomainError('not_found', 'account_not_found', 'No such account.');
+  return viewOf(a);
+}

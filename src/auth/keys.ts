@@ -1,0 +1,154 @@
+/**
+ * The service's keys. Access tokens are HS256 with a secret shared by all instances:
+ * every ballot verifies a token, and an HMAC costs a fraction of an EdDSA verify
+ * (docs/decisions.md). Signed records use an Ed25519 key whose public half is published
+ * at /.well-known/jwks.json with every retired key, so old records still verify.
+ *
+ * Production passes TOKEN_SECRET and SIGNING_KEY (a private JWK). Otherwise the keys are
+ * generated once and kept in the database, so that several instances on one PostgreSQL
+ * share them, and the embedded database keeps them in its data folder.
+ */
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { serviceKeys } from '../db/schema.js';
+
+export interface HmacKey {
+  kid: string;
+  key: KeyObject;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: 'EdDSA';
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export interface KeyRing {
+  /** The key new access tokens are signed with. */
+  tokenKey: HmacKey;
+  /** Every token key still accepted, by kid. */
+  tokenKeys: Map<string, KeyObject>;
+  signingKey: SigningKey;
+  /** Current and retired public keys, for the JWKS. */
+  publicJwks: JWK[];
+}
+
+const KEY_INIT_LOCK = 7_143_922;
+
+function kidOf(material: string): string {
+  return createHash('sha256').update(material).digest('base64url').slice(0, 16);
+}
+
+export async function loadKeyRing(
+  db: Db,
+  opts: { tokenSecret?: string | undefined; signingKey?: string | undefined },
+): Promise<KeyRing> {
+  // Two instances starting together must not each create a different key.
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_INIT_LOCK})`);
+    if (!opts.tokenSecret) {
+      const existing = await tx
+        .select()
+        .from(serviceKeys)
+        .where(and(eq(serviceKeys.purpose, 'token-hmac'), isNull(serviceKeys.retiredAt)))
+        .limit(1);
+      if (existing.length === 0) {
+        const secret = randomBytes(32).toString('base64url');
+        await tx.insert(serviceKeys).values({
+          kid: kidOf(`hmac:${secret}`),
+          purpose: 'token-hmac',
+          algorithm: 'HS256',
+          privateJwk: { kty: 'oct', k: secret },
+        });
+      }
+    }
+    if (!opts.signingKey) {
+      const existing = await tx
+        .select()
+        .from(serviceKeys)
+        .where(and(eq(serviceKeys.purpose, 'record-signing'), isNull(serviceKeys.retiredAt)))
+        .limit(1);
+      if (existing.length === 0) await insertSigningKey(tx as unknown as Db);
+    }
+  });
+
+  const rows = await db.select().from(serviceKeys);
+  const tokenKeys = new Map<string, KeyObject>();
+  let tokenKey: HmacKey | undefined;
+  if (opts.tokenSecret) {
+    const key = createSecretKey(Buffer.from(opts.tokenSecret, 'utf8'));
+    tokenKey = { kid: kidOf(`hmac:${opts.tokenSecret}`), key };
+    tokenKeys.set(tokenKey.kid, key);
+  }
+  for (const row of rows.filter((r) => r.purpose === 'token-hmac')) {
+    const key = createSecretKey(Buffer.from(String((row.privateJwk as JWK).k), 'base64url'));
+    // Retired HMAC keys are not accepted: rotating the secret logs everyone out, by design.
+    if (row.retiredAt) continue;
+    tokenKeys.set(row.kid, key);
+    tokenKey ??= { kid: row.kid, key };
+  }
+  if (!tokenKey) throw new Error('No token key available');
+
+  const publicJwks: JWK[] = [];
+  let signingKey: SigningKey | undefined;
+  if (opts.signingKey) {
+    const jwk = JSON.parse(opts.signingKey) as JWK;
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d)
+      throw new Error('SIGNING_KEY must be a private Ed25519 JWK');
+    const { d: _d, ...pub } = jwk;
+    const kid = jwk.kid ?? kidOf(`ed25519:${jwk.x}`);
+    const publicJwk = { ...pub, kid, alg: 'EdDSA', use: 'sig' };
+    signingKey = { kid, alg: 'EdDSA', privateKey: (await importJWK({ ...jwk, kid }, 'EdDSA')) as CryptoKey, publicJwk };
+    publicJwks.push(publicJwk);
+  }
+  const signingRows = rows
+    .filter((r) => r.purpose === 'record-signing')
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  for (const row of signingRows) {
+    const publicJwk = row.publicJwk as JWK;
+    if (!publicJwks.some((k) => k.kid === publicJwk.kid)) publicJwks.push(publicJwk);
+    if (!signingKey && !row.retiredAt) {
+      signingKey = {
+        kid: row.kid,
+        alg: 'EdDSA',
+        privateKey: (await importJWK(row.privateJwk as JWK, 'EdDSA')) as CryptoKey,
+        publicJwk,
+      };
+    }
+  }
+  if (!signingKey) throw new Error('No signing key available');
+  return { tokenKey, tokenKeys, signingKey, publicJwks };
+}
+
+async function insertSigningKey(db: Db): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const pub = await exportJWK(publicKey);
+  const priv = await exportJWK(privateKey);
+  const kid = kidOf(`ed25519:${pub.x}`);
+  await db.insert(serviceKeys).values({
+    kid,
+    purpose: 'record-signing',
+    algorithm: 'EdDSA',
+    publicJwk: { ...pub, kid, alg: 'EdDSA', use: 'sig' },
+    privateJwk: { ...priv, kid, alg: 'EdDSA' },
+  });
+  return kid;
+}
+
+/**
+ * Retire the current generated signing key and make a new one. Records signed before
+ * keep verifying because the retired public key stays in the JWKS.
+ */
+export async function rotateSigningKey(db: Db): Promise<string> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_INIT_LOCK})`);
+    await tx
+      .update(serviceKeys)
+      .set({ retiredAt: new Date() })
+      .where(and(eq(serviceKeys.purpose, 'record-signing'), isNull(serviceKeys.retiredAt)));
+    return insertSigningKey(tx as unknown as Db);
+  });
+}

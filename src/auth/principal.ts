@@ -1,0 +1,97 @@
+/**
+ * Who is calling. A global hook verifies any bearer token (a bad token is refused even
+ * on public routes rather than silently treated as anonymous) and loads its session in
+ * one indexed query, so a revoked session is refused at once on every instance.
+ * Routes declare what they need with requireRole / assertConference: these throw, they
+ * never reply as a side effect.
+ */
+import type { FastifyRequest } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { DomainError } from '../domain/errors.js';
+import type { AppContext } from '../app-context.js';
+import { rowsOf } from '../db/client.js';
+import { verifyAccessToken, type Role } from './tokens.js';
+
+export interface Principal {
+  accountId: string;
+  sessionId: string;
+  role: Role;
+  username: string | null;
+  conferenceId: string | null;
+  delegateId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export async function authenticateRequest(ctx: AppContext, req: FastifyRequest): Promise<Principal | null> {
+  const header = req.headers.authorization;
+  if (header === undefined) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new DomainError('unauthenticated', 'invalid_token', 'Use "Authorization: Bearer <token>".');
+  const settings = {
+    issuer: ctx.config.tokenIssuer,
+    audience: ctx.config.tokenAudience,
+    ttlSeconds: ctx.config.tokenTtlSeconds,
+  };
+  const now = ctx.clock();
+  const verified = await verifyAccessToken(ctx.keys, settings, match[1]!, now);
+  const [row] = rowsOf<{
+    revoked_at: Date | null;
+    expires_at: Date;
+    account_id: string;
+    role: Role;
+    username: string | null;
+    conference_id: string | null;
+    delegate_id: string | null;
+    disabled: boolean;
+  }>(
+    await ctx.db.execute(sql`
+      select s.revoked_at, s.expires_at, a.id as account_id, a.role, a.username, a.conference_id, a.delegate_id, a.disabled
+      from sessions s join accounts a on a.id = s.account_id
+      where s.id = ${verified.sessionId}`),
+  );
+  if (!row || row.account_id !== verified.accountId) {
+    throw new DomainError('unauthenticated', 'invalid_token', 'The access token is not valid: unknown session.');
+  }
+  if (row.revoked_at)
+    throw new DomainError('unauthenticated', 'session_revoked', 'This session was signed out; sign in again.');
+  if (row.disabled) throw new DomainError('unauthenticated', 'account_disabled', 'This account is disabled.');
+  return {
+    accountId: row.account_id,
+    sessionId: verified.sessionId,
+    role: row.role,
+    username: row.username,
+    conferenceId: row.conference_id,
+    delegateId: row.delegate_id,
+  };
+}
+
+export function requireAccount(req: FastifyRequest): Principal {
+  if (!req.principal)
+    throw new DomainError('unauthenticated', 'authentication_required', 'Sign in first: this needs an access token.');
+  return req.principal;
+}
+
+export function requireRole(req: FastifyRequest, ...allowed: Role[]): Principal {
+  const p = requireAccount(req);
+  if (!allowed.includes(p.role)) {
+    throw new DomainError('forbidden', 'forbidden_role', `This needs one of the roles: ${allowed.join(', ')}.`, {
+      role: p.role,
+    });
+  }
+  return p;
+}
+
+/** Staff and delegates bound to a conference act only on it; an admin without a conference acts on all. */
+export function assertConference(p: Principal, conferenceId: string): void {
+  if (p.conferenceId !== null && p.conferenceId !== conferenceId) {
+    throw new DomainError('forbidden', 'wrong_conference', 'Your account belongs to another conference.');
+  }
+  if (p.conferenceId === null && p.role !== 'admin') {
+    throw new DomainError('forbidden', 'wrong_conference', 'Your account is not bound to this conference.');
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Access tokens: JWTs through jose, HS256 with an explicit algorithm allow-list, issuer,
+ * audience, expiry and a jti that names a row in `sessions`, so that a token can be
+ * revoked at once (logout, a rotated badge code, an admin action).
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { DomainError } from '../domain/errors.js';
+import type { KeyRing } from './keys.js';
+
+export type Role = 'admin' | 'chair' | 'delegate' | 'auditor';
+export const roles = ['admin', 'chair', 'delegate', 'auditor'] as const;
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+// Phones' clocks drift; a few seconds of tolerance keep a fresh token from being refused.
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+export async function issueAccessToken(
+  keys: KeyRing,
+  settings: TokenSettings,
+  claims: { accountId: string; role: Role; conferenceId: string | null; delegateId: string | null },
+  now: Date,
+): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  const sessionId = randomUUID();
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + settings.ttlSeconds;
+  const token = await new SignJWT({ role: claims.role, cid: claims.conferenceId, did: claims.delegateId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: keys.tokenKey.kid })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(claims.accountId)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(sessionId)
+    .sign(keys.tokenKey.key);
+  return { token, sessionId, expiresAt: new Date(exp * 1000) };
+}
+
+export interface VerifiedToken {
+  accountId: string;
+  sessionId: string;
+}
+
+const invalidToken = (why: string) =>
+  new DomainError('unauthenticated', 'invalid_token', `The access token is not valid: ${why}.`);
+
+export async function verifyAccessToken(
+  keys: KeyRing,
+  settings: TokenSettings,
+  token: string,
+  now: Date,
+): Promise<VerifiedToken> {
+  const pickKey = (header: JWTHeaderParameters, _input: FlattenedJWSInput): KeyObject => {
+    const key = header.kid ? keys.tokenKeys.get(header.kid) : undefined;
+    if (!key) throw invalidToken('unknown key');
+    return key;
+  };
+  try {
+    const { payload } = await jwtVerify(token, pickKey, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+      currentDate: now,
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw invalidToken('missing subject');
+    return { accountId: payload.sub, sessionId: payload.jti };
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    if (err instanceof joseErrors.JWTExpired) {
+      throw new DomainError('unauthenticated', 'token_expired', 'The access token has expired; sign in again.');
+    }
+    if (err instanceof joseErrors.JOSEError) throw invalidToken(err.code.replace(/^ERR_/, '').toLowerCase());
+    throw invalidToken('malformed');
+  }
+}

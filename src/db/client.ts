@@ -1,0 +1,174 @@
+/**
+ * One database handle for the whole service: drizzle over PGlite (embedded, in the
+ * data folder) when no DATABASE_URL is given, over node-postgres otherwise. Both are
+ * typed as one PgDatabase so services never know which they run on.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction has the same query surface as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+// pg returns int8 and numeric as strings; our bigints (event seq) stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** For PostgreSQL: the connection string, so that the live hub can open its LISTEN connection. */
+  url: string | undefined;
+  pool: pg.Pool | undefined;
+  /** True when a query can reach the database now (for /ready). */
+  ping(): Promise<boolean>;
+  migrate(): Promise<void>;
+  /** PGlite only: the data folder as a tarball (tests start from a migrated template). */
+  dump(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite: folder to persist into; undefined keeps it in memory (tests). */
+  dataDir?: string | undefined;
+  /** PGlite: start from a dump made by dumpDataDir (tests start from a migrated template). */
+  loadDataDir?: Blob | undefined;
+  poolSize?: number;
+  /** Lock the data folder against a second process (the service does; tests in memory don't need to). */
+  lock?: boolean;
+}
+
+// Migrations of several instances starting at once must not interleave.
+const MIGRATION_LOCK_KEY = 7_143_921;
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 4);
+  return openPglite(opts);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client whose server went away emits 'error' on the pool; without a listener it would crash the process.
+  pool.on('error', () => undefined);
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    url,
+    pool,
+    async ping() {
+      try {
+        await pool.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async dump() {
+      throw new Error('dump() is for the embedded database only');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  let dataPath: string | undefined;
+  if (opts.dataDir) {
+    if (opts.lock !== false) lock = lockDataDir(opts.dataDir);
+    dataPath = path.join(opts.dataDir, 'pgdata');
+    // PGlite does not create parent folders.
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(dataPath ? { dataDir: dataPath } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    url: undefined,
+    pool: undefined,
+    async ping() {
+      try {
+        await db.execute(sql`select 1`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async migrate() {
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+    },
+    async dump() {
+      return client.dumpDataDir('gzip');
+    },
+    async close() {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+/** Rows of a raw query, whichever driver ran it. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}
+
+/** PostgreSQL's error code behind a drizzle error (drizzle wraps the driver error in `cause`). */
+export function pgErrorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function pgConstraint(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const c = (e as { constraint?: unknown }).constraint;
+    if (typeof c === 'string') return c;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

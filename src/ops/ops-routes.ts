@@ -1,0 +1,61 @@
+/** Liveness, readiness and the published keys: what load balancers and auditors poll. */
+import { z } from 'zod';
+import { sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import type { App } from '../http/types.js';
+import { errors } from '../http/schemas.js';
+import { rowsOf } from '../db/client.js';
+import { DomainError } from '../domain/errors.js';
+
+export function registerOpsRoutes(app: App, ctx: AppContext): void {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the database answers and the migrations are applied',
+        response: {
+          200: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']) }),
+          ...errors(503),
+        },
+      },
+    },
+    async () => {
+      try {
+        const rows = rowsOf<{ n: number }>(await ctx.db.execute(sql`select count(*)::int as n from conferences`));
+        if (rows.length !== 1) throw new Error('no answer');
+      } catch {
+        throw new DomainError('unavailable', 'not_ready', 'The database is not reachable or not migrated.');
+      }
+      return { status: 'ready' as const, database: ctx.database.kind };
+    },
+  );
+
+  const jwk = z.object({ kty: z.string(), kid: z.string().optional() }).catchall(z.unknown());
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Public keys that sign vote records (current and retired)',
+        response: { 200: z.object({ keys: z.array(jwk) }) },
+      },
+    },
+    async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return { keys: ctx.keys.publicJwks.map((k) => ({ ...k, kty: String(k.kty) })) };
+    },
+  );
+}
