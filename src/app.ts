@@ -22,6 +22,10 @@ import { registerAuthRoutes } from './auth/auth-routes.js';
 import { registerConferenceRoutes } from './conferences/conference-routes.js';
 import { registerDelegationRoutes } from './delegations/delegation-routes.js';
 import { registerResolutionRoutes } from './resolutions/resolution-routes.js';
+import { registerAccountRoutes } from './auth/account-routes.js';
+import { registerVoteRoutes } from './votes/vote-routes.js';
+import { registerLiveRoutes } from './live/live-routes.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
 
 export interface BuildOptions {
   /** A pino logger to use (the server's, or a test's that captures the output). */
@@ -104,6 +108,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   registerConferenceRoutes(typed, ctx);
   registerDelegationRoutes(typed, ctx);
   registerResolutionRoutes(typed, ctx);
+  await registerAccountRoutes(typed, ctx);
+  await registerVoteRoutes(typed, ctx);
+  await registerLiveRoutes(typed, ctx);
+  await registerAuditRoutes(typed, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return typed;

@@ -431,3 +431,32 @@ export const serviceKeys = pgTable(
   },
   (t) => [check('service_keys_purpose_check', sql`${t.purpose} in ('record-signing','token-hmac')`)],
 );
+
+/** Single-use WebSocket tickets (stored as a hash), valid for 30 seconds, bound to an account session. */
+export const liveTickets = pgTable(
+  'live_tickets',
+  {
+    ticketHash: text('ticket_hash').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('live_tickets_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Failed sign-ins per key (an account, a code prefix or a client address) in a time window,
+ * shared by every instance so that spreading guesses over instances does not help.
+ */
+export const loginThrottle = pgTable('login_throttle', {
+  key: text('key').primaryKey(),
+  windowStart: ts('window_start').notNull(),
+  failures: integer('failures').notNull().default(0),
+  blockedUntil: ts('blocked_until'),
+});
