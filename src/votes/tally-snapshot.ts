@@ -1,0 +1,197 @@
+/**
+ * The running (or final) tally of one vote as the live channel and GET /votes/{id} show it.
+ *
+ * Derived from the ballot rows every time, never from a counter row that each ballot would
+ * update (that row would serialize all voting: see STACK.md, measured ceilings). The live
+ * channel coalesces calls, so the cost is a few indexed reads per vote and interval.
+ *
+ * Visibility rules (who sees what, whatever their role):
+ * - totals: after close always; while open only when resultsVisibility = 'live'; never for a
+ *   draft or a cancelled vote (a cancelled vote has no result to show);
+ * - byDelegation: only for roll-call votes and only when the totals are visible. Never for
+ *   secret votes: a delegation with a single delegate (or a bloc) would reveal a choice.
+ */
+import { sql } from 'drizzle-orm';
+import { notFound } from '../domain/errors.js';
+import { tally, type CountedBallot, type Seat } from '../domain/tally.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
+
+export type VoteStateName = 'draft' | 'open' | 'closed' | 'cancelled';
+
+export interface TallyTotals {
+  yes: number;
+  no: number;
+  abstain: number;
+  notVoting: number;
+  entitled: number;
+  present: number;
+}
+
+export interface DelegationTallyView {
+  delegationId: string;
+  name: string;
+  yes: number;
+  no: number;
+  abstain: number;
+  notVoting: number;
+  entitled: number;
+  voters: number;
+}
+
+export interface TallySnapshot {
+  voteId: string;
+  conferenceId: string;
+  state: VoteStateName;
+  mode: 'roll_call' | 'secret';
+  resultsVisibility: 'live' | 'after_close';
+  /** Number of ballot rows of the vote: monotonic (ballots are append-only), so a newer snapshot has a higher version. */
+  version: number;
+  /** Seats that have cast at least one ballot. Always visible: participation is public, choices may not be. */
+  voters: number;
+  tallyVisible: boolean;
+  totals: TallyTotals | null;
+  byDelegation: DelegationTallyView[] | null;
+}
+
+interface VoteHead {
+  id: string;
+  conference_id: string;
+  state: VoteStateName;
+  mode: 'roll_call' | 'secret';
+  results_visibility: 'live' | 'after_close';
+  version: number;
+  voters: number;
+}
+
+interface SeatRow {
+  seat_id: string;
+  delegation_id: string;
+  name: string;
+  weight: number;
+  present: boolean;
+}
+
+export function isTallyVisible(state: VoteStateName, resultsVisibility: 'live' | 'after_close'): boolean {
+  return state === 'closed' || (state === 'open' && resultsVisibility === 'live');
+}
+
+export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<TallySnapshot> {
+  const [head] = rowsOf<VoteHead>(
+    await db.execute(sql`
+      select v.id, v.conference_id, v.state, v.mode, v.results_visibility,
+             (select count(*)::int from ballots b where b.vote_id = v.id) as version,
+             (select count(distinct b.seat_id)::int from ballots b where b.vote_id = v.id) as voters
+      from votes v where v.id = ${voteId}`),
+  );
+  if (!head) throw notFound('vote', voteId);
+  const base = {
+    voteId: head.id,
+    conferenceId: head.conference_id,
+    state: head.state,
+    mode: head.mode,
+    resultsVisibility: head.results_visibility,
+    version: Number(head.version),
+    voters: Number(head.voters),
+  };
+  const visible = isTallyVisible(head.state, head.results_visibility);
+  if (!visible) return { ...base, tallyVisible: false, totals: null, byDelegation: null };
+
+  const seats = rowsOf<SeatRow>(
+    await db.execute(sql`
+      select s.seat_id, s.delegation_id, d.name, s.weight, s.present
+      from electorate_seats s join delegations d on d.id = s.delegation_id
+      where s.vote_id = ${voteId}`),
+  ).map((s) => ({ ...s, weight: Number(s.weight) }));
+
+  if (head.mode === 'secret') {
+    const totals = await secretTotals(db, voteId, seats);
+    return { ...base, tallyVisible: true, totals, byDelegation: null };
+  }
+
+  const ballotRows = rowsOf<{ seat_id: string; revision: number; yes: number; no: number; abstain: number }>(
+    await db.execute(sql`
+      select distinct on (seat_id) seat_id, revision, coalesce(yes,0) as yes, coalesce(no,0) as no,
+             coalesce(abstain,0) as abstain
+      from ballots where vote_id = ${voteId}
+      order by seat_id, revision desc`),
+  );
+  const t = tally(seats.map(toSeat), ballotRows.map(toCounted));
+  const names = new Map(seats.map((s) => [s.delegation_id, s.name]));
+  return {
+    ...base,
+    tallyVisible: true,
+    totals: {
+      yes: t.yes,
+      no: t.no,
+      abstain: t.abstain,
+      notVoting: t.notVoting,
+      entitled: t.entitled,
+      present: t.present,
+    },
+    byDelegation: t.byDelegation
+      .map((d) => ({ ...d, name: names.get(d.delegationId) ?? '' }))
+      .sort(byNameThenId)
+      .map((d) => ({
+        delegationId: d.delegationId,
+        name: d.name,
+        yes: d.yes,
+        no: d.no,
+        abstain: d.abstain,
+        notVoting: d.notVoting,
+        entitled: d.entitled,
+        voters: d.voters,
+      })),
+  };
+}
+
+/**
+ * Secret votes: the choices are summed from secret_choices, which cannot be joined to a seat;
+ * participation (for presence) comes from the ballot rows, which carry no choice.
+ */
+async function secretTotals(db: DbOrTx, voteId: string, seats: SeatRow[]): Promise<TallyTotals> {
+  const [sums] = rowsOf<{ yes: number; no: number; abstain: number }>(
+    await db.execute(sql`
+      select coalesce(sum(yes),0)::int as yes, coalesce(sum(no),0)::int as no, coalesce(sum(abstain),0)::int as abstain
+      from secret_choices where vote_id = ${voteId}`),
+  );
+  const votedSeats = new Set(
+    rowsOf<{ seat_id: string }>(
+      await db.execute(sql`select distinct seat_id from ballots where vote_id = ${voteId}`),
+    ).map((r) => r.seat_id),
+  );
+  let entitled = 0;
+  let present = 0;
+  for (const s of seats) {
+    entitled += s.weight;
+    if (s.present || votedSeats.has(s.seat_id)) present += s.weight;
+  }
+  const yes = Number(sums?.yes ?? 0);
+  const no = Number(sums?.no ?? 0);
+  const abstain = Number(sums?.abstain ?? 0);
+  return { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present };
+}
+
+export function toSeat(s: { seat_id: string; delegation_id: string; weight: number; present: boolean }): Seat {
+  return { seatId: s.seat_id, delegationId: s.delegation_id, weight: Number(s.weight), present: s.present };
+}
+
+export function toCounted(b: {
+  seat_id: string;
+  revision: number;
+  yes: number | null;
+  no: number | null;
+  abstain: number | null;
+}): CountedBallot {
+  return {
+    seatId: b.seat_id,
+    revision: Number(b.revision),
+    split: { yes: Number(b.yes ?? 0), no: Number(b.no ?? 0), abstain: Number(b.abstain ?? 0) },
+  };
+}
+
+export function byNameThenId(a: { name: string; delegationId: string }, b: { name: string; delegationId: string }) {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.delegationId < b.delegationId ? -1 : 1;
+}
+
+/** The channel a ballot transaction notifies on commit: payload `<conferenceId>:<voteId>`. */
+export const TALLIES_CHANNEL = 'plenary_tallies';
