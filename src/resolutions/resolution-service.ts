@@ -1,72 +1,213 @@
-/** Reading resolutions and their consolidated text. */
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+/** Resolutions and their clauses: tabling a resolution, editing a clause, and the consolidated text. */
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../domain/errors.js';
-import {
-  consolidate,
-  type ConsolidatedText,
-  type SubjectOutcome,
-  type TextVersion,
-} from '../domain/consolidated-text.js';
+import { DomainError } from '../domain/errors.js';
+import { consolidate, type ConsolidatedClause, type TextVersion } from '../domain/consolidated-text.js';
+import { splitIntoClauses } from '../domain/clause-splitter.js';
 import type { DbOrTx } from '../db/client.js';
-import { amendments, clauses, resolutions, votes } from '../db/schema.js';
+import { clauses, resolutions } from '../db/schema.js';
+import { appendEvent } from '../audit/event-log.js';
+import { assertConference, type Principal } from '../auth/principal.js';
+import { loadConference } from '../conferences/conference-access.js';
+import {
+  amendmentsOf,
+  clausesOf,
+  closedOutcomes,
+  findClause,
+  findResolution,
+  liveVotesOnClause,
+  lockResolution,
+  type AmendmentRow,
+  type ClauseRow,
+  type RecordedOutcome,
+  type ResolutionRow,
+} from './resolution-repository.js';
 
-export type ResolutionRow = typeof resolutions.$inferSelect;
+export type { ResolutionRow } from './resolution-repository.js';
 
-export async function loadResolution(db: DbOrTx, resolutionId: string): Promise<ResolutionRow> {
-  const [r] = await db.select().from(resolutions).where(eq(resolutions.id, resolutionId)).limit(1);
-  if (!r) throw notFound('resolution', resolutionId);
-  return r;
-}
+export const loadResolution = findResolution;
 
-export async function loadClausesAndAmendments(db: DbOrTx, resolutionId: string) {
-  const [clauseRows, amendmentRows] = await Promise.all([
-    db.select().from(clauses).where(eq(clauses.resolutionId, resolutionId)).orderBy(asc(clauses.position)),
-    db.select().from(amendments).where(eq(amendments.resolutionId, resolutionId)).orderBy(asc(amendments.number)),
-  ]);
+export async function loadClausesAndAmendments(
+  db: DbOrTx,
+  resolutionId: string,
+): Promise<{ clauses: ClauseRow[]; amendments: AmendmentRow[] }> {
+  const [clauseRows, amendmentRows] = await Promise.all([clausesOf(db, resolutionId), amendmentsOf(db, resolutionId)]);
   return { clauses: clauseRows, amendments: amendmentRows };
 }
 
-/**
- * The outcome of the latest closed vote on each clause and amendment. A vote without
- * quorum did not adopt anything, so it counts as rejected for the text.
- */
-async function subjectOutcomes(db: DbOrTx, subjectIds: string[]): Promise<Map<string, SubjectOutcome>> {
-  const out = new Map<string, SubjectOutcome>();
-  if (subjectIds.length === 0) return out;
-  const rows = await db
-    .select({ subjectId: votes.subjectId, result: votes.result })
-    .from(votes)
-    .where(and(inArray(votes.subjectId, subjectIds), eq(votes.state, 'closed')))
-    .orderBy(desc(votes.closedAt));
-  for (const row of rows) {
-    if (!row.subjectId || out.has(row.subjectId)) continue;
-    const outcome = (row.result as { outcome?: string } | null)?.outcome;
-    out.set(row.subjectId, outcome === 'adopted' ? 'adopted' : 'rejected');
+export type NewResolution =
+  | { title: string; text: string }
+  | { title: string; clauses: Array<{ text: string; translations?: Record<string, string> | undefined }> };
+
+export async function createResolution(
+  ctx: AppContext,
+  principal: Principal,
+  conferenceId: string,
+  input: NewResolution,
+): Promise<{ resolution: ResolutionRow; clauses: ClauseRow[] }> {
+  assertConference(principal, conferenceId);
+
+  let preamble: string | null = null;
+  let paragraphs: Array<{ text: string; translations: Record<string, string> }>;
+  if ('text' in input) {
+    const split = splitIntoClauses(input.text);
+    preamble = split.preamble.join('\n') || null;
+    paragraphs = split.clauses.map((text) => ({ text, translations: {} }));
+  } else {
+    paragraphs = input.clauses.map((c) => ({ text: c.text.trim(), translations: c.translations ?? {} }));
   }
-  return out;
+  if (paragraphs.length === 0) {
+    throw new DomainError(
+      'unprocessable',
+      'no_clauses',
+      'The text has no paragraph that reads as a clause (headings, letterheads and blank lines are not clauses).',
+    );
+  }
+
+  return ctx.db.transaction(async (tx) => {
+    await loadConference(tx, conferenceId);
+    const [resolution] = await tx
+      .insert(resolutions)
+      .values({ conferenceId, title: input.title.trim(), preamble })
+      .returning();
+    const r = resolution!;
+    const rows = await tx
+      .insert(clauses)
+      .values(
+        paragraphs.map((p, i) => ({
+          resolutionId: r.id,
+          number: i + 1,
+          position: i + 1,
+          text: p.text,
+          translations: p.translations,
+        })),
+      )
+      .returning();
+    rows.sort((a, b) => a.position - b.position);
+    await appendEvent(
+      tx,
+      {
+        conferenceId,
+        type: 'resolution.created',
+        actor: principal.accountId,
+        data: {
+          resolutionId: r.id,
+          title: r.title,
+          from: 'text' in input ? 'text' : 'clauses',
+          clauses: rows.map((c) => ({ id: c.id, number: c.number })),
+        },
+      },
+      ctx.clock(),
+    );
+    return { resolution: r, clauses: rows };
+  });
 }
 
+export interface ClauseEdit {
+  text?: string | undefined;
+  /** A language code mapped to its translation; null removes that translation. */
+  translations?: Record<string, string | null> | undefined;
+}
+
+export async function editClause(
+  ctx: AppContext,
+  principal: Principal,
+  clauseId: string,
+  edit: ClauseEdit,
+): Promise<ClauseRow> {
+  return ctx.db.transaction(async (tx) => {
+    const before = await findClause(tx, clauseId);
+    const resolution = await lockResolution(tx, before.resolutionId);
+    assertConference(principal, resolution.conferenceId);
+    // Re-read under the lock: an edit that raced ours has committed by now.
+    const clause = await findClause(tx, clauseId);
+
+    const referring = await liveVotesOnClause(tx, clause);
+    if (referring.length > 0) {
+      throw new DomainError(
+        'conflict',
+        'clause_in_vote',
+        `Clause ${clause.number} cannot be edited: ${referring.length} vote(s) that are not cancelled refer to it, ` +
+          'to one of its amendments, or to the resolution as a whole.',
+        { votes: referring.map((v) => ({ id: v.id, state: v.state, subjectType: v.subjectType })) },
+      );
+    }
+
+    const translations: Record<string, string> = { ...clause.translations };
+    for (const [lang, value] of Object.entries(edit.translations ?? {})) {
+      if (value === null) delete translations[lang];
+      else translations[lang] = value;
+    }
+    const text = edit.text ?? clause.text;
+    const [updated] = await tx.update(clauses).set({ text, translations }).where(eq(clauses.id, clause.id)).returning();
+
+    const changed: Record<string, unknown> = {};
+    if (edit.text !== undefined && edit.text !== clause.text) changed.text = { from: clause.text, to: edit.text };
+    if (edit.translations !== undefined) changed.translations = edit.translations;
+    await appendEvent(
+      tx,
+      {
+        conferenceId: resolution.conferenceId,
+        type: 'clause.edited',
+        actor: principal.accountId,
+        data: { resolutionId: resolution.id, clauseId: clause.id, number: clause.number, changed },
+      },
+      ctx.clock(),
+    );
+    return updated!;
+  });
+}
+
+export interface TextClause extends ConsolidatedClause {
+  /** True when a language was asked for and this paragraph is not available in it, so the original is given. */
+  fallback: boolean;
+}
+
+export interface ResolutionText {
+  resolutionId: string;
+  title: string;
+  version: TextVersion;
+  lang: string | null;
+  /** The latest closed vote on the resolution as a whole, if any (adopted text only). */
+  resolutionOutcome: RecordedOutcome | null;
+  clauses: TextClause[];
+  text: string;
+}
+
+/**
+ * The consolidated text. For 'adopted', the outcomes are those of closed votes:
+ * adopted amendments applied, rejected clauses removed, inserted clauses numbered
+ * after the clause they follow ("3a"). With a language, each paragraph is given in
+ * that language where a translation of exactly that wording exists; a paragraph
+ * whose wording came from an amendment (amendments are tabled in one language) or
+ * that was never translated falls back to the original and says so.
+ */
 export async function resolutionText(
   ctx: AppContext,
   resolutionId: string,
   version: TextVersion,
-): Promise<ConsolidatedText & { title: string }> {
-  const r = await loadResolution(ctx.db, resolutionId);
+  lang?: string,
+): Promise<ResolutionText> {
+  const r = await findResolution(ctx.db, resolutionId);
   const { clauses: cs, amendments: as } = await loadClausesAndAmendments(ctx.db, resolutionId);
-  const outcomes =
-    version === 'adopted' ? await subjectOutcomes(ctx.db, [...cs.map((c) => c.id), ...as.map((a) => a.id)]) : new Map();
-  const clauseOutcomes: Record<string, SubjectOutcome> = {};
-  const amendmentOutcomes: Record<string, SubjectOutcome> = {};
-  for (const c of cs) {
-    const o = outcomes.get(c.id);
-    if (o) clauseOutcomes[c.id] = o;
-  }
-  for (const a of as) {
-    const o = outcomes.get(a.id);
-    if (o) amendmentOutcomes[a.id] = o;
-  }
-  const text = consolidate({
+  const adopted = version === 'adopted';
+  const [clauseOutcomes, amendmentOutcomes, wholeOutcome] = adopted
+    ? await Promise.all([
+        closedOutcomes(
+          ctx.db,
+          'clause',
+          cs.map((c) => c.id),
+        ),
+        closedOutcomes(
+          ctx.db,
+          'amendment',
+          as.map((a) => a.id),
+        ),
+        closedOutcomes(ctx.db, 'resolution', [r.id]),
+      ])
+    : [new Map<string, RecordedOutcome>(), new Map<string, RecordedOutcome>(), new Map<string, RecordedOutcome>()];
+
+  const consolidated = consolidate({
     clauses: cs.map((c) => ({ id: c.id, number: c.number, text: c.text, position: c.position })),
     amendments: as.map((a) => ({
       id: a.id,
@@ -76,9 +217,27 @@ export async function resolutionText(
       status: a.status,
       position: a.number,
     })),
-    amendmentOutcomes,
-    clauseOutcomes,
+    amendmentOutcomes: Object.fromEntries(amendmentOutcomes),
+    clauseOutcomes: Object.fromEntries(clauseOutcomes),
     version,
   });
-  return { ...text, title: r.title };
+
+  const byId = new Map(cs.map((c) => [c.id, c]));
+  const out: TextClause[] = consolidated.clauses.map((c) => {
+    if (!lang) return { ...c, fallback: false };
+    const source = byId.get(c.sourceClauseId);
+    const ownWording = c.amendedBy.length === 0;
+    const translated = ownWording ? source?.translations[lang] : undefined;
+    return translated ? { ...c, text: translated.trim(), fallback: false } : { ...c, fallback: true };
+  });
+
+  return {
+    resolutionId: r.id,
+    title: r.title,
+    version,
+    lang: lang ?? null,
+    resolutionOutcome: wholeOutcome.get(r.id) ?? null,
+    clauses: out,
+    text: lang ? out.map((c) => `${c.number}. ${c.text}`).join('\n\n') : consolidated.text,
+  };
 }
