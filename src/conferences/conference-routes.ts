@@ -14,8 +14,11 @@ import {
   sittingSchema,
   sittingView,
 } from './conference-views.js';
+import { registerConferenceWriteRoutes } from './conference-write-routes.js';
 
 export function registerConferenceRoutes(app: App, ctx: AppContext): void {
+  registerConferenceWriteRoutes(app, ctx);
+
   app.get(
     '/api/v1/conferences',
     {

@@ -14,8 +14,11 @@ import {
   partySchema,
   partyView,
 } from './delegation-views.js';
+import { registerDelegationWriteRoutes } from './delegation-write-routes.js';
 
 export function registerDelegationRoutes(app: App, ctx: AppContext): void {
+  registerDelegationWriteRoutes(app, ctx);
+
   app.get(
     '/api/v1/parties',
     {

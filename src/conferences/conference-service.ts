@@ -1,0 +1,438 @@
+/**
+ * Conference, sittings and agenda writes. Every change runs in one transaction with
+ * the event it appends to the conference's log, so the log never shows a change that
+ * was rolled back and never misses one that was committed.
+ *
+ * Positions are 1-based and dense within a conference: inserting or moving an item
+ * shifts the items between the old and the new place, under the conference row lock.
+ *
+ * The current item: one per conference, held in conferences.current_agenda_item_id and
+ * mirrored by that item's state 'current'. Moving on marks the item left 'done' unless
+ * the chair says otherwise (`previousState`: 'deferred' when an item is interrupted,
+ * 'pending' to put it back untouched).
+ */
+import { and, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { appendEvent } from '../audit/event-log.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { rowsOf, type DbOrTx, type Tx } from '../db/client.js';
+import { agendaItems, conferences, sittings } from '../db/schema.js';
+import type { Principal } from '../auth/principal.js';
+import { lockConference } from './structure-access.js';
+
+type ConferenceRow = typeof conferences.$inferSelect;
+type SittingRow = typeof sittings.$inferSelect;
+type AgendaRow = typeof agendaItems.$inferSelect;
+type AgendaState = AgendaRow['state'];
+
+export interface ConferenceInput {
+  name: string;
+  location?: string | null | undefined;
+  startsOn?: string | null | undefined;
+  endsOn?: string | null | undefined;
+  visibility?: 'public' | 'private' | undefined;
+}
+
+function assertDateOrder(startsOn: string | null | undefined, endsOn: string | null | undefined): void {
+  // ISO dates compare correctly as strings.
+  if (startsOn && endsOn && endsOn < startsOn) {
+    throw new DomainError('unprocessable', 'dates_out_of_order', 'The conference cannot end before it starts.', {
+      startsOn,
+      endsOn,
+    });
+  }
+}
+
+export async function createConference(ctx: AppContext, actor: Principal, input: ConferenceInput) {
+  assertDateOrder(input.startsOn, input.endsOn);
+  return ctx.db.transaction(async (tx) => {
+    const [c] = await tx
+      .insert(conferences)
+      .values({
+        name: input.name,
+        location: input.location ?? null,
+        startsOn: input.startsOn ?? null,
+        endsOn: input.endsOn ?? null,
+        visibility: input.visibility ?? 'public',
+      })
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: c!.id,
+        type: 'conference.created',
+        actor: actor.accountId,
+        data: {
+          name: c!.name,
+          location: c!.location,
+          startsOn: c!.startsOn,
+          endsOn: c!.endsOn,
+          visibility: c!.visibility,
+        },
+      },
+      ctx.clock(),
+    );
+    const [fresh] = await tx.select().from(conferences).where(eq(conferences.id, c!.id));
+    return fresh!;
+  });
+}
+
+/** Only the fields that actually change are written and logged; an empty change logs nothing. */
+function changesOf<T extends Record<string, unknown>>(row: T, patch: Partial<T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(patch) as [keyof T, T[keyof T]][]) {
+    if (v === undefined) continue;
+    const current = row[k];
+    const same = current instanceof Date && v instanceof Date ? current.getTime() === v.getTime() : current === v;
+    if (!same) out[k] = v;
+  }
+  return out;
+}
+
+const jsonOf = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+
+export async function updateConference(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  patch: Partial<ConferenceInput>,
+): Promise<ConferenceRow> {
+  return ctx.db.transaction(async (tx) => {
+    await lockConference(tx, conferenceId);
+    const [c] = await tx.select().from(conferences).where(eq(conferences.id, conferenceId));
+    const changes = changesOf(c!, patch as Partial<ConferenceRow>);
+    assertDateOrder(
+      changes.startsOn !== undefined ? changes.startsOn : c!.startsOn,
+      changes.endsOn !== undefined ? changes.endsOn : c!.endsOn,
+    );
+    if (Object.keys(changes).length === 0) return c!;
+    const [updated] = await tx.update(conferences).set(changes).where(eq(conferences.id, conferenceId)).returning();
+    await appendEvent(
+      tx,
+      { conferenceId, type: 'conference.updated', actor: actor.accountId, data: { changes: jsonOf(changes) } },
+      ctx.clock(),
+    );
+    const [fresh] = await tx.select().from(conferences).where(eq(conferences.id, updated!.id));
+    return fresh!;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Dense positions
+
+async function countOf(tx: DbOrTx, table: typeof sittings | typeof agendaItems, conferenceId: string) {
+  const [row] = rowsOf<{ n: number }>(
+    await tx.execute(sql`select count(*)::int as n from ${table} where conference_id = ${conferenceId}`),
+  );
+  return row?.n ?? 0;
+}
+
+/** Makes room at `position` (clamped to 1..n+1) and returns it. */
+async function openSlot(
+  tx: DbOrTx,
+  table: typeof sittings | typeof agendaItems,
+  conferenceId: string,
+  position: number | undefined,
+): Promise<number> {
+  const n = await countOf(tx, table, conferenceId);
+  const at = position === undefined ? n + 1 : Math.min(Math.max(position, 1), n + 1);
+  if (at <= n) {
+    await tx
+      .update(table)
+      .set({ position: sql`${table.position} + 1` })
+      .where(and(eq(table.conferenceId, conferenceId), gte(table.position, at)));
+  }
+  return at;
+}
+
+// ---------------------------------------------------------------------------
+// Sittings
+
+export interface SittingInput {
+  title: string;
+  startsAt?: Date | null | undefined;
+  endsAt?: Date | null | undefined;
+  position?: number | undefined;
+}
+
+export async function createSitting(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  input: SittingInput,
+): Promise<SittingRow> {
+  if (input.startsAt && input.endsAt && input.endsAt < input.startsAt) {
+    throw new DomainError('unprocessable', 'dates_out_of_order', 'A sitting cannot end before it starts.');
+  }
+  return ctx.db.transaction(async (tx) => {
+    await lockConference(tx, conferenceId);
+    const position = await openSlot(tx, sittings, conferenceId, input.position);
+    const [s] = await tx
+      .insert(sittings)
+      .values({
+        conferenceId,
+        title: input.title,
+        startsAt: input.startsAt ?? null,
+        endsAt: input.endsAt ?? null,
+        position,
+      })
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId,
+        type: 'sitting.created',
+        actor: actor.accountId,
+        data: { sittingId: s!.id, title: s!.title, position },
+      },
+      ctx.clock(),
+    );
+    return s!;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Agenda
+
+export interface AgendaItemInput {
+  title: string;
+  description?: string | null | undefined;
+  sittingId?: string | null | undefined;
+  resolutionId?: string | null | undefined;
+  position?: number | undefined;
+}
+
+async function assertSittingOf(tx: DbOrTx, conferenceId: string, sittingId: string | null | undefined) {
+  if (!sittingId) return;
+  const [s] = await tx
+    .select({ id: sittings.id })
+    .from(sittings)
+    .where(and(eq(sittings.id, sittingId), eq(sittings.conferenceId, conferenceId)));
+  if (!s)
+    throw new DomainError('unprocessable', 'sitting_not_found', `No sitting ${sittingId} in this conference.`, {
+      sittingId,
+    });
+}
+
+async function assertResolutionOf(tx: DbOrTx, conferenceId: string, resolutionId: string | null | undefined) {
+  if (!resolutionId) return;
+  const rows = rowsOf<{ id: string }>(
+    await tx.execute(
+      sql`select id from resolutions where id = ${resolutionId} and conference_id = ${conferenceId} limit 1`,
+    ),
+  );
+  if (rows.length === 0)
+    throw new DomainError(
+      'unprocessable',
+      'resolution_not_found',
+      `No resolution ${resolutionId} in this conference.`,
+      {
+        resolutionId,
+      },
+    );
+}
+
+export async function createAgendaItem(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  input: AgendaItemInput,
+): Promise<AgendaRow> {
+  return ctx.db.transaction(async (tx) => {
+    await lockConference(tx, conferenceId);
+    await assertSittingOf(tx, conferenceId, input.sittingId);
+    await assertResolutionOf(tx, conferenceId, input.resolutionId);
+    const position = await openSlot(tx, agendaItems, conferenceId, input.position);
+    const [item] = await tx
+      .insert(agendaItems)
+      .values({
+        conferenceId,
+        title: input.title,
+        description: input.description ?? null,
+        sittingId: input.sittingId ?? null,
+        resolutionId: input.resolutionId ?? null,
+        position,
+      })
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId,
+        type: 'agenda.item_created',
+        actor: actor.accountId,
+        data: {
+          itemId: item!.id,
+          title: item!.title,
+          position,
+          sittingId: item!.sittingId,
+          resolutionId: item!.resolutionId,
+        },
+      },
+      ctx.clock(),
+    );
+    return item!;
+  });
+}
+
+export async function loadAgendaItem(db: DbOrTx, itemId: string): Promise<AgendaRow> {
+  const [item] = await db.select().from(agendaItems).where(eq(agendaItems.id, itemId)).limit(1);
+  if (!item) throw notFound('agenda_item', itemId);
+  return item;
+}
+
+export interface AgendaPatch {
+  title?: string | undefined;
+  description?: string | null | undefined;
+  sittingId?: string | null | undefined;
+  resolutionId?: string | null | undefined;
+  position?: number | undefined;
+  state?: AgendaState | undefined;
+}
+
+async function moveItem(tx: DbOrTx, item: AgendaRow, wanted: number): Promise<number> {
+  const n = await countOf(tx, agendaItems, item.conferenceId);
+  const to = Math.min(Math.max(wanted, 1), n);
+  const from = item.position;
+  if (to === from) return from;
+  const same = eq(agendaItems.conferenceId, item.conferenceId);
+  if (to < from) {
+    await tx
+      .update(agendaItems)
+      .set({ position: sql`${agendaItems.position} + 1` })
+      .where(and(same, gte(agendaItems.position, to), lt(agendaItems.position, from)));
+  } else {
+    await tx
+      .update(agendaItems)
+      .set({ position: sql`${agendaItems.position} - 1` })
+      .where(and(same, gt(agendaItems.position, from), lte(agendaItems.position, to)));
+  }
+  await tx.update(agendaItems).set({ position: to }).where(eq(agendaItems.id, item.id));
+  return to;
+}
+
+export async function updateAgendaItem(
+  ctx: AppContext,
+  actor: Principal,
+  item0: AgendaRow,
+  patch: AgendaPatch,
+): Promise<AgendaRow> {
+  const conferenceId = item0.conferenceId;
+  return ctx.db.transaction(async (tx) => {
+    await lockConference(tx, conferenceId);
+    const item = await loadAgendaItem(tx, item0.id);
+    const now = ctx.clock();
+    const { position, state, ...fields } = patch;
+    const changes: Record<string, unknown> = changesOf(item, fields as Partial<AgendaRow>);
+    if (changes.sittingId !== undefined) await assertSittingOf(tx, conferenceId, changes.sittingId as string | null);
+    if (changes.resolutionId !== undefined)
+      await assertResolutionOf(tx, conferenceId, changes.resolutionId as string | null);
+    if (Object.keys(changes).length > 0) {
+      await tx.update(agendaItems).set(changes).where(eq(agendaItems.id, item.id));
+    }
+    if (position !== undefined && position !== item.position) {
+      const moved = await moveItem(tx, item, position);
+      if (moved !== item.position) changes.position = moved;
+    }
+    if (Object.keys(changes).length > 0) {
+      await appendEvent(
+        tx,
+        { conferenceId, type: 'agenda.item_updated', actor: actor.accountId, data: { itemId: item.id, changes } },
+        now,
+      );
+    }
+    if (state !== undefined && state !== item.state) {
+      if (state === 'current') {
+        await moveCurrent(tx, ctx, actor, conferenceId, item.id, 'done');
+      } else if (item.state === 'current') {
+        // Leaving the current item by its own state: the conference has no current item until the next move.
+        await tx.update(agendaItems).set({ state }).where(eq(agendaItems.id, item.id));
+        await tx.update(conferences).set({ currentAgendaItemId: null }).where(eq(conferences.id, conferenceId));
+        await appendEvent(
+          tx,
+          {
+            conferenceId,
+            type: 'agenda.current_changed',
+            actor: actor.accountId,
+            data: { from: item.id, to: null, previousState: state },
+          },
+          now,
+        );
+      } else {
+        await tx.update(agendaItems).set({ state }).where(eq(agendaItems.id, item.id));
+        await appendEvent(
+          tx,
+          {
+            conferenceId,
+            type: 'agenda.item_updated',
+            actor: actor.accountId,
+            data: { itemId: item.id, changes: { state } },
+          },
+          now,
+        );
+      }
+    }
+    return loadAgendaItem(tx, item.id);
+  });
+}
+
+async function moveCurrent(
+  tx: Tx,
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  to: string | null,
+  previousState: Exclude<AgendaState, 'current'>,
+): Promise<{ from: string | null; to: string | null; changed: boolean }> {
+  const [c] = await tx
+    .select({ current: conferences.currentAgendaItemId })
+    .from(conferences)
+    .where(eq(conferences.id, conferenceId));
+  const from = c?.current ?? null;
+  if (from === to) return { from, to, changed: false };
+  if (from) {
+    await tx.update(agendaItems).set({ state: previousState }).where(eq(agendaItems.id, from));
+  }
+  if (to) await tx.update(agendaItems).set({ state: 'current' }).where(eq(agendaItems.id, to));
+  await tx.update(conferences).set({ currentAgendaItemId: to }).where(eq(conferences.id, conferenceId));
+  await appendEvent(
+    tx,
+    {
+      conferenceId,
+      type: 'agenda.current_changed',
+      actor: actor.accountId,
+      data: { from, to, previousState: from ? previousState : null },
+    },
+    ctx.clock(),
+  );
+  return { from, to, changed: true };
+}
+
+/** PUT .../agenda/current: `itemId: null` clears the current item. Setting the same item again changes nothing. */
+export async function setCurrentItem(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  itemId: string | null,
+  previousState: Exclude<AgendaState, 'current'>,
+): Promise<{ from: string | null; to: string | null; changed: boolean }> {
+  return ctx.db.transaction(async (tx) => {
+    await lockConference(tx, conferenceId);
+    if (itemId) {
+      const [item] = await tx
+        .select({ id: agendaItems.id })
+        .from(agendaItems)
+        .where(and(eq(agendaItems.id, itemId), eq(agendaItems.conferenceId, conferenceId)));
+      if (!item)
+        throw new DomainError(
+          'unprocessable',
+          'agenda_item_not_found',
+          `No agenda item ${itemId} in this conference.`,
+          {
+            itemId,
+          },
+        );
+    }
+    return moveCurrent(tx, ctx, actor, conferenceId, itemId, previousState);
+  });
+}

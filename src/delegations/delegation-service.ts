@@ -1,0 +1,575 @@
+/**
+ * Writes of parties, delegations and delegates, presence, proxies and substitutions.
+ *
+ * Every write that touches a delegation's seats first locks the delegation row
+ * (SELECT ... FOR UPDATE), so the checks below (allocation, one head, proxy chains) are
+ * made against a state that no concurrent request can change before commit. Each write
+ * appends its event in the same transaction.
+ *
+ * Rules (stable codes, see the route docs):
+ * - the weights of a delegation's delegates never add up to more than its votes
+ *   ('allocation_exceeded', also when lowering the votes);
+ * - at most one head per delegation ('head_exists');
+ * - an externalId is unique within a conference ('external_id_taken');
+ * - a proxy goes to a present delegate of the same delegation, not to oneself, one level
+ *   only: the holder has not given their own vote away and the giver holds no proxy
+ *   ('proxy_other_delegation', 'proxy_holder_absent', 'proxy_to_self', 'proxy_chain').
+ *   A holder who checks out loses the proxies they held (each revocation is logged),
+ *   so a vote's snapshot never names an absent holder.
+ *
+ * Nothing here deletes: a delegate or delegation that a vote's electorate snapshot names
+ * is kept by the foreign keys of electorate_seats (and ballots), and weight or vote
+ * changes never touch an open vote, whose weights were copied into its snapshot.
+ */
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { appendEvent } from '../audit/event-log.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
+import { delegates, delegations, parties } from '../db/schema.js';
+import type { Principal } from '../auth/principal.js';
+
+type DelegationRow = typeof delegations.$inferSelect;
+type DelegateRow = typeof delegates.$inferSelect;
+export type DelegateRole = DelegateRow['role'];
+
+// ---------------------------------------------------------------------------
+// Errors
+
+export const allocationExceeded = (delegation: string, votes: number, weights: number) =>
+  new DomainError(
+    'conflict',
+    'allocation_exceeded',
+    `The delegates of ${delegation} would hold ${weights} votes, more than its allocation of ${votes}.`,
+    { delegation, votes, weights },
+  );
+
+export const headExists = (delegation: string) =>
+  new DomainError('conflict', 'head_exists', `${delegation} already has a head of delegation.`, { delegation });
+
+export const externalIdTaken = (externalId: string) =>
+  new DomainError(
+    'conflict',
+    'external_id_taken',
+    `Another delegate of this conference has externalId ${externalId}.`,
+    {
+      externalId,
+    },
+  );
+
+/** Turns unique violations that a concurrent request won into the same answers as the checks. */
+export function mapUniqueViolation(err: unknown, externalId?: string | null, delegationName?: string): unknown {
+  if (pgErrorCode(err) !== '23505') return err;
+  const c = pgConstraint(err);
+  if (c === 'delegates_conference_external_uq') return externalIdTaken(externalId ?? '');
+  if (c === 'delegations_conference_name_uq') return delegationNameTaken(delegationName ?? '');
+  return err;
+}
+
+const delegationNameTaken = (name: string) =>
+  new DomainError('conflict', 'delegation_name_taken', `This conference already has a delegation named ${name}.`, {
+    name,
+  });
+
+// ---------------------------------------------------------------------------
+// Loading and locking
+
+export async function loadDelegation(db: DbOrTx, delegationId: string): Promise<DelegationRow> {
+  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
+  if (!d) throw notFound('delegation', delegationId);
+  return d;
+}
+
+export async function loadDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow> {
+  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
+  if (!d) throw notFound('delegate', delegateId);
+  return d;
+}
+
+async function lockDelegation(tx: Tx, delegationId: string): Promise<DelegationRow> {
+  const [d] = await tx.select().from(delegations).where(eq(delegations.id, delegationId)).for('update');
+  if (!d) throw notFound('delegation', delegationId);
+  return d;
+}
+
+async function weightsOf(tx: DbOrTx, delegationId: string, exceptDelegateId?: string): Promise<number> {
+  const [row] = rowsOf<{ w: number }>(
+    await tx.execute(sql`
+      select coalesce(sum(weight), 0)::int as w from delegates
+      where delegation_id = ${delegationId} ${exceptDelegateId ? sql`and id <> ${exceptDelegateId}` : sql``}`),
+  );
+  return row?.w ?? 0;
+}
+
+async function assertNoOtherHead(tx: DbOrTx, delegation: DelegationRow, exceptDelegateId?: string): Promise<void> {
+  const where = exceptDelegateId
+    ? and(eq(delegates.delegationId, delegation.id), eq(delegates.role, 'head'), ne(delegates.id, exceptDelegateId))
+    : and(eq(delegates.delegationId, delegation.id), eq(delegates.role, 'head'));
+  const [other] = await tx.select({ id: delegates.id }).from(delegates).where(where).limit(1);
+  if (other) throw headExists(delegation.name);
+}
+
+async function assertExternalIdFree(
+  tx: DbOrTx,
+  conferenceId: string,
+  externalId: string | null | undefined,
+  exceptDelegateId?: string,
+): Promise<void> {
+  if (!externalId) return;
+  const base = and(eq(delegates.conferenceId, conferenceId), eq(delegates.externalId, externalId));
+  const [other] = await tx
+    .select({ id: delegates.id })
+    .from(delegates)
+    .where(exceptDelegateId ? and(base, ne(delegates.id, exceptDelegateId)) : base)
+    .limit(1);
+  if (other) throw externalIdTaken(externalId);
+}
+
+async function assertPartyExists(tx: DbOrTx, partyId: string | null | undefined): Promise<void> {
+  if (!partyId) return;
+  const [p] = await tx.select({ id: parties.id }).from(parties).where(eq(parties.id, partyId)).limit(1);
+  if (!p) throw new DomainError('unprocessable', 'party_not_found', `No party with id ${partyId}.`, { partyId });
+}
+
+function changed<T extends Record<string, unknown>>(row: T, patch: Partial<T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(patch) as [keyof T, T[keyof T]][]) {
+    if (v !== undefined && row[k] !== v) out[k] = v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Parties
+
+/**
+ * Parties are a directory shared by every conference, so their creation belongs to no
+ * conference's log; a delegation that refers to a party logs the partyId when it is made.
+ */
+export async function createParty(
+  ctx: AppContext,
+  input: { name: string; abbreviation?: string | null | undefined; country?: string | null | undefined },
+) {
+  const [p] = await ctx.db
+    .insert(parties)
+    .values({ name: input.name, abbreviation: input.abbreviation ?? null, country: input.country ?? null })
+    .returning();
+  return p!;
+}
+
+// ---------------------------------------------------------------------------
+// Delegations
+
+export async function createDelegation(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  input: { name: string; partyId?: string | null | undefined; votes: number },
+): Promise<DelegationRow> {
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      await assertPartyExists(tx, input.partyId);
+      const [taken] = await tx
+        .select({ id: delegations.id })
+        .from(delegations)
+        .where(and(eq(delegations.conferenceId, conferenceId), eq(delegations.name, input.name)))
+        .limit(1);
+      if (taken) throw delegationNameTaken(input.name);
+      const [d] = await tx
+        .insert(delegations)
+        .values({ conferenceId, name: input.name, partyId: input.partyId ?? null, votes: input.votes })
+        .returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId,
+          type: 'delegation.created',
+          actor: actor.accountId,
+          data: { delegationId: d!.id, name: d!.name, partyId: d!.partyId, votes: d!.votes },
+        },
+        ctx.clock(),
+      );
+      return d!;
+    });
+  } catch (err) {
+    throw mapUniqueViolation(err, null, input.name);
+  }
+}
+
+export async function updateDelegation(
+  ctx: AppContext,
+  actor: Principal,
+  delegationId: string,
+  patch: { name?: string | undefined; partyId?: string | null | undefined; votes?: number | undefined },
+): Promise<DelegationRow> {
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const d = await lockDelegation(tx, delegationId);
+      const changes = changed(d, patch);
+      if (Object.keys(changes).length === 0) return d;
+      if (changes.partyId) await assertPartyExists(tx, changes.partyId);
+      if (changes.name !== undefined) {
+        const [taken] = await tx
+          .select({ id: delegations.id })
+          .from(delegations)
+          .where(and(eq(delegations.conferenceId, d.conferenceId), eq(delegations.name, changes.name)))
+          .limit(1);
+        if (taken) throw delegationNameTaken(changes.name);
+      }
+      if (changes.votes !== undefined) {
+        const weights = await weightsOf(tx, d.id);
+        if (weights > changes.votes) throw allocationExceeded(d.name, changes.votes, weights);
+      }
+      const [updated] = await tx.update(delegations).set(changes).where(eq(delegations.id, d.id)).returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId: d.conferenceId,
+          type: 'delegation.updated',
+          actor: actor.accountId,
+          data: { delegationId: d.id, changes },
+        },
+        ctx.clock(),
+      );
+      return updated!;
+    });
+  } catch (err) {
+    throw mapUniqueViolation(err, null, patch.name);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Delegates
+
+export interface DelegateInput {
+  name: string;
+  role: DelegateRole;
+  weight: number;
+  externalId?: string | null | undefined;
+}
+
+export async function createDelegate(
+  ctx: AppContext,
+  actor: Principal,
+  delegationId: string,
+  input: DelegateInput,
+): Promise<DelegateRow> {
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const d = await lockDelegation(tx, delegationId);
+      if (input.role === 'head') await assertNoOtherHead(tx, d);
+      await assertExternalIdFree(tx, d.conferenceId, input.externalId);
+      const weights = (await weightsOf(tx, d.id)) + input.weight;
+      if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);
+      const [m] = await tx
+        .insert(delegates)
+        .values({
+          conferenceId: d.conferenceId,
+          delegationId: d.id,
+          name: input.name,
+          role: input.role,
+          weight: input.weight,
+          externalId: input.externalId ?? null,
+        })
+        .returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId: d.conferenceId,
+          type: 'delegate.created',
+          actor: actor.accountId,
+          data: {
+            delegateId: m!.id,
+            delegationId: d.id,
+            name: m!.name,
+            role: m!.role,
+            weight: m!.weight,
+            externalId: m!.externalId,
+          },
+        },
+        ctx.clock(),
+      );
+      return m!;
+    });
+  } catch (err) {
+    throw mapUniqueViolation(err, input.externalId);
+  }
+}
+
+export async function updateDelegate(
+  ctx: AppContext,
+  actor: Principal,
+  delegate0: DelegateRow,
+  patch: Partial<DelegateInput>,
+): Promise<DelegateRow> {
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const d = await lockDelegation(tx, delegate0.delegationId);
+      const m = await loadDelegate(tx, delegate0.id);
+      const changes = changed(m, patch as Partial<DelegateRow>);
+      if (Object.keys(changes).length === 0) return m;
+      if (changes.role === 'head') await assertNoOtherHead(tx, d, m.id);
+      if (changes.externalId) await assertExternalIdFree(tx, d.conferenceId, changes.externalId, m.id);
+      if (changes.weight !== undefined && changes.weight > m.weight) {
+        const weights = (await weightsOf(tx, d.id, m.id)) + changes.weight;
+        if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);
+      }
+      const [updated] = await tx.update(delegates).set(changes).where(eq(delegates.id, m.id)).returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId: d.conferenceId,
+          type: 'delegate.updated',
+          actor: actor.accountId,
+          data: { delegateId: m.id, delegationId: d.id, changes },
+        },
+        ctx.clock(),
+      );
+      return updated!;
+    });
+  } catch (err) {
+    throw mapUniqueViolation(err, patch.externalId);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Presence
+
+export async function setPresence(
+  ctx: AppContext,
+  actor: Principal,
+  delegate0: DelegateRow,
+  present: boolean,
+): Promise<DelegateRow> {
+  return ctx.db.transaction(async (tx) => {
+    await lockDelegation(tx, delegate0.delegationId);
+    const m = await loadDelegate(tx, delegate0.id);
+    if (m.present === present) return m;
+    const now = ctx.clock();
+    const [updated] = await tx.update(delegates).set({ present }).where(eq(delegates.id, m.id)).returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: m.conferenceId,
+        type: present ? 'delegate.checked_in' : 'delegate.checked_out',
+        actor: actor.accountId,
+        data: { delegateId: m.id, delegationId: m.delegationId },
+      },
+      now,
+    );
+    if (!present) {
+      // A proxy held by someone who left the hall could not be exercised: it lapses, visibly.
+      const lapsed = await tx
+        .update(delegates)
+        .set({ proxyToId: null })
+        .where(eq(delegates.proxyToId, m.id))
+        .returning({ id: delegates.id });
+      for (const g of lapsed) {
+        await appendEvent(
+          tx,
+          {
+            conferenceId: m.conferenceId,
+            type: 'delegate.proxy_changed',
+            actor: actor.accountId,
+            data: { delegateId: g.id, from: m.id, to: null, reason: 'holder_checked_out' },
+          },
+          now,
+        );
+      }
+    }
+    return updated!;
+  });
+}
+
+export interface PresenceCounts {
+  delegates: number;
+  present: number;
+  weight: number;
+  presentWeight: number;
+}
+
+export async function presenceOf(
+  db: DbOrTx,
+  conferenceId: string,
+): Promise<{
+  overall: PresenceCounts;
+  delegations: (PresenceCounts & { delegationId: string; name: string; votes: number })[];
+}> {
+  const rows = rowsOf<{
+    delegation_id: string;
+    name: string;
+    votes: number;
+    delegates: number;
+    present: number;
+    weight: number;
+    present_weight: number;
+  }>(
+    await db.execute(sql`
+      select g.id as delegation_id, g.name, g.votes,
+             count(d.id)::int as delegates,
+             (count(d.id) filter (where d.present))::int as present,
+             coalesce(sum(d.weight), 0)::int as weight,
+             coalesce(sum(d.weight) filter (where d.present), 0)::int as present_weight
+      from delegations g left join delegates d on d.delegation_id = g.id
+      where g.conference_id = ${conferenceId}
+      group by g.id, g.name, g.votes
+      order by g.name, g.id`),
+  );
+  const list = rows.map((r) => ({
+    delegationId: r.delegation_id,
+    name: r.name,
+    votes: Number(r.votes),
+    delegates: Number(r.delegates),
+    present: Number(r.present),
+    weight: Number(r.weight),
+    presentWeight: Number(r.present_weight),
+  }));
+  const overall = list.reduce<PresenceCounts>(
+    (a, r) => ({
+      delegates: a.delegates + r.delegates,
+      present: a.present + r.present,
+      weight: a.weight + r.weight,
+      presentWeight: a.presentWeight + r.presentWeight,
+    }),
+    { delegates: 0, present: 0, weight: 0, presentWeight: 0 },
+  );
+  return { overall, delegations: list };
+}
+
+// ---------------------------------------------------------------------------
+// Proxies
+
+const proxyError = (kind: 'conflict' | 'unprocessable', code: string, message: string) =>
+  new DomainError(kind, code, message);
+
+export async function setProxy(
+  ctx: AppContext,
+  actor: Principal,
+  giver0: DelegateRow,
+  toDelegateId: string | null,
+): Promise<DelegateRow> {
+  if (toDelegateId === giver0.id) {
+    throw proxyError('unprocessable', 'proxy_to_self', 'A delegate cannot hold their own proxy.');
+  }
+  return ctx.db.transaction(async (tx) => {
+    await lockDelegation(tx, giver0.delegationId);
+    const giver = await loadDelegate(tx, giver0.id);
+    if (giver.proxyToId === toDelegateId) return giver;
+    if (toDelegateId !== null) {
+      const [holder] = await tx.select().from(delegates).where(eq(delegates.id, toDelegateId)).limit(1);
+      if (!holder || holder.delegationId !== giver.delegationId) {
+        throw proxyError(
+          'unprocessable',
+          'proxy_other_delegation',
+          'A proxy can only go to a delegate of the same delegation.',
+        );
+      }
+      if (!holder.present) {
+        throw proxyError('conflict', 'proxy_holder_absent', 'The proxy holder must be checked in.');
+      }
+      if (holder.proxyToId !== null) {
+        throw proxyError(
+          'conflict',
+          'proxy_chain',
+          'The proxy holder has given their own vote away: proxies go one level only.',
+        );
+      }
+      const [held] = await tx
+        .select({ id: delegates.id })
+        .from(delegates)
+        .where(eq(delegates.proxyToId, giver.id))
+        .limit(1);
+      if (held) {
+        throw proxyError(
+          'conflict',
+          'proxy_chain',
+          "This delegate holds another delegate's proxy and cannot pass their vote on: proxies go one level only.",
+        );
+      }
+    }
+    const [updated] = await tx
+      .update(delegates)
+      .set({ proxyToId: toDelegateId })
+      .where(eq(delegates.id, giver.id))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: giver.conferenceId,
+        type: 'delegate.proxy_changed',
+        actor: actor.accountId,
+        data: { delegateId: giver.id, from: giver.proxyToId, to: toDelegateId },
+      },
+      ctx.clock(),
+    );
+    return updated!;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Substitution by an alternate
+
+/**
+ * An alternate takes an absent delegate's seat: the delegate's whole weight moves to the
+ * alternate, so the delegation's total (and the allocation invariant) is unchanged. A
+ * proxy the absent delegate had given lapses, since their vote is now the alternate's.
+ * When the delegate returns, the desk moves the weight back with PATCH /delegates/{id}
+ * (lower the alternate first, then raise the delegate).
+ */
+export async function substitute(
+  ctx: AppContext,
+  actor: Principal,
+  delegate0: DelegateRow,
+  alternateId: string,
+): Promise<{ delegate: DelegateRow; alternate: DelegateRow; weight: number }> {
+  if (alternateId === delegate0.id) {
+    throw new DomainError('unprocessable', 'substitute_self', 'A delegate cannot substitute for themself.');
+  }
+  return ctx.db.transaction(async (tx) => {
+    await lockDelegation(tx, delegate0.delegationId);
+    const m = await loadDelegate(tx, delegate0.id);
+    const [alt] = await tx.select().from(delegates).where(eq(delegates.id, alternateId)).limit(1);
+    if (!alt || alt.delegationId !== m.delegationId) {
+      throw new DomainError(
+        'unprocessable',
+        'substitute_other_delegation',
+        'The alternate must belong to the same delegation.',
+      );
+    }
+    if (alt.role !== 'alternate') {
+      throw new DomainError(
+        'unprocessable',
+        'not_an_alternate',
+        'Only a delegate with the role alternate can take a seat.',
+      );
+    }
+    if (m.present) {
+      throw new DomainError('conflict', 'delegate_present', 'The delegate is checked in: check them out first.');
+    }
+    if (m.weight === 0) {
+      throw new DomainError('conflict', 'no_weight_to_substitute', 'The delegate holds no weight to hand over.');
+    }
+    const weight = m.weight;
+    const [delegate] = await tx
+      .update(delegates)
+      .set({ weight: 0, proxyToId: null })
+      .where(eq(delegates.id, m.id))
+      .returning();
+    const [alternate] = await tx
+      .update(delegates)
+      .set({ weight: sql`${delegates.weight} + ${weight}` })
+      .where(eq(delegates.id, alt.id))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: m.conferenceId,
+        type: 'delegate.substituted',
+        actor: actor.accountId,
+        data: { delegateId: m.id, alternateId: alt.id, delegationId: m.delegationId, weight, proxyLapsed: m.proxyToId },
+      },
+      ctx.clock(),
+    );
+    return { delegate: delegate!, alternate: alternate!, weight };
+  });
+}
