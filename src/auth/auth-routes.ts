@@ -1,5 +1,7 @@
 /** Sign-in and who-am-I. */
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors } from '../http/schemas.js';
@@ -29,6 +31,21 @@ const tokenAnswer = z.object({
   account: accountSchema,
 });
 
+/**
+ * A 429 carries Retry-After (seconds). The error handler writes the problem body; the
+ * header is set here first, on the same reply, and survives the thrown error.
+ */
+export async function withRetryAfter<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'rate_limited' && typeof err.details?.retryAfter === 'number') {
+      reply.header('retry-after', String(err.details.retryAfter));
+    }
+    throw err;
+  }
+}
+
 export function registerAuthRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/v1/auth/token',
@@ -40,10 +57,15 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         response: { 200: tokenAnswer, ...errors(400, 401, 429) },
       },
     },
-    async (req) =>
-      'accessCode' in req.body
-        ? signInWithAccessCode(ctx, req.body.accessCode)
-        : signInWithPassword(ctx, req.body.username, req.body.password),
+    async (req, reply) => {
+      // A token is a credential: no cache on the way may keep it.
+      reply.header('cache-control', 'no-store');
+      return withRetryAfter(reply, () =>
+        'accessCode' in req.body
+          ? signInWithAccessCode(ctx, req.body.accessCode, req.ip)
+          : signInWithPassword(ctx, req.body.username, req.body.password, req.ip),
+      );
+    },
   );
 
   app.post(

@@ -6,6 +6,7 @@ import { accounts, delegates, sessions } from '../db/schema.js';
 import { hashAccessCode } from './access-codes.js';
 import { burnPasswordTime, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 import { issueAccessToken, type Role } from './tokens.js';
+import { assertNotBlocked, clearFailures, codeKeys, passwordKeys, recordFailure } from './login-throttle.js';
 
 export interface AccountView {
   id: string;
@@ -60,13 +61,23 @@ async function startSession(ctx: AppContext, account: AccountRow): Promise<Token
   };
 }
 
-export async function signInWithAccessCode(ctx: AppContext, accessCode: string): Promise<TokenAnswer> {
+/**
+ * Sign-in with a badge code. `address` is the client's address (req.ip): a wrong code
+ * names no account, so failures are counted per address (src/auth/login-throttle.ts).
+ */
+export async function signInWithAccessCode(ctx: AppContext, accessCode: string, address: string): Promise<TokenAnswer> {
+  const now = ctx.clock();
+  const keys = codeKeys(address);
+  await assertNotBlocked(ctx, keys, now);
   const [delegate] = await ctx.db
     .select({ id: delegates.id, conferenceId: delegates.conferenceId })
     .from(delegates)
     .where(eq(delegates.accessCodeHash, hashAccessCode(accessCode)))
     .limit(1);
-  if (!delegate) throw badCredentials();
+  if (!delegate) {
+    await recordFailure(ctx, keys, now);
+    throw badCredentials();
+  }
   // The delegate's account is created on first sign-in: the desk only hands out codes.
   let [account] = await ctx.db.select().from(accounts).where(eq(accounts.delegateId, delegate.id)).limit(1);
   if (!account) {
@@ -81,14 +92,33 @@ export async function signInWithAccessCode(ctx: AppContext, accessCode: string):
   return startSession(ctx, account);
 }
 
-export async function signInWithPassword(ctx: AppContext, username: string, password: string): Promise<TokenAnswer> {
+/** Sign-in of staff. Failures count per username and per address; see login-throttle.ts. */
+export async function signInWithPassword(
+  ctx: AppContext,
+  username: string,
+  password: string,
+  address: string,
+): Promise<TokenAnswer> {
+  const now = ctx.clock();
+  const [userKey, addressKey] = passwordKeys(address, username);
+  const keys = [userKey, addressKey];
+  // Checked before scrypt: a blocked guesser costs the service one indexed read.
+  await assertNotBlocked(ctx, keys, now);
   const [account] = await ctx.db.select().from(accounts).where(eq(accounts.username, username)).limit(1);
   if (!account?.passwordHash) {
     await burnPasswordTime(password);
+    await recordFailure(ctx, keys, now);
     throw badCredentials();
   }
-  if (!(await verifyPassword(password, account.passwordHash))) throw badCredentials();
-  return startSession(ctx, account);
+  if (!(await verifyPassword(password, account.passwordHash))) {
+    await recordFailure(ctx, keys, now);
+    throw badCredentials();
+  }
+  const answer = await startSession(ctx, account);
+  // Only the username's count is forgiven: the address's is not, or one valid account
+  // would let its holder reset the count between guesses at others.
+  await clearFailures(ctx, [userKey]);
+  return answer;
 }
 
 export async function revokeSession(ctx: AppContext, sessionId: string, reason: string): Promise<void> {

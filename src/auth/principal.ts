@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import type { AppContext } from '../app-context.js';
 import { rowsOf } from '../db/client.js';
-import { verifyAccessToken, type Role } from './tokens.js';
+import { CLOCK_TOLERANCE_SECONDS, verifyAccessToken, type Role } from './tokens.js';
 
 export interface Principal {
   accountId: string;
@@ -39,9 +39,10 @@ export async function authenticateRequest(ctx: AppContext, req: FastifyRequest):
   };
   const now = ctx.clock();
   const verified = await verifyAccessToken(ctx.keys, settings, match[1]!, now);
+  const expiryCutoff = new Date(now.getTime() - CLOCK_TOLERANCE_SECONDS * 1000).toISOString();
   const [row] = rowsOf<{
     revoked_at: Date | null;
-    expires_at: Date;
+    expired: boolean;
     account_id: string;
     role: Role;
     username: string | null;
@@ -50,7 +51,7 @@ export async function authenticateRequest(ctx: AppContext, req: FastifyRequest):
     disabled: boolean;
   }>(
     await ctx.db.execute(sql`
-      select s.revoked_at, s.expires_at, a.id as account_id, a.role, a.username, a.conference_id, a.delegate_id, a.disabled
+      select s.revoked_at, s.expires_at <= ${expiryCutoff}::timestamptz as expired, a.id as account_id, a.role, a.username, a.conference_id, a.delegate_id, a.disabled
       from sessions s join accounts a on a.id = s.account_id
       where s.id = ${verified.sessionId}`),
   );
@@ -60,6 +61,11 @@ export async function authenticateRequest(ctx: AppContext, req: FastifyRequest):
   if (row.revoked_at)
     throw new DomainError('unauthenticated', 'session_revoked', 'This session was signed out; sign in again.');
   if (row.disabled) throw new DomainError('unauthenticated', 'account_disabled', 'This account is disabled.');
+  // The session row's own expiry backs the token's exp: even a token that somehow
+  // carried a later exp dies with its session.
+  if (row.expired) {
+    throw new DomainError('unauthenticated', 'token_expired', 'The access token has expired; sign in again.');
+  }
   return {
     accountId: row.account_id,
     sessionId: verified.sessionId,

@@ -18,7 +18,10 @@ export interface TokenSettings {
 }
 
 // Phones' clocks drift; a few seconds of tolerance keep a fresh token from being refused.
-const CLOCK_TOLERANCE_SECONDS = 5;
+export const CLOCK_TOLERANCE_SECONDS = 5;
+const MAX_TOKEN_LENGTH = 4096;
+// jti names a row of `sessions` (uuid); anything else cannot be ours and must not reach a uuid cast.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function issueAccessToken(
   keys: KeyRing,
@@ -55,21 +58,47 @@ export async function verifyAccessToken(
   token: string,
   now: Date,
 ): Promise<VerifiedToken> {
+  // A bearer token is a few hundred bytes; refusing a huge one early keeps a request from
+  // making the service base64-decode and HMAC megabytes.
+  if (token.length > MAX_TOKEN_LENGTH) throw invalidToken('too long');
   const pickKey = (header: JWTHeaderParameters, _input: FlattenedJWSInput): KeyObject => {
-    const key = header.kid ? keys.tokenKeys.get(header.kid) : undefined;
+    // The algorithm is checked before the key is chosen, so a token naming our published
+    // Ed25519 key (or any other) can never be verified as an HMAC over that key.
+    if (header.alg !== 'HS256') throw invalidToken('algorithm not allowed');
+    const key = typeof header.kid === 'string' ? keys.tokenKeys.get(header.kid) : undefined;
     if (!key) throw invalidToken('unknown key');
     return key;
   };
   try {
+    // jose checks nbf whenever it is present, exp and iat because they are required, and
+    // iss, aud and typ against exactly what we issue; `algorithms` is the allow-list.
     const { payload } = await jwtVerify(token, pickKey, {
       algorithms: ['HS256'],
+      typ: 'JWT',
       issuer: settings.issuer,
       audience: settings.audience,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      // A token can never be older than its configured lifetime.
+      maxTokenAge: settings.ttlSeconds + CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
       currentDate: now,
     });
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw invalidToken('missing subject');
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || !UUID.test(payload.jti)) {
+      throw invalidToken('missing subject or session');
+    }
+    // We never issue a token that lives longer than the configured lifetime.
+    if (
+      typeof payload.exp !== 'number' ||
+      typeof payload.iat !== 'number' ||
+      payload.exp <= payload.iat ||
+      payload.exp - payload.iat > settings.ttlSeconds + CLOCK_TOLERANCE_SECONDS
+    ) {
+      throw invalidToken('bad lifetime');
+    }
+    // iat in the future is a token from a badly wrong clock or a forgery: refuse it.
+    if (payload.iat > Math.floor(now.getTime() / 1000) + CLOCK_TOLERANCE_SECONDS) {
+      throw invalidToken('issued in the future');
+    }
     return { accountId: payload.sub, sessionId: payload.jti };
   } catch (err) {
     if (err instanceof DomainError) throw err;

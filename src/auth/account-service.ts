@@ -1,0 +1,242 @@
+/**
+ * The credentials desk: staff accounts and delegates' badge codes. Every function takes
+ * the acting principal (its role already checked by the route) and checks ownership
+ * itself, because the conference is only known once the target row is loaded.
+ */
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { pgConstraint, pgErrorCode, type DbOrTx } from '../db/client.js';
+import { accounts, conferences, delegates, sessions } from '../db/schema.js';
+import { appendEvent } from '../audit/event-log.js';
+import { generateAccessCode, hashAccessCode } from './access-codes.js';
+import { hashPassword } from './passwords.js';
+import { assertConference, type Principal } from './principal.js';
+import type { Role } from './tokens.js';
+
+export type StaffRole = Exclude<Role, 'delegate'>;
+
+export interface ManagedAccountView {
+  id: string;
+  role: Role;
+  username: string | null;
+  conferenceId: string | null;
+  delegateId: string | null;
+  disabled: boolean;
+  createdAt: string;
+}
+
+type AccountRow = typeof accounts.$inferSelect;
+
+const managedView = (a: AccountRow): ManagedAccountView => ({
+  id: a.id,
+  role: a.role,
+  username: a.username,
+  conferenceId: a.conferenceId,
+  delegateId: a.delegateId,
+  disabled: a.disabled,
+  createdAt: a.createdAt.toISOString(),
+});
+
+const wrongConference = () =>
+  new DomainError('forbidden', 'wrong_conference', 'Your account may only manage accounts of its own conference.');
+
+/**
+ * An admin bound to a conference manages that conference only; an account without a
+ * conference (a global admin) can only be made or changed by a global admin, or a
+ * conference's admin could promote itself to the whole service.
+ */
+function assertManages(actor: Principal, conferenceId: string | null): void {
+  if (actor.role !== 'admin') {
+    throw new DomainError('forbidden', 'forbidden_role', 'This needs one of the roles: admin.', { role: actor.role });
+  }
+  if (actor.conferenceId !== null && actor.conferenceId !== conferenceId) throw wrongConference();
+}
+
+async function revokeSessionsOf(tx: DbOrTx, accountIds: string[], reason: string, now: Date): Promise<number> {
+  if (accountIds.length === 0) return 0;
+  const revoked = await tx
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(inArray(sessions.accountId, accountIds), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length;
+}
+
+export interface NewStaffAccount {
+  username: string;
+  password: string;
+  role: StaffRole;
+  conferenceId?: string | undefined;
+}
+
+export async function createStaffAccount(
+  ctx: AppContext,
+  actor: Principal,
+  input: NewStaffAccount,
+): Promise<ManagedAccountView> {
+  const conferenceId = input.conferenceId ?? null;
+  assertManages(actor, conferenceId);
+  // A chair or auditor without a conference could act nowhere (assertConference refuses it).
+  if (conferenceId === null && input.role !== 'admin') {
+    throw new DomainError('invalid', 'conference_required', `A ${input.role} account belongs to a conference.`);
+  }
+  if (conferenceId !== null) {
+    const [c] = await ctx.db
+      .select({ id: conferences.id })
+      .from(conferences)
+      .where(eq(conferences.id, conferenceId))
+      .limit(1);
+    if (!c) throw notFound('conference', conferenceId);
+  }
+  const taken = () => new DomainError('conflict', 'username_taken', `The username "${input.username}" is taken.`);
+  // Usernames are stored lower-case; the unique index then also refuses "Chair" beside "chair".
+  const [existing] = await ctx.db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(sql`lower(${accounts.username}) = ${input.username}`)
+    .limit(1);
+  if (existing) throw taken();
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [row] = await ctx.db
+      .insert(accounts)
+      .values({ username: input.username, passwordHash, role: input.role, conferenceId })
+      .returning();
+    return managedView(row!);
+  } catch (err) {
+    // Two desks creating the same username at once: the unique index decides.
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'accounts_username_uq') throw taken();
+    throw err;
+  }
+}
+
+export interface AccountFilter {
+  conferenceId?: string | undefined;
+  role?: Role | undefined;
+  limit: number;
+  offset: number;
+}
+
+export async function listAccounts(ctx: AppContext, actor: Principal, f: AccountFilter): Promise<ManagedAccountView[]> {
+  const conferenceId = actor.conferenceId ?? f.conferenceId;
+  if (actor.conferenceId !== null && f.conferenceId !== undefined && f.conferenceId !== actor.conferenceId) {
+    throw wrongConference();
+  }
+  const where: SQL[] = [];
+  if (conferenceId !== undefined) where.push(eq(accounts.conferenceId, conferenceId));
+  if (f.role) where.push(eq(accounts.role, f.role));
+  const rows = await ctx.db
+    .select()
+    .from(accounts)
+    .where(and(...where))
+    .orderBy(asc(accounts.createdAt), asc(accounts.id))
+    .limit(f.limit + 1)
+    .offset(f.offset);
+  return rows.map(managedView);
+}
+
+export interface AccountChange {
+  disabled?: boolean | undefined;
+  password?: string | undefined;
+}
+
+export async function updateAccount(
+  ctx: AppContext,
+  actor: Principal,
+  accountId: string,
+  change: AccountChange,
+): Promise<ManagedAccountView> {
+  const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  if (!target) throw notFound('account', accountId);
+  assertManages(actor, target.conferenceId);
+  if (change.disabled === true && target.id === actor.accountId) {
+    // The last global admin locking itself out would leave nobody to undo it.
+    throw new DomainError('conflict', 'cannot_disable_self', 'You cannot disable the account you are signed in with.');
+  }
+  if (change.password !== undefined && target.role === 'delegate') {
+    throw new DomainError(
+      'unprocessable',
+      'delegate_has_no_password',
+      'Delegates sign in with their badge code: rotate it with POST /api/v1/delegates/{id}/access-code.',
+    );
+  }
+  const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const set: Partial<AccountRow> = {};
+    if (change.disabled !== undefined) set.disabled = change.disabled;
+    if (passwordHash !== undefined) set.passwordHash = passwordHash;
+    const [row] = await tx.update(accounts).set(set).where(eq(accounts.id, accountId)).returning();
+    if (!row) throw notFound('account', accountId);
+    // A disabled account or a changed password cuts off every open session at once: a
+    // stolen token must not outlive the desk's reaction.
+    if (change.disabled === true) await revokeSessionsOf(tx, [accountId], 'account_disabled', now);
+    else if (passwordHash !== undefined) await revokeSessionsOf(tx, [accountId], 'password_changed', now);
+    return managedView(row);
+  });
+}
+
+export interface IssuedAccessCode {
+  delegateId: string;
+  accessCode: string;
+  issuedAt: string;
+}
+
+/**
+ * Issues or rotates a delegate's badge code. The code is returned this once and kept only
+ * as a hash. Rotating revokes the sessions of the delegate's account in the same
+ * transaction: a lost phone is cut off the moment the desk prints a new badge.
+ */
+export async function issueAccessCode(
+  ctx: AppContext,
+  actor: Principal,
+  delegateId: string,
+): Promise<IssuedAccessCode> {
+  const [delegate] = await ctx.db
+    .select({ id: delegates.id, conferenceId: delegates.conferenceId })
+    .from(delegates)
+    .where(eq(delegates.id, delegateId))
+    .limit(1);
+  if (!delegate) throw notFound('delegate', delegateId);
+  assertManages(actor, delegate.conferenceId);
+  assertConference(actor, delegate.conferenceId);
+  const now = ctx.clock();
+  const accessCode = generateAccessCode();
+  return ctx.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ accessCodeHash: delegates.accessCodeHash, delegationId: delegates.delegationId })
+      .from(delegates)
+      .where(eq(delegates.id, delegateId))
+      .for('update');
+    if (!before) throw notFound('delegate', delegateId);
+    await tx
+      .update(delegates)
+      .set({ accessCodeHash: hashAccessCode(accessCode), accessCodeIssuedAt: now })
+      .where(eq(delegates.id, delegateId));
+    const owners = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.delegateId, delegateId));
+    const revokedSessions = await revokeSessionsOf(
+      tx,
+      owners.map((a) => a.id),
+      'access_code_rotated',
+      now,
+    );
+    // The record says that a code was issued, by whom, and what it cut off; never the code.
+    await appendEvent(
+      tx,
+      {
+        conferenceId: delegate.conferenceId,
+        type: 'delegate.access_code_issued',
+        actor: actor.accountId,
+        data: {
+          delegateId,
+          delegationId: before.delegationId,
+          rotated: before.accessCodeHash !== null,
+          revokedSessions,
+        },
+      },
+      now,
+    );
+    return { delegateId, accessCode, issuedAt: now.toISOString() };
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Failed sign-ins, counted in the database table login_throttle so that every instance
+ * behind the load balancer sees the same counts (spreading guesses over instances does
+ * not help).
+ *
+ * The numbers, and why:
+ * - Badge codes, per client address: 30 failures in a 10-minute window, then that address
+ *   is refused for 5 minutes. A code has 100 bits of entropy, so this limit is not what
+ *   protects the codes; it stops an address from hammering the endpoint. It is generous
+ *   because a whole hall signs in through one NAT address, and a few dozen typos during
+ *   the morning rush must not lock the hall out. A wrong code names no account, so the
+ *   address is the only key there is.
+ * - Passwords, per username: 5 failures in 10 minutes, then refused for 10 minutes. Staff
+ *   passwords are chosen by people, so this is the limit that matters against guessing.
+ * - Passwords, per client address: 20 failures in 10 minutes, then refused for 10 minutes,
+ *   so one address cannot spread guesses over many usernames.
+ *
+ * A successful sign-in is never counted and writes nothing here (600 delegates signing in
+ * from one address must not queue on one row); it only reads whether its keys are blocked.
+ * While a key is blocked every attempt is refused before the credential is checked, so a
+ * 429 says nothing about whether the credential was right. Keys are hashed: a password
+ * typed into the username field must not end up stored in clear.
+ */
+import { createHash } from 'node:crypto';
+import { inArray, sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { DomainError } from '../domain/errors.js';
+import { loginThrottle } from '../db/schema.js';
+
+export interface ThrottlePolicy {
+  /** Failures allowed in one window; the one that reaches it starts the block. */
+  limit: number;
+  windowSeconds: number;
+  blockSeconds: number;
+}
+
+export const THROTTLE = {
+  codeByAddress: { limit: 30, windowSeconds: 600, blockSeconds: 300 },
+  passwordByUsername: { limit: 5, windowSeconds: 600, blockSeconds: 600 },
+  passwordByAddress: { limit: 20, windowSeconds: 600, blockSeconds: 600 },
+} as const satisfies Record<string, ThrottlePolicy>;
+
+export interface ThrottleKey {
+  key: string;
+  policy: ThrottlePolicy;
+}
+
+const hashed = (kind: string, value: string): string =>
+  `${kind}:${createHash('sha256').update(`plenary-throttle:${kind}:${value}`).digest('base64url')}`;
+
+export const codeKeys = (address: string): ThrottleKey[] => [
+  { key: hashed('code-addr', address), policy: THROTTLE.codeByAddress },
+];
+
+export const passwordKeys = (address: string, username: string): [user: ThrottleKey, address: ThrottleKey] => [
+  { key: hashed('pw-user', username), policy: THROTTLE.passwordByUsername },
+  { key: hashed('pw-addr', address), policy: THROTTLE.passwordByAddress },
+];
+
+const tooManyAttempts = (retryAfterSeconds: number) =>
+  new DomainError('rate_limited', 'too_many_attempts', 'Too many failed sign-ins; wait before trying again.', {
+    retryAfter: retryAfterSeconds,
+  });
+
+/** Throws 429 too_many_attempts when any of the keys is blocked now. */
+export async function assertNotBlocked(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<void> {
+  const rows = await ctx.db
+    .select({ blockedUntil: loginThrottle.blockedUntil })
+    .from(loginThrottle)
+    .where(
+      inArray(
+        loginThrottle.key,
+        keys.map((k) => k.key),
+      ),
+    );
+  const until = Math.max(0, ...rows.map((r) => r.blockedUntil?.getTime() ?? 0));
+  if (until > now.getTime()) throw tooManyAttempts(Math.ceil((until - now.getTime()) / 1000));
+}
+
+/**
+ * Counts one failure on each key in one atomic upsert per key (no read-modify-write
+ * race between instances). A window older than its length starts afresh.
+ */
+export async function recordFailure(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<void> {
+  const at = now.toISOString();
+  for (const { key, policy } of keys) {
+    const windowFloor = new Date(now.getTime() - policy.windowSeconds * 1000).toISOString();
+    const blockedUntil = new Date(now.getTime() + policy.blockSeconds * 1000).toISOString();
+    const fresh = sql`login_throttle.window_start <= ${windowFloor}::timestamptz`;
+    const next = sql`(case when ${fresh} then 1 else login_throttle.failures + 1 end)`;
+    await ctx.db.execute(sql`
+      insert into login_throttle (key, window_start, failures, blocked_until)
+      values (${key}, ${at}::timestamptz, 1,
+              case when 1 >= ${policy.limit}::int then ${blockedUntil}::timestamptz else null end)
+      on conflict (key) do update set
+        failures = ${next},
+        window_start = case when ${fresh} then ${at}::timestamptz else login_throttle.window_start end,
+        blocked_until = case when ${next} >= ${policy.limit}::int then ${blockedUntil}::timestamptz
+                             else null end`);
+  }
+  // Rows of long-finished windows are useless; sweeping now and then keeps the table small
+  // without a timer (any instance may do it, it is idempotent).
+  if (Math.random() < 0.02) {
+    const stale = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
+    await ctx.db.execute(sql`
+      delete from login_throttle
+      where window_start < ${stale}::timestamptz and coalesce(blocked_until, window_start) < ${at}::timestamptz`);
+  }
+}
+
+/** A staff member who got in has proven the password: their username's count starts again. */
+export async function clearFailures(ctx: AppContext, keys: ThrottleKey[]): Promise<void> {
+  await ctx.db.delete(loginThrottle).where(
+    inArray(
+      loginThrottle.key,
+      keys.map((k) => k.key),
+    ),
+  );
+}
