@@ -1,5 +1,255 @@
-/** Votes, ballots and results (the voting engine). */
+/**
+ * Votes, ballots and results (the voting engine). Handlers validate, check the role and call
+ * one service function; the services own the transactions.
+ *
+ * GET /votes/{id}/result answers 409 'vote_not_closed' until the vote is closed: a result is
+ * declared at close. The running tally, where the vote's visibility allows it, is part of
+ * GET /votes/{id} (and of the live channel).
+ */
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
+import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
+import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
+import { requireAccount, requireRole } from '../auth/principal.js';
+import { assertReadable } from '../conferences/conference-access.js';
+import { castBallot } from './ballot-service.js';
+import { loadTallySnapshot } from './tally-snapshot.js';
+import {
+  cancelVote,
+  closeVoteAs,
+  createVote,
+  createVotingList,
+  listVotes,
+  loadVote,
+  openVote,
+  recordCorrection,
+  startDeadlineSweeper,
+  voteResult,
+} from './vote-service.js';
+import {
+  ballotAnswerSchema,
+  ballotBody,
+  correctionBody,
+  correctionSchema,
+  createVoteBody,
+  openBody,
+  resultSchema,
+  voteDetailSchema,
+  voteSchema,
+  voteView,
+  votingListBody,
+} from './vote-views.js';
 
-export async function registerVoteRoutes(_app: App, _ctx: AppContext): Promise<void> {}
+const voteParams = idParams('voteId');
+
+export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<void> {
+  // Only a ready app sweeps deadlines (not one built to print its OpenAPI document); stopped on close.
+  let sweeper: ReturnType<typeof startDeadlineSweeper> | null = null;
+  app.addHook('onReady', async () => {
+    sweeper = startDeadlineSweeper(ctx);
+  });
+  app.addHook('onClose', async () => {
+    await sweeper?.stop();
+  });
+
+  app.get(
+    '/api/v1/conferences/:conferenceId/votes',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: "The conference's votes, oldest first (a voting list in its order)",
+        params: idParams('conferenceId'),
+        querystring: pageQuery,
+        response: { 200: pageOf(voteSchema), ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      await assertReadable(ctx, req, req.params.conferenceId);
+      const offset = Number(req.query.cursor ?? 0);
+      const rows = await listVotes(ctx, req.params.conferenceId, req.query.limit, offset);
+      const page = paged(rows, req.query.limit, offset);
+      return { items: page.items.map(voteView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/v1/conferences/:conferenceId/votes',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Create a vote (draft): chair or admin of the conference',
+        params: idParams('conferenceId'),
+        body: createVoteBody,
+        response: { 201: voteSchema, ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req, reply) => {
+      const p = requireRole(req, 'chair', 'admin');
+      const v = await createVote(ctx, p, req.params.conferenceId, req.body);
+      return reply.code(201).send(voteView(v));
+    },
+  );
+
+  app.get(
+    '/api/v1/votes/:voteId',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'A vote: state, settings, voters count and the tally where its visibility allows',
+        params: voteParams,
+        response: { 200: voteDetailSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const v = await loadVote(ctx.db, req.params.voteId);
+      await assertReadable(ctx, req, v.conferenceId);
+      const t = await loadTallySnapshot(ctx.db, v.id);
+      return {
+        ...voteView(v),
+        tally: {
+          version: t.version,
+          voters: t.voters,
+          visible: t.tallyVisible,
+          totals: t.totals,
+          byDelegation: t.byDelegation,
+        },
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/votes/:voteId/open',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Open a draft vote, freezing the electorate; optional durationSeconds sets a deadline',
+        params: voteParams,
+        body: openBody,
+        response: { 200: voteSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const p = requireRole(req, 'chair', 'admin');
+      return voteView(await openVote(ctx, p, req.params.voteId, req.body?.durationSeconds));
+    },
+  );
+
+  app.post(
+    '/api/v1/votes/:voteId/close',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Close an open vote and declare the result; closing a closed vote returns the same result',
+        params: voteParams,
+        response: { 200: resultSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const p = requireRole(req, 'chair', 'admin');
+      const stored = await closeVoteAs(ctx, p, req.params.voteId);
+      return voteResult(ctx, { ...(await loadVote(ctx.db, req.params.voteId)), result: stored });
+    },
+  );
+
+  app.post(
+    '/api/v1/votes/:voteId/cancel',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Cancel a draft or open vote (it will have no result)',
+        params: voteParams,
+        response: { 200: voteSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const p = requireRole(req, 'chair', 'admin');
+      return voteView(await cancelVote(ctx, p, req.params.voteId));
+    },
+  );
+
+  app.post(
+    '/api/v1/votes/:voteId/ballots',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Cast a ballot (Idempotency-Key required): own seat, proxy, delegation split, or chair paper ballot',
+        params: voteParams,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: ballotBody,
+        response: { 201: ballotAnswerSchema, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const p = requireAccount(req);
+      const key = idempotencyKeyOf(req);
+      const answer = await castBallot(ctx, p, req.params.voteId, req.body, {
+        accountId: p.accountId,
+        key,
+        scope: 'ballot',
+        requestHash: requestHash(req.method, req.url, req.body),
+      });
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(answer.body);
+    },
+  );
+
+  app.get(
+    '/api/v1/votes/:voteId/result',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'The declared result with the corrections recorded beside it (409 vote_not_closed before close)',
+        params: voteParams,
+        response: { 200: resultSchema, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => {
+      const v = await loadVote(ctx.db, req.params.voteId);
+      await assertReadable(ctx, req, v.conferenceId);
+      return voteResult(ctx, v);
+    },
+  );
+
+  app.post(
+    '/api/v1/votes/:voteId/corrections',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'After close, a delegate records how they intended to vote (never changes the result)',
+        params: voteParams,
+        body: correctionBody,
+        response: { 201: correctionSchema, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const p = requireAccount(req);
+      const c = await recordCorrection(ctx, p, req.params.voteId, req.body.intended);
+      return reply.code(201).send({
+        id: c.id,
+        voteId: c.voteId,
+        delegateId: c.delegateId,
+        intended: c.intended,
+        createdAt: c.createdAt.toISOString(),
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/resolutions/:resolutionId/voting-list',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'Create the clause-by-clause series of draft votes, in voting order (settings overridable)',
+        params: idParams('resolutionId'),
+        body: votingListBody,
+        response: { 201: pageOf(voteSchema), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const p = requireRole(req, 'chair', 'admin');
+      const created = await createVotingList(ctx, p, req.params.resolutionId, req.body ?? {});
+      return reply.code(201).send({ items: created.map(voteView), nextCursor: null });
+    },
+  );
+}

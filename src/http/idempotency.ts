@@ -1,0 +1,173 @@
+/**
+ * Idempotency-Key support for writes that a phone may retry (venue Wi-Fi drops answers,
+ * not only requests). A record is keyed per account, so two phones inventing the same key
+ * never collide, and it is stored in the same transaction as the write it answers: a
+ * committed write always has its answer on record, a rolled-back one never does.
+ *
+ * Two privacy measures, because a record ties an account to an answer:
+ * - the key column holds a hash of the client's key, never the key itself;
+ * - a `sealed` answer (a secret ballot's receipt, which leads to the unlinked choice) is
+ *   encrypted with a key derived from the client's Idempotency-Key, which the database never
+ *   sees. Only the phone that holds the key can have the answer replayed; someone reading
+ *   the table learns that an account voted, not how.
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { and, eq } from 'drizzle-orm';
+import { DomainError } from '../domain/errors.js';
+import { canonicalJson } from '../audit/hash-chain.js';
+import { pgErrorCode, type Db, type DbOrTx, type Tx } from '../db/client.js';
+import { idempotencyRecords } from '../db/schema.js';
+
+const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,200}$/;
+
+export interface IdempotencyRequest {
+  accountId: string;
+  /** The client's key as sent. */
+  key: string;
+  /** A name for the kind of write (e.g. 'ballot'); kept for operators reading the table. */
+  scope: string;
+  /** requestHash(method, path, body) */
+  requestHash: string;
+}
+
+export interface StoredAnswer<T> {
+  status: number;
+  body: T;
+  /** True when this answer was replayed from an earlier request with the same key. */
+  replayed: boolean;
+}
+
+/** The Idempotency-Key header, required: 400 'idempotency_key_required' when missing or malformed. */
+export function idempotencyKeyOf(req: FastifyRequest): string {
+  const raw = req.headers['idempotency-key'];
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key === undefined || key === '') {
+    throw new DomainError(
+      'invalid',
+      'idempotency_key_required',
+      'Send an Idempotency-Key header (a fresh UUID per ballot) so that a retried request is counted once.',
+    );
+  }
+  if (!KEY_PATTERN.test(key)) {
+    throw new DomainError(
+      'invalid',
+      'idempotency_key_invalid',
+      'The Idempotency-Key must be 8 to 200 characters of letters, digits, ".", "_", ":" or "-".',
+    );
+  }
+  return key;
+}
+
+/** Hash of what the request asks for: the same key with another body is a different request. */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path.split('?')[0]}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
+}
+
+/** What the key column holds: the client's key never reaches the database. */
+export function storedKey(key: string): string {
+  return createHash('sha256').update(`plenary-idempotency-key:${key}`).digest('hex');
+}
+
+function sealingKey(accountId: string, key: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, accountId, 'plenary-idempotency-seal', 32));
+}
+
+/** AES-256-GCM under a key derived from the client's Idempotency-Key. */
+export function sealAnswer(accountId: string, key: string, body: unknown): { sealed: string } {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(accountId, key), iv);
+  const ct = Buffer.concat([cipher.update(JSON.stringify(body), 'utf8'), cipher.final()]);
+  return { sealed: Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url') };
+}
+
+function unsealAnswer(accountId: string, key: string, stored: { sealed: string }): unknown {
+  const buf = Buffer.from(stored.sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(accountId, key), buf.subarray(0, 12));
+  decipher.setAuthTag(buf.subarray(12, 28));
+  return JSON.parse(Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8'));
+}
+
+export interface IdempotencyRow {
+  requestHash: string;
+  status: number;
+  response: unknown;
+}
+
+/**
+ * Turns a stored record into the answer for this request: the stored answer when the
+ * request is the same, 422 'idempotency_key_reused' when the key came with another body.
+ */
+export function replayOf<T>(req: IdempotencyRequest, row: IdempotencyRow): StoredAnswer<T> {
+  if (row.requestHash !== req.requestHash) {
+    throw new DomainError(
+      'unprocessable',
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different request; use a new key for a new ballot.',
+    );
+  }
+  const response = row.response as { sealed?: unknown };
+  const body =
+    response && typeof response === 'object' && typeof response.sealed === 'string'
+      ? unsealAnswer(req.accountId, req.key, response as { sealed: string })
+      : row.response;
+  return { status: row.status, body: body as T, replayed: true };
+}
+
+export async function findIdempotencyRecord(db: DbOrTx, req: IdempotencyRequest): Promise<IdempotencyRow | null> {
+  const [row] = await db
+    .select({
+      requestHash: idempotencyRecords.requestHash,
+      status: idempotencyRecords.status,
+      response: idempotencyRecords.response,
+    })
+    .from(idempotencyRecords)
+    .where(and(eq(idempotencyRecords.accountId, req.accountId), eq(idempotencyRecords.key, storedKey(req.key))))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Thrown inside the transaction to roll it back when another request with the same key won. */
+class KeyTaken extends Error {}
+
+/**
+ * The generic path: replay a stored answer, or run `write` and store its answer in the same
+ * transaction. Two requests with one key racing each other: the second waits on the first's
+ * record (unique key) and then replays its answer. When `write` fails (e.g. a unique
+ * violation because the twin request already did the same thing), a record that appeared
+ * meanwhile is replayed instead of the error.
+ */
+export async function withIdempotency<T>(
+  db: Db,
+  req: IdempotencyRequest,
+  write: (tx: Tx) => Promise<{ status: number; body: T; seal?: boolean }>,
+): Promise<StoredAnswer<T>> {
+  const earlier = await findIdempotencyRecord(db, req);
+  if (earlier) return replayOf<T>(req, earlier);
+  try {
+    return await db.transaction(async (tx) => {
+      const answer = await write(tx);
+      const inserted = await tx
+        .insert(idempotencyRecords)
+        .values({
+          accountId: req.accountId,
+          key: storedKey(req.key),
+          scope: req.scope,
+          requestHash: req.requestHash,
+          status: answer.status,
+          response: answer.seal ? sealAnswer(req.accountId, req.key, answer.body) : (answer.body as object),
+        })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyRecords.key });
+      if (inserted.length === 0) throw new KeyTaken();
+      return { status: answer.status, body: answer.body, replayed: false };
+    });
+  } catch (err) {
+    if (!(err instanceof KeyTaken) && pgErrorCode(err) === undefined && !(err instanceof DomainError)) throw err;
+    const twin = await findIdempotencyRecord(db, req);
+    if (twin) return replayOf<T>(req, twin);
+    throw err;
+  }
+}

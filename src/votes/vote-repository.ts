@@ -1,0 +1,141 @@
+/** The SQL of the voting engine: votes, the electorate snapshot, ballots and secret choices. */
+import { createHash } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { notFound } from '../domain/errors.js';
+import { canonicalJson } from '../audit/hash-chain.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
+import { votes } from '../db/schema.js';
+import type { VoteRow } from './vote-views.js';
+
+export async function loadVote(db: DbOrTx, voteId: string): Promise<VoteRow> {
+  const [v] = await db.select().from(votes).where(eq(votes.id, voteId)).limit(1);
+  if (!v) throw notFound('vote', voteId);
+  return v;
+}
+
+/** Close, cancel and open take the row lock that every ballot transaction shares (FOR SHARE). */
+export async function lockVote(db: DbOrTx, voteId: string): Promise<VoteRow> {
+  const [v] = await db.select().from(votes).where(eq(votes.id, voteId)).for('update').limit(1);
+  if (!v) throw notFound('vote', voteId);
+  return v;
+}
+
+export interface SnapshotSeat {
+  seatId: string;
+  delegationId: string;
+  delegateId: string | null;
+  weight: number;
+  present: boolean;
+  castableById: string | null;
+}
+
+interface SeatDbRow {
+  seat_id: string;
+  delegation_id: string;
+  delegate_id: string | null;
+  weight: number;
+  present: boolean;
+  castable_by_id: string | null;
+}
+
+const seatOf = (r: SeatDbRow): SnapshotSeat => ({
+  seatId: r.seat_id,
+  delegationId: r.delegation_id,
+  delegateId: r.delegate_id,
+  weight: Number(r.weight),
+  present: r.present,
+  castableById: r.castable_by_id,
+});
+
+/**
+ * Freezes the electorate in one statement. Delegate weighting: every delegate with a weight
+ * (an alternate has weight 0 unless the desk gave it one, and then it counts), castable by its
+ * proxy holder. Delegation weighting: one seat per delegation holding its allocation, present
+ * when any of its delegates is, castable by its head (the earliest registered head, should
+ * there be two).
+ */
+export async function snapshotElectorate(
+  db: DbOrTx,
+  vote: Pick<VoteRow, 'id' | 'conferenceId' | 'weighting'>,
+): Promise<SnapshotSeat[]> {
+  const rows =
+    vote.weighting === 'delegate'
+      ? rowsOf<SeatDbRow>(
+          await db.execute(sql`
+            insert into electorate_seats (vote_id, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
+            select ${vote.id}, d.id, d.delegation_id, d.id, d.weight, d.present, d.proxy_to_id
+            from delegates d
+            where d.conference_id = ${vote.conferenceId} and d.weight > 0
+            returning seat_id, delegation_id, delegate_id, weight, present, castable_by_id`),
+        )
+      : rowsOf<SeatDbRow>(
+          await db.execute(sql`
+            insert into electorate_seats (vote_id, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
+            select ${vote.id}, g.id, g.id, null, g.votes,
+                   coalesce((select bool_or(d.present) from delegates d where d.delegation_id = g.id), false),
+                   (select h.id from delegates h where h.delegation_id = g.id and h.role = 'head'
+                    order by h.created_at, h.id limit 1)
+            from delegations g
+            where g.conference_id = ${vote.conferenceId} and g.votes > 0
+            returning seat_id, delegation_id, delegate_id, weight, present, castable_by_id`),
+        );
+  return rows.map(seatOf);
+}
+
+/** docs/record-format.md: hex SHA-256 of the canonical JSON of the seats sorted by seatId. */
+export function electorateHash(seats: readonly SnapshotSeat[]): string {
+  const sorted = [...seats]
+    .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0))
+    .map((s) => ({
+      seatId: s.seatId,
+      delegationId: s.delegationId,
+      delegateId: s.delegateId,
+      weight: s.weight,
+      present: s.present,
+      castableById: s.castableById,
+    }));
+  return createHash('sha256').update(canonicalJson(sorted), 'utf8').digest('hex');
+}
+
+export interface SeatWithName extends SnapshotSeat {
+  name: string;
+}
+
+export async function loadSeats(db: DbOrTx, voteId: string): Promise<SeatWithName[]> {
+  return rowsOf<SeatDbRow & { name: string }>(
+    await db.execute(sql`
+      select s.seat_id, s.delegation_id, s.delegate_id, s.weight, s.present, s.castable_by_id, g.name
+      from electorate_seats s join delegations g on g.id = s.delegation_id
+      where s.vote_id = ${voteId}`),
+  ).map((r) => ({ ...seatOf(r), name: r.name }));
+}
+
+export interface BallotRecordRow {
+  id: string;
+  seat_id: string;
+  revision: number;
+  yes: number | null;
+  no: number | null;
+  abstain: number | null;
+  weight: number;
+  cast_via: 'self' | 'proxy' | 'head' | 'paper';
+  cast_at: Date | string;
+  receipt: string | null;
+}
+
+export async function loadBallots(db: DbOrTx, voteId: string): Promise<BallotRecordRow[]> {
+  return rowsOf<BallotRecordRow>(
+    await db.execute(sql`
+      select id, seat_id, revision, yes, no, abstain, weight, cast_via, cast_at, receipt
+      from ballots where vote_id = ${voteId}`),
+  ).map((b) => ({ ...b, revision: Number(b.revision), weight: Number(b.weight) }));
+}
+
+export async function loadSecretChoices(
+  db: DbOrTx,
+  voteId: string,
+): Promise<{ yes: number; no: number; abstain: number; receipt: string }[]> {
+  return rowsOf<{ yes: number; no: number; abstain: number; receipt: string }>(
+    await db.execute(sql`select yes, no, abstain, receipt from secret_choices where vote_id = ${voteId}`),
+  ).map((c) => ({ yes: Number(c.yes), no: Number(c.no), abstain: Number(c.abstain), receipt: c.receipt }));
+}

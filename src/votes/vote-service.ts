@@ -1,0 +1,657 @@
+/**
+ * The vote lifecycle: create, open (freezing the electorate), close (counting, deciding and
+ * sealing the record), cancel, corrections, the clause-by-clause voting list and the
+ * deadline sweeper. Each transition is one transaction that locks the vote row FOR UPDATE,
+ * which every ballot transaction holds FOR SHARE: no ballot commits after a close.
+ */
+import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { isIdempotentClose, nextVoteState } from '../domain/vote-lifecycle.js';
+import { tally } from '../domain/tally.js';
+import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.js';
+import { buildVotingList } from '../domain/voting-list.js';
+import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
+import { amendments, clauses, corrections, resolutions, votes } from '../db/schema.js';
+import { appendEvent } from '../audit/event-log.js';
+import { merkleRoot } from '../audit/merkle.js';
+import { signRecord } from '../audit/signing.js';
+import { assertConference, type Principal } from '../auth/principal.js';
+import { loadConference } from '../conferences/conference-access.js';
+import { loadClausesAndAmendments, loadResolution } from '../resolutions/resolution-service.js';
+import {
+  electorateHash,
+  loadBallots,
+  loadSeats,
+  loadSecretChoices,
+  lockVote,
+  loadVote,
+  snapshotElectorate,
+  type SeatWithName,
+} from './vote-repository.js';
+import { byNameThenId, toCounted, toSeat } from './tally-snapshot.js';
+import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
+
+type Settings = Pick<
+  CreateVoteInput,
+  'mode' | 'weighting' | 'majority' | 'quorum' | 'allowChange' | 'resultsVisibility'
+>;
+
+function checkSettings(s: Settings): void {
+  // A changed secret ballot would need the old choice found and superseded, i.e. linked to its voter.
+  if (s.mode === 'secret' && s.allowChange) {
+    throw new DomainError(
+      'invalid',
+      'secret_vote_no_change',
+      'A secret vote cannot allow changing a ballot: that would link a choice to its voter.',
+    );
+  }
+}
+
+/** The quorum as stored and passed to decide(): only the entitled base exists. */
+function storedQuorum(q: Settings['quorum']): QuorumRule | null {
+  return q ? { numerator: q.numerator, denominator: q.denominator } : null;
+}
+
+async function subjectTitle(
+  db: DbOrTx,
+  conferenceId: string,
+  subject: { type: 'clause' | 'amendment' | 'resolution' | 'motion'; id?: string | null | undefined },
+): Promise<string> {
+  if (subject.type === 'motion') return 'Procedural motion';
+  if (!subject.id) {
+    throw new DomainError('invalid', 'subject_id_required', `A vote on a ${subject.type} needs subject.id.`);
+  }
+  const missing = () =>
+    new DomainError(
+      'unprocessable',
+      'subject_not_found',
+      `No ${subject.type} with id ${subject.id} in this conference.`,
+    );
+  switch (subject.type) {
+    case 'resolution': {
+      const [r] = await db
+        .select({ title: resolutions.title })
+        .from(resolutions)
+        .where(and(eq(resolutions.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+      if (!r) throw missing();
+      return `Resolution: ${r.title.replace(/^Resolution:\s*/i, '')} as a whole`;
+    }
+    case 'clause': {
+      const [c] = await db
+        .select({ number: clauses.number })
+        .from(clauses)
+        .innerJoin(resolutions, eq(resolutions.id, clauses.resolutionId))
+        .where(and(eq(clauses.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+      if (!c) throw missing();
+      return `Clause ${c.number}`;
+    }
+    case 'amendment': {
+      const [a] = await db
+        .select({ number: amendments.number })
+        .from(amendments)
+        .innerJoin(resolutions, eq(resolutions.id, amendments.resolutionId))
+        .where(and(eq(amendments.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+      if (!a) throw missing();
+      return `Amendment ${a.number}`;
+    }
+  }
+}
+
+export async function createVote(
+  ctx: AppContext,
+  p: Principal,
+  conferenceId: string,
+  input: CreateVoteInput,
+): Promise<VoteRow> {
+  assertConference(p, conferenceId);
+  await loadConference(ctx.db, conferenceId);
+  checkSettings(input);
+  const title = input.title ?? (await subjectTitle(ctx.db, conferenceId, input.subject));
+  if (input.title !== undefined) await subjectTitle(ctx.db, conferenceId, input.subject);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const [v] = await tx
+      .insert(votes)
+      .values({
+        conferenceId,
+        title,
+        question: input.question ?? null,
+        subjectType: input.subject.type,
+        subjectId: input.subject.id ?? null,
+        mode: input.mode,
+        weighting: input.weighting,
+        majority: input.majority,
+        quorum: storedQuorum(input.quorum),
+        allowChange: input.allowChange,
+        resultsVisibility: input.resultsVisibility,
+        createdBy: p.accountId,
+        createdAt: now,
+      })
+      .returning();
+    await appendEvent(tx, { conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v!) }, now);
+    return v!;
+  });
+}
+
+function createdData(v: VoteRow): Record<string, unknown> {
+  return {
+    voteId: v.id,
+    title: v.title,
+    subject: { type: v.subjectType, id: v.subjectId },
+    mode: v.mode,
+    weighting: v.weighting,
+    majority: v.majority,
+    quorum: v.quorum,
+    allowChange: v.allowChange,
+    resultsVisibility: v.resultsVisibility,
+    votingListPosition: v.votingListPosition,
+  };
+}
+
+export async function listVotes(ctx: AppContext, conferenceId: string, limit: number, offset: number) {
+  return ctx.db
+    .select()
+    .from(votes)
+    .where(eq(votes.conferenceId, conferenceId))
+    .orderBy(asc(votes.createdAt), asc(votes.votingListPosition), asc(votes.id))
+    .limit(limit + 1)
+    .offset(offset);
+}
+
+/** Loads a vote and checks that the staff member acts on its conference. */
+async function lockForStaff(tx: Tx, p: Principal, voteId: string): Promise<VoteRow> {
+  const v = await lockVote(tx, voteId);
+  assertConference(p, v.conferenceId);
+  return v;
+}
+
+export async function openVote(
+  ctx: AppContext,
+  p: Principal,
+  voteId: string,
+  durationSeconds: number | undefined,
+): Promise<VoteRow> {
+  // Read first without a lock so that a wrong-conference caller is refused before waiting on it.
+  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const v = await lockForStaff(tx, p, voteId);
+    nextVoteState(v.state, 'open');
+    const seats = await snapshotElectorate(tx, v);
+    const hash = electorateHash(seats);
+    const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
+    const [opened] = await tx
+      .update(votes)
+      .set({ state: 'open', openedAt: now, deadlineAt, electorateHash: hash })
+      .where(eq(votes.id, voteId))
+      .returning();
+    let entitled = 0;
+    let present = 0;
+    for (const s of seats) {
+      entitled += s.weight;
+      if (s.present) present += s.weight;
+    }
+    await appendEvent(
+      tx,
+      {
+        conferenceId: v.conferenceId,
+        type: 'vote.opened',
+        actor: p.accountId,
+        data: {
+          voteId,
+          title: v.title,
+          subject: { type: v.subjectType, id: v.subjectId },
+          mode: v.mode,
+          weighting: v.weighting,
+          resultsVisibility: v.resultsVisibility,
+          openedAt: now.toISOString(),
+          deadlineAt: deadlineAt?.toISOString() ?? null,
+          electorateHash: hash,
+          seats: seats.length,
+          entitled,
+          present,
+        },
+      },
+      now,
+    );
+    return opened!;
+  });
+}
+
+export async function cancelVote(ctx: AppContext, p: Principal, voteId: string): Promise<VoteRow> {
+  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const v = await lockForStaff(tx, p, voteId);
+    nextVoteState(v.state, 'cancel');
+    const [cancelled] = await tx
+      .update(votes)
+      .set({ state: 'cancelled', cancelledAt: now })
+      .where(eq(votes.id, voteId))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: v.conferenceId,
+        type: 'vote.cancelled',
+        actor: p.accountId,
+        data: { voteId, title: v.title, previousState: v.state, cancelledAt: now.toISOString() },
+      },
+      now,
+    );
+    return cancelled!;
+  });
+}
+
+/** A staff member closing a vote by hand. */
+export async function closeVoteAs(ctx: AppContext, p: Principal, voteId: string): Promise<StoredResult> {
+  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
+  return closeVote(ctx, voteId, p.accountId);
+}
+
+/**
+ * Idempotent close: whoever comes second (a retry, a twin click, the deadline sweeper of
+ * another instance) waits on the row lock and then returns the result stored by the first.
+ * A vote closed at or after its deadline is closed AT the deadline, so the record does not
+ * depend on how late the sweeper ran (ballots after the deadline are refused anyway).
+ */
+export async function closeVote(ctx: AppContext, voteId: string, actor: string | null): Promise<StoredResult> {
+  return ctx.db.transaction(async (tx) => {
+    const v = await lockVote(tx, voteId);
+    if (isIdempotentClose(v.state)) return v.result as StoredResult;
+    nextVoteState(v.state, 'close');
+    const now = ctx.clock();
+    const closedAt = v.deadlineAt && v.deadlineAt.getTime() <= now.getTime() ? v.deadlineAt : now;
+    const { data, result } = await countAndSeal(ctx, tx, v, closedAt);
+    const event = await appendEvent(tx, { conferenceId: v.conferenceId, type: 'vote.closed', actor, data }, now);
+    const stored: StoredResult = { ...result, eventSeq: event.seq };
+    await tx.update(votes).set({ state: 'closed', closedAt, result: stored }).where(eq(votes.id, voteId));
+    return stored;
+  });
+}
+
+function iso(d: Date | string): string {
+  return (typeof d === 'string' ? new Date(d) : d).toISOString();
+}
+
+async function countAndSeal(
+  ctx: AppContext,
+  tx: Tx,
+  v: VoteRow,
+  closedAt: Date,
+): Promise<{ data: Record<string, unknown>; result: Omit<StoredResult, 'eventSeq'> }> {
+  const seats = await loadSeats(tx, v.id);
+  const ballotRows = await loadBallots(tx, v.id);
+  const voted = new Set(ballotRows.map((b) => b.seat_id));
+  const names = new Map(seats.map((s) => [s.delegationId, s.name]));
+
+  let totals: { yes: number; no: number; abstain: number; notVoting: number; entitled: number; present: number };
+  let voters: number;
+  let byDelegation: StoredResult['byDelegation'];
+  let receipts: string[];
+  if (v.mode === 'roll_call') {
+    const t = tally(
+      seats.map((s) =>
+        toSeat({ seat_id: s.seatId, delegation_id: s.delegationId, weight: s.weight, present: s.present }),
+      ),
+      ballotRows.map(toCounted),
+    );
+    totals = {
+      yes: t.yes,
+      no: t.no,
+      abstain: t.abstain,
+      notVoting: t.notVoting,
+      entitled: t.entitled,
+      present: t.present,
+    };
+    voters = t.voters;
+    byDelegation = t.byDelegation
+      .map((d) => ({ ...d, name: names.get(d.delegationId) ?? '' }))
+      .sort(byNameThenId)
+      .map((d) => ({
+        delegationId: d.delegationId,
+        name: d.name,
+        yes: d.yes,
+        no: d.no,
+        abstain: d.abstain,
+        notVoting: d.notVoting,
+        entitled: d.entitled,
+        voters: d.voters,
+      }));
+    // Superseded revisions are leaves too: the record keeps every ballot.
+    receipts = ballotRows.map((b) => b.receipt ?? '');
+  } else {
+    const choices = await loadSecretChoices(tx, v.id);
+    totals = secretTotals(seats, voted, choices);
+    voters = voted.size;
+    byDelegation = null;
+    receipts = choices.map((c) => c.receipt);
+  }
+  receipts.sort();
+  const root = merkleRoot(receipts);
+
+  const decision = decide({
+    totals,
+    entitled: totals.entitled,
+    present: totals.present,
+    rule: v.majority as MajorityRule,
+    quorum: (v.quorum as QuorumRule | null) ?? null,
+  });
+
+  const openedAt = iso(v.openedAt!);
+  const unsigned = {
+    voteId: v.id,
+    title: v.title,
+    subject: { type: v.subjectType, id: v.subjectId },
+    mode: v.mode,
+    weighting: v.weighting,
+    majority: v.majority,
+    quorum: v.quorum ?? null,
+    allowChange: v.allowChange,
+    openedAt,
+    closedAt: closedAt.toISOString(),
+    electorateHash: v.electorateHash!,
+    ballotCount: receipts.length,
+    merkleRoot: root,
+    leafOrder: 'receipt-asc' as const,
+    totals: { ...totals, voters },
+    byDelegation: byDelegation ?? [],
+    result: {
+      outcome: decision.outcome,
+      required: decision.required,
+      quorumRequired: decision.quorumRequired,
+      quorumMet: decision.quorumMet,
+      baseWeight: decision.baseWeight,
+      explanation: decision.explanation,
+    },
+  };
+  // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
+  const payload = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+  const signature = await signRecord(ctx.keys, payload);
+
+  const participation = participationOf(seats, voted);
+  return {
+    data: { ...payload, signature },
+    result: {
+      voteId: v.id,
+      conferenceId: v.conferenceId,
+      title: v.title,
+      subject: { type: v.subjectType, id: v.subjectId },
+      mode: v.mode,
+      weighting: v.weighting,
+      state: 'closed',
+      outcome: decision.outcome,
+      totals: { yes: totals.yes, no: totals.no, abstain: totals.abstain, notVoting: totals.notVoting },
+      entitled: totals.entitled,
+      present: totals.present,
+      voters,
+      required: { yes: decision.required, explanation: decision.explanation },
+      quorum: { required: decision.quorumRequired, met: decision.quorumMet },
+      baseWeight: decision.baseWeight,
+      byDelegation,
+      participation,
+      merkleRoot: root,
+      leafOrder: 'receipt-asc',
+      ballotCount: receipts.length,
+      electorateHash: v.electorateHash!,
+      openedAt,
+      closedAt: closedAt.toISOString(),
+      signature,
+    },
+  };
+}
+
+function secretTotals(
+  seats: readonly SeatWithName[],
+  voted: ReadonlySet<string>,
+  choices: readonly { yes: number; no: number; abstain: number }[],
+) {
+  let yes = 0;
+  let no = 0;
+  let abstain = 0;
+  for (const c of choices) {
+    yes += c.yes;
+    no += c.no;
+    abstain += c.abstain;
+  }
+  let entitled = 0;
+  let present = 0;
+  for (const s of seats) {
+    entitled += s.weight;
+    if (s.present || voted.has(s.seatId)) present += s.weight;
+  }
+  return { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present };
+}
+
+/** Frozen at close: who voted, who was present without voting, who was absent (seat ids, sorted). */
+function participationOf(seats: readonly SeatWithName[], voted: ReadonlySet<string>): StoredResult['participation'] {
+  const out = { voted: [] as string[], presentNotVoting: [] as string[], absent: [] as string[] };
+  for (const s of seats) {
+    if (voted.has(s.seatId)) out.voted.push(s.seatId);
+    else if (s.present) out.presentNotVoting.push(s.seatId);
+    else out.absent.push(s.seatId);
+  }
+  out.voted.sort();
+  out.presentNotVoting.sort();
+  out.absent.sort();
+  return out;
+}
+
+export async function voteResult(ctx: AppContext, v: VoteRow) {
+  if (v.state !== 'closed') {
+    // The running tally (where visible) is at GET /votes/{id}; a result exists only once closed.
+    throw new DomainError('conflict', 'vote_not_closed', `The vote is ${v.state}; its result is declared at close.`, {
+      state: v.state,
+    });
+  }
+  const rows = await ctx.db
+    .select()
+    .from(corrections)
+    .where(eq(corrections.voteId, v.id))
+    .orderBy(asc(corrections.createdAt), asc(corrections.id));
+  return {
+    ...(v.result as StoredResult),
+    corrections: rows.map((c) => ({
+      id: c.id,
+      voteId: c.voteId,
+      delegateId: c.delegateId,
+      intended: c.intended,
+      createdAt: c.createdAt.toISOString(),
+    })),
+  };
+}
+
+/**
+ * EP practice: after the result is declared a member may put on record how they meant to
+ * vote. It is published beside the result and never changes it. Only for roll calls: in a
+ * secret vote the statement would sit next to a record that must not name anyone's choice.
+ */
+export async function recordCorrection(
+  ctx: AppContext,
+  p: Principal,
+  voteId: string,
+  intended: 'yes' | 'no' | 'abstain' | 'not_voting',
+) {
+  const v = await loadVote(ctx.db, voteId);
+  if (p.role !== 'delegate' || !p.delegateId || p.conferenceId !== v.conferenceId) {
+    throw new DomainError(
+      'forbidden',
+      'not_entitled',
+      'Only a delegate holding a seat in this vote can record a correction.',
+    );
+  }
+  if (v.state !== 'closed') {
+    throw new DomainError('conflict', 'vote_not_closed', 'Corrections are recorded after the vote is closed.');
+  }
+  if (v.mode === 'secret') {
+    throw new DomainError(
+      'unprocessable',
+      'secret_vote_no_corrections',
+      'Corrections are not recorded for secret votes.',
+    );
+  }
+  const [seat] = rowsOf<{ seat_id: string }>(
+    await ctx.db.execute(sql`
+      select seat_id from electorate_seats
+      where vote_id = ${voteId} and (seat_id = ${p.delegateId} or (delegate_id is null and castable_by_id = ${p.delegateId}))
+      limit 1`),
+  );
+  if (!seat) throw new DomainError('forbidden', 'not_entitled', 'You held no seat in this vote.');
+  const now = ctx.clock();
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [c] = await tx
+        .insert(corrections)
+        .values({ voteId, delegateId: p.delegateId!, intended, createdAt: now })
+        .returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId: v.conferenceId,
+          type: 'vote.corrected',
+          actor: p.accountId,
+          data: { voteId, correctionId: c!.id, delegateId: p.delegateId, seatId: seat.seat_id, intended },
+        },
+        now,
+      );
+      return c!;
+    });
+  } catch (err) {
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'corrections_vote_delegate_uq') {
+      throw new DomainError('conflict', 'correction_exists', 'Your correction to this vote is already on record.');
+    }
+    throw err;
+  }
+}
+
+/** The clause-by-clause series, created as draft votes in voting order (docs: voting list). */
+export async function createVotingList(
+  ctx: AppContext,
+  p: Principal,
+  resolutionId: string,
+  input: VotingListInput,
+): Promise<VoteRow[]> {
+  const r = await loadResolution(ctx.db, resolutionId);
+  assertConference(p, r.conferenceId);
+  const settings: Settings = {
+    mode: input.mode ?? 'roll_call',
+    weighting: input.weighting ?? 'delegate',
+    majority: input.majority ?? { rule: 'simple', base: 'yes_no' },
+    quorum: input.quorum ?? null,
+    allowChange: input.allowChange ?? false,
+    resultsVisibility: input.resultsVisibility ?? 'live',
+  };
+  checkSettings(settings);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    // Serializes two chairs clicking at once: the second sees the first's list.
+    await tx.execute(sql`select id from resolutions where id = ${resolutionId} for update`);
+    const { clauses: cs, amendments: as } = await loadClausesAndAmendments(tx, resolutionId);
+    const subjectIds = [resolutionId, ...cs.map((c) => c.id), ...as.map((a) => a.id)];
+    const existing = await tx
+      .select({ id: votes.id })
+      .from(votes)
+      .where(
+        and(
+          inArray(votes.subjectId, subjectIds),
+          isNotNull(votes.votingListPosition),
+          inArray(votes.state, ['draft', 'open']),
+        ),
+      )
+      .limit(1);
+    if (existing.length > 0) {
+      throw new DomainError(
+        'conflict',
+        'voting_list_exists',
+        'This resolution already has a voting list with votes not yet taken; cancel them to draw up a new one.',
+      );
+    }
+    const entries = buildVotingList({
+      resolutionId,
+      resolutionTitle: r.title,
+      clauses: cs.map((c) => ({ id: c.id, number: c.number, text: c.text, position: c.position })),
+      amendments: as.map((a) => ({
+        id: a.id,
+        clauseId: a.clauseId,
+        kind: a.kind,
+        text: a.text,
+        status: a.status,
+        position: a.number,
+      })),
+    });
+    const created = await tx
+      .insert(votes)
+      .values(
+        entries.map((e, i) => ({
+          conferenceId: r.conferenceId,
+          title: e.title,
+          subjectType: e.subject.type,
+          subjectId: e.subject.id,
+          mode: settings.mode,
+          weighting: settings.weighting,
+          majority: settings.majority,
+          quorum: storedQuorum(settings.quorum),
+          allowChange: settings.allowChange,
+          resultsVisibility: settings.resultsVisibility,
+          votingListPosition: i + 1,
+          createdBy: p.accountId,
+          createdAt: now,
+        })),
+      )
+      .returning();
+    created.sort((a, b) => (a.votingListPosition ?? 0) - (b.votingListPosition ?? 0));
+    for (const v of created) {
+      await appendEvent(
+        tx,
+        { conferenceId: r.conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v) },
+        now,
+      );
+    }
+    return created;
+  });
+}
+
+/**
+ * Deadlines live in the database, so any instance (or this one after a restart) closes an
+ * expired vote; two instances racing each other meet on the row lock of the idempotent close.
+ */
+export function startDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const tick = async () => {
+    const due = await ctx.db
+      .select({ id: votes.id })
+      .from(votes)
+      .where(and(eq(votes.state, 'open'), lte(votes.deadlineAt, ctx.clock())))
+      .limit(100);
+    for (const { id } of due) {
+      if (stopped) return;
+      try {
+        await closeVote(ctx, id, null);
+        ctx.log.info({ voteId: id }, 'vote closed at its deadline');
+      } catch (err) {
+        // Cancelled meanwhile, or the database went away for a moment: the next tick retries.
+        if (!(err instanceof DomainError)) ctx.log.warn({ err, voteId: id }, 'deadline close failed');
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = tick()
+      .catch((err: unknown) => ctx.log.warn({ err }, 'deadline sweep failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export { loadVote, notFound };
