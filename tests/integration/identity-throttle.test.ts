@@ -1,0 +1,166 @@
+/**
+ * Failed sign-ins are limited (src/auth/login-throttle.ts): wrong badge codes per client
+ * address, wrong passwords per username and per address. Successful sign-ins are never
+ * limited, so a whole hall behind one NAT address signs in.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, ADMIN_PASSWORD, type TestApp } from '../support/test-app.js';
+import { bearer, createStaff, delegateOfCode, signInAsAdmin, tokenRequest } from '../support/auth.js';
+import { THROTTLE } from '../../src/auth/login-throttle.js';
+import { generateAccessCode } from '../../src/auth/access-codes.js';
+import { delegates, loginThrottle } from '../../src/db/schema.js';
+
+let t: TestApp;
+let admin: string;
+const realClock = () => new Date();
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: 'demo' });
+  admin = await signInAsAdmin(t);
+});
+afterAll(async () => t?.close());
+afterEach(() => {
+  t.ctx.clock = realClock;
+});
+
+/** Moves the service's clock forward (the throttle windows read ctx.clock). */
+const advance = (seconds: number) => {
+  const offset = seconds * 1000;
+  t.ctx.clock = () => new Date(Date.now() + offset);
+};
+
+const wrongCode = () => generateAccessCode();
+
+function expect429(res: Awaited<ReturnType<typeof tokenRequest>>, maxSeconds: number) {
+  expect(res.statusCode, res.body).toBe(429);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.json().code).toBe('too_many_attempts');
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+  expect(res.json().retryAfter).toBe(retryAfter);
+}
+
+describe('badge codes, per client address', () => {
+  it('refuses an address that keeps guessing with 429 and Retry-After, while another address signs in', async () => {
+    const attacker = '10.0.0.5';
+    const { limit, blockSeconds } = THROTTLE.codeByAddress;
+    for (let i = 0; i < limit; i++) {
+      const res = await tokenRequest(t, { accessCode: wrongCode() }, attacker);
+      expect(res.statusCode).toBe(401);
+    }
+    expect429(await tokenRequest(t, { accessCode: wrongCode() }, attacker), blockSeconds);
+    // While blocked, even a right code is refused from there: a 429 must not tell right from wrong.
+    const good = t.demo!.delegates[2]!.accessCode;
+    expect429(await tokenRequest(t, { accessCode: good }, attacker), blockSeconds);
+    // X-Forwarded-For is not believed unless TRUST_PROXY is set: it cannot be used to rotate addresses.
+    const spoofed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { accessCode: wrongCode() },
+      remoteAddress: attacker,
+      headers: { 'x-forwarded-for': '192.0.2.77' },
+    });
+    expect(spoofed.statusCode).toBe(429);
+
+    // Meanwhile the right code from another address works.
+    const other = await tokenRequest(t, { accessCode: good }, '10.0.0.9');
+    expect(other.statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(other.json().accessToken) })).statusCode,
+    ).toBe(200);
+
+    // When the block is over the address may sign in again.
+    advance(blockSeconds + 1);
+    expect((await tokenRequest(t, { accessCode: good }, attacker)).statusCode).toBe(200);
+  });
+
+  it('lets a hall of delegates behind one NAT address sign in, typos included', async () => {
+    const hall = '203.0.113.7';
+    const conferenceId = t.demo!.conferenceId;
+    const { delegationId } = await delegateOfCode(t, t.demo!.delegates[0]!.accessCode);
+    const seats = await t.ctx.db
+      .insert(delegates)
+      .values(
+        Array.from({ length: 100 }, (_, i) => ({ conferenceId, delegationId, name: `Hall delegate ${i}`, weight: 0 })),
+      )
+      .returning({ id: delegates.id });
+    // The desk issues every badge through the API.
+    const codes: string[] = [];
+    for (const seat of seats) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/delegates/${seat.id}/access-code`,
+        headers: bearer(admin),
+      });
+      expect(res.statusCode).toBe(201);
+      codes.push(res.json<{ accessCode: string }>().accessCode);
+    }
+    // The morning rush: batches of ten at once, with a typo now and then (under the limit).
+    let typos = 0;
+    for (let i = 0; i < codes.length; i += 10) {
+      const batch = codes.slice(i, i + 10);
+      if (typos < THROTTLE.codeByAddress.limit - 5) {
+        typos += 2;
+        batch.push(wrongCode(), wrongCode());
+      }
+      const answers = await Promise.all(batch.map((c) => tokenRequest(t, { accessCode: c.toLowerCase() }, hall)));
+      answers.forEach((res, j) => expect(res.statusCode, res.body).toBe(j < 10 ? 200 : 401));
+    }
+    // And signing in again (a second phone, a reload) is never limited either.
+    for (const c of codes.slice(0, 20)) expect((await tokenRequest(t, { accessCode: c }, hall)).statusCode).toBe(200);
+  });
+});
+
+describe('passwords', () => {
+  it('blocks a username after repeated wrong passwords, from any address; other accounts are unaffected', async () => {
+    const { limit, blockSeconds } = THROTTLE.passwordByUsername;
+    const password = 'the right passphrase';
+    await createStaff(t, admin, { username: 'pw-target', role: 'chair', conferenceId: t.demo!.conferenceId }, password);
+    for (let i = 0; i < limit; i++) {
+      const res = await tokenRequest(t, { username: 'pw-target', password: `guess-${i}` }, `10.2.0.${i + 1}`);
+      expect(res.statusCode).toBe(401);
+    }
+    expect429(await tokenRequest(t, { username: 'pw-target', password }, '10.2.0.200'), blockSeconds);
+    expect((await tokenRequest(t, { username: 'admin', password: ADMIN_PASSWORD }, '10.2.0.1')).statusCode).toBe(200);
+    advance(blockSeconds + 1);
+    expect((await tokenRequest(t, { username: 'pw-target', password }, '10.2.0.200')).statusCode).toBe(200);
+  });
+
+  it('does not count successes, and a success forgives the earlier typos of that username', async () => {
+    const password = 'another right passphrase';
+    await createStaff(
+      t,
+      admin,
+      { username: 'pw-typist', role: 'auditor', conferenceId: t.demo!.conferenceId },
+      password,
+    );
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < THROTTLE.passwordByUsername.limit - 1; i++) {
+        expect((await tokenRequest(t, { username: 'pw-typist', password: 'typo' }, '10.3.0.1')).statusCode).toBe(401);
+      }
+      for (let i = 0; i < 2; i++) {
+        expect((await tokenRequest(t, { username: 'pw-typist', password }, '10.3.0.1')).statusCode).toBe(200);
+      }
+    }
+  });
+
+  it('blocks an address that spreads guesses over many usernames', async () => {
+    const { limit, blockSeconds } = THROTTLE.passwordByAddress;
+    const sprayer = '10.4.0.1';
+    for (let i = 0; i < limit; i++) {
+      const res = await tokenRequest(t, { username: `nobody-${i}`, password: 'Winter2019!' }, sprayer);
+      expect(res.statusCode).toBe(401);
+    }
+    expect429(await tokenRequest(t, { username: 'admin', password: ADMIN_PASSWORD }, sprayer), blockSeconds);
+    expect((await tokenRequest(t, { username: 'admin', password: ADMIN_PASSWORD }, '10.4.0.2')).statusCode).toBe(200);
+  });
+
+  it('stores no username or address in clear in the throttle table', async () => {
+    const rows = await t.ctx.db.select().from(loginThrottle);
+    expect(rows.length).toBeGreaterThan(0);
+    const dump = JSON.stringify(rows);
+    for (const clear of ['pw-target', 'nobody-1', '10.0.0.5', '10.4.0.1']) expect(dump).not.toContain(clear);
+  });
+});
