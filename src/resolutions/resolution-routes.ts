@@ -38,10 +38,14 @@ const MAX_CLAUSE_LENGTH = 20_000;
 const clauseText = z.string().trim().min(1, 'must not be empty').max(MAX_CLAUSE_LENGTH);
 const title = z.string().trim().min(1, 'must not be empty').max(500);
 
+const agendaItemId = idSchema
+  .optional()
+  .describe('The agenda item under which it is debated (one resolution per item)');
 const createBody = z
   .union([
     z.strictObject({
       title,
+      agendaItemId,
       text: z
         .string()
         .max(500_000)
@@ -49,6 +53,7 @@ const createBody = z
     }),
     z.strictObject({
       title,
+      agendaItemId,
       clauses: z
         .array(z.strictObject({ text: clauseText, translations: z.record(langCode, clauseText).optional() }))
         .max(2000),
@@ -156,7 +161,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         security: [{ bearer: [] }],
         params: idParams('conferenceId'),
         body: createBody,
-        response: { 201: resolutionDetailSchema, ...errors(400, 401, 403, 404, 422) },
+        response: { 201: resolutionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
     },
     async (req, reply) => {

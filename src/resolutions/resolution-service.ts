@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import { consolidate, type ConsolidatedClause, type TextVersion } from '../domain/consolidated-text.js';
 import { splitIntoClauses } from '../domain/clause-splitter.js';
 import type { DbOrTx } from '../db/client.js';
-import { clauses, resolutions } from '../db/schema.js';
+import { agendaItems, clauses, resolutions } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
@@ -35,9 +35,13 @@ export async function loadClausesAndAmendments(
   return { clauses: clauseRows, amendments: amendmentRows };
 }
 
-export type NewResolution =
+export type NewResolution = (
   | { title: string; text: string }
-  | { title: string; clauses: Array<{ text: string; translations?: Record<string, string> | undefined }> };
+  | { title: string; clauses: Array<{ text: string; translations?: Record<string, string> | undefined }> }
+) & {
+  /** The agenda item under which the resolution is debated; it must not carry another resolution already. */
+  agendaItemId?: string | undefined;
+};
 
 export async function createResolution(
   ctx: AppContext,
@@ -66,6 +70,7 @@ export async function createResolution(
 
   return ctx.db.transaction(async (tx) => {
     await loadConference(tx, conferenceId);
+    if (input.agendaItemId !== undefined) await assertAgendaItemFree(tx, conferenceId, input.agendaItemId);
     const [resolution] = await tx
       .insert(resolutions)
       .values({ conferenceId, title: input.title.trim(), preamble })
@@ -84,6 +89,9 @@ export async function createResolution(
       )
       .returning();
     rows.sort((a, b) => a.position - b.position);
+    if (input.agendaItemId !== undefined) {
+      await tx.update(agendaItems).set({ resolutionId: r.id }).where(eq(agendaItems.id, input.agendaItemId));
+    }
     await appendEvent(
       tx,
       {
@@ -94,6 +102,7 @@ export async function createResolution(
           resolutionId: r.id,
           title: r.title,
           from: 'text' in input ? 'text' : 'clauses',
+          agendaItemId: input.agendaItemId ?? null,
           clauses: rows.map((c) => ({ id: c.id, number: c.number })),
         },
       },
@@ -101,6 +110,26 @@ export async function createResolution(
     );
     return { resolution: r, clauses: rows };
   });
+}
+
+async function assertAgendaItemFree(tx: DbOrTx, conferenceId: string, agendaItemId: string): Promise<void> {
+  const [item] = await tx.select().from(agendaItems).where(eq(agendaItems.id, agendaItemId)).for('update').limit(1);
+  if (!item || item.conferenceId !== conferenceId) {
+    throw new DomainError(
+      'unprocessable',
+      'agenda_item_not_in_conference',
+      `Agenda item ${agendaItemId} is not an item of this conference's agenda.`,
+      { agendaItemId },
+    );
+  }
+  if (item.resolutionId !== null) {
+    throw new DomainError(
+      'conflict',
+      'agenda_item_has_resolution',
+      `Agenda item "${item.title}" already has a resolution.`,
+      { agendaItemId, resolutionId: item.resolutionId },
+    );
+  }
 }
 
 export interface ClauseEdit {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { agendaItems } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import {
   buildWorld,
@@ -211,6 +213,30 @@ describe('tabling a resolution from its text', () => {
     const res = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, body);
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().code).toBe('validation_failed');
+  });
+
+  it('links the resolution to an agenda item of the conference, one resolution per item', async () => {
+    const [item, elsewhere] = await t.ctx.db
+      .insert(agendaItems)
+      .values([
+        { conferenceId: w.conferenceId, title: 'Resolution debate', position: 1 },
+        { conferenceId: w.otherConferenceId, title: 'Elsewhere', position: 1 },
+      ])
+      .returning();
+    const url = `/api/v1/conferences/${w.conferenceId}/resolutions`;
+    const res = await post(url, { title: 'On the agenda', text: 'A clause.', agendaItemId: item!.id });
+    expect(res.statusCode, res.body).toBe(201);
+    const [linked] = await t.ctx.db.select().from(agendaItems).where(eq(agendaItems.id, item!.id));
+    expect(linked!.resolutionId).toBe(res.json().id);
+
+    const taken = await post(url, { title: 'Again', clauses: [{ text: 'A.' }], agendaItemId: item!.id });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toMatchObject({ code: 'agenda_item_has_resolution', resolutionId: res.json().id });
+    for (const agendaItemId of [elsewhere!.id, '00000000-0000-4000-8000-000000000000']) {
+      const wrong = await post(url, { title: 'Wrong item', text: 'A clause.', agendaItemId });
+      expect(wrong.statusCode).toBe(422);
+      expect(wrong.json().code).toBe('agenda_item_not_in_conference');
+    }
   });
 
   it('answers 404 for a conference that does not exist', async () => {
