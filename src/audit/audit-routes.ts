@@ -1,5 +1,277 @@
 /** Records, receipts, the event log and exports for auditors. */
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
+import { errors, idParams, idSchema } from '../http/schemas.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { canRead, loadConference, type ConferenceRow } from '../conferences/conference-access.js';
+import type { Principal } from '../auth/principal.js';
+import { findVote, loadEvents } from './record-repository.js';
+import { buildRecord, loadVote, lookupReceipt } from './record-service.js';
+import { recordCsv } from './record-csv.js';
+import { exportConference } from './export-service.js';
 
-export async function registerAuditRoutes(_app: App, _ctx: AppContext): Promise<void> {}
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+
+const chainEntrySchema = z
+  .object({
+    conferenceId: z.string(),
+    seq: z.number().int(),
+    type: z.string(),
+    actor: z.string().nullable(),
+    at: z.string(),
+    data: z.unknown(),
+    prevHash: z.string(),
+    contentHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'ChainEntry' });
+
+const signatureSchema = z.object({ kid: z.string(), jws: z.string() });
+
+const rollCallLeafSchema = z.object({
+  kind: z.literal('ballot'),
+  voteId: z.string(),
+  ballotId: z.string(),
+  seatId: z.string(),
+  revision: z.number().int(),
+  yes: z.number().int(),
+  no: z.number().int(),
+  abstain: z.number().int(),
+  weight: z.number().int(),
+  castVia: z.enum(['self', 'proxy', 'head', 'paper']),
+  castAt: z.string(),
+});
+const secretLeafSchema = z.object({
+  kind: z.literal('secret_choice'),
+  voteId: z.string(),
+  choiceId: z.string(),
+  yes: z.number().int(),
+  no: z.number().int(),
+  abstain: z.number().int(),
+});
+const leafSchema = z.union([rollCallLeafSchema, secretLeafSchema]);
+
+const receiptSchema = z
+  .object({
+    voteId: z.string(),
+    receipt: z.string(),
+    included: z.boolean(),
+    voteState: z.string(),
+    leaf: leafSchema.optional(),
+    leafIndex: z.number().int().optional(),
+    treeSize: z.number().int().optional(),
+    proof: z.array(z.string()).optional(),
+    merkleRoot: z.string().optional(),
+    leafOrder: z.literal('receipt-asc').optional(),
+    signature: signatureSchema.optional(),
+    chain: z.object({ seq: z.number().int(), hash: z.string() }).optional(),
+  })
+  .meta({ id: 'ReceiptCheck' });
+
+const seatSchema = z.object({
+  seatId: z.string(),
+  delegationId: z.string(),
+  delegationName: z.string(),
+  delegateId: z.string().nullable(),
+  delegateName: z.string().nullable(),
+  weight: z.number().int(),
+  present: z.boolean(),
+  castableById: z.string().nullable(),
+});
+
+const recordSchema = z
+  .object({
+    format: z.literal('plenary-vote-record/1'),
+    vote: z.looseObject({ id: z.string(), conferenceId: z.string(), mode: z.enum(['roll_call', 'secret']) }),
+    electorate: z.object({ hash: z.string(), seats: z.array(seatSchema) }),
+    leafOrder: z.literal('receipt-asc'),
+    ballotCount: z.number().int(),
+    ballots: z
+      .array(
+        z.object({
+          receipt: z.string(),
+          leaf: rollCallLeafSchema,
+          superseded: z.boolean(),
+          castBy: z.object({ via: z.string(), delegateId: z.string().nullable(), accountId: z.string().nullable() }),
+        }),
+      )
+      .nullable(),
+    participation: z
+      .array(
+        z.object({
+          seatId: z.string(),
+          delegationId: z.string(),
+          delegateId: z.string().nullable(),
+          castVia: z.string(),
+        }),
+      )
+      .nullable(),
+    secretLeaves: z.array(z.object({ receipt: z.string(), leaf: secretLeafSchema })).nullable(),
+    totals: z.record(z.string(), z.number()).nullable(),
+    byDelegation: z.array(z.record(z.string(), z.unknown())).nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    corrections: z.array(
+      z.object({ delegateId: z.string(), delegateName: z.string(), intended: z.string(), createdAt: z.string() }),
+    ),
+    merkleRoot: z.string().nullable(),
+    signature: signatureSchema.nullable(),
+    chain: z
+      .object({ seq: z.number().int(), prevHash: z.string(), contentHash: z.string(), hash: z.string() })
+      .nullable(),
+    closedEvent: chainEntrySchema.nullable(),
+  })
+  .meta({ id: 'VoteRecord' });
+
+function isAuditorOf(p: Principal | null, c: ConferenceRow): boolean {
+  if (!p || (p.role !== 'auditor' && p.role !== 'admin')) return false;
+  return p.conferenceId === c.id || (p.role === 'admin' && p.conferenceId === null);
+}
+
+/** Auditors and admins of the conference; a private conference answers 404 to outsiders. */
+async function assertAuditor(ctx: AppContext, req: FastifyRequest, conferenceId: string): Promise<ConferenceRow> {
+  const c = await loadConference(ctx.db, conferenceId);
+  if (isAuditorOf(req.principal, c)) return c;
+  const p = req.principal;
+  if (!p) throw new DomainError('unauthenticated', 'authentication_required', 'Sign in as an auditor first.');
+  if (!canRead(p, c)) throw notFound('conference', conferenceId);
+  throw new DomainError('forbidden', 'forbidden_role', 'This needs one of the roles: auditor, admin.', {
+    role: p.role,
+  });
+}
+
+function wantsCsv(format: 'json' | 'csv' | undefined, accept = ''): boolean {
+  if (format) return format === 'csv';
+  const csv = /text\/csv/i.test(accept);
+  const json = /application\/json/i.test(accept);
+  if (csv && json) return accept.toLowerCase().indexOf('text/csv') < accept.toLowerCase().indexOf('application/json');
+  return csv;
+}
+
+export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<void> {
+  app.get(
+    '/api/v1/votes/:voteId/receipts/:receipt',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Is this ballot in the count? After close: its inclusion proof against the signed Merkle root',
+        description:
+          'Anyone holding a receipt may ask. `leaf` is the ballot as sealed (its RFC 9162 leaf hash is the receipt). ' +
+          'After close the answer carries leafIndex, treeSize, proof, merkleRoot and the signature of the vote.closed ' +
+          'entry, whose payload holds the same root: `npm run verify -- answer.json --jwks <jwks>` checks it.',
+        params: z.strictObject({ voteId: idSchema, receipt: hex64 }),
+        response: { 200: receiptSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const { voteId, receipt } = req.params;
+      const vote = await findVote(ctx.db, voteId);
+      if (!vote) throw notFound('vote', voteId);
+      const answer = await lookupReceipt(ctx.db, voteId, receipt);
+      if (!answer.included) {
+        // Without the receipt, a private conference's votes do not exist for outsiders.
+        const c = await loadConference(ctx.db, vote.conferenceId);
+        if (!canRead(req.principal, c)) throw notFound('vote', voteId);
+      }
+      return answer;
+    },
+  );
+
+  app.get(
+    '/api/v1/votes/:voteId/record',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The full record of a vote (JSON, or CSV with Accept: text/csv)',
+        description:
+          'Auditors and admins of the conference; anyone for a closed roll call of a public conference. ' +
+          'JSON: docs/record-format.md. `Accept: text/csv` (or `?format=csv`): one row per entitled seat ' +
+          '(delegation, delegate, choice or "not voting" or "absent", cast by, weight, time, receipt), then one ' +
+          'total row per delegation and one overall. Secret votes never show a choice next to a name.',
+        params: idParams('voteId'),
+        querystring: z.strictObject({ format: z.enum(['json', 'csv']).optional() }),
+        response: { 200: recordSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const vote = await findVote(ctx.db, req.params.voteId);
+      if (!vote) throw notFound('vote', req.params.voteId);
+      const c = await loadConference(ctx.db, vote.conferenceId);
+      const open = c.visibility === 'public' && vote.mode === 'roll_call' && vote.state === 'closed';
+      if (!open) await assertAuditor(ctx, req, c.id);
+      const record = await buildRecord(ctx.db, await loadVote(ctx.db, vote.id));
+      if (open) reply.header('cache-control', 'public, max-age=60');
+      if (wantsCsv(req.query.format, req.headers.accept)) {
+        // A string with a non-JSON type is sent as it is, past the JSON serializer.
+        return (reply as unknown as FastifyReply)
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="vote-${vote.id}.csv"`)
+          .send(recordCsv(record));
+      }
+      return record;
+    },
+  );
+
+  app.get(
+    '/api/v1/conferences/:conferenceId/events',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: "The conference's hash-chained event log, in order",
+        description:
+          'Auditors and admins of the conference only, also for public conferences: entries name the accounts ' +
+          'that acted (`actor`) and the timing of each step. Page with `after` (the last seq you hold).',
+        params: idParams('conferenceId'),
+        querystring: z.strictObject({
+          after: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(chainEntrySchema),
+            nextCursor: z.string().nullable(),
+            head: z.object({ seq: z.number().int(), hash: z.string() }),
+          }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      const c = await assertAuditor(ctx, req, req.params.conferenceId);
+      const items = await loadEvents(ctx.db, c.id, req.query.after, req.query.limit);
+      const last = items[items.length - 1];
+      const more = last !== undefined && last.seq < Number(c.eventSeq) && items.length === req.query.limit;
+      return {
+        items,
+        nextCursor: more ? String(last.seq) : null,
+        head: { seq: Number(c.eventSeq), hash: c.eventHead },
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/conferences/:conferenceId/export',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The whole conference record as JSON lines (application/x-ndjson), streamed',
+        description:
+          'Auditors and admins. Line 1: {type:"header", format, conference, jwks, exportedAt, head}; then every ' +
+          'event {type:"event", entry}; then every closed vote {type:"record", record}; last {type:"end", events, ' +
+          'records}. `npm run verify -- export.jsonl` checks it all.',
+        params: idParams('conferenceId'),
+        response: { ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const c = await assertAuditor(ctx, req, req.params.conferenceId);
+      const lines = exportConference(ctx.db, c, { keys: ctx.keys.publicJwks, exportedAt: ctx.clock() });
+      return (reply as unknown as FastifyReply)
+        .type('application/x-ndjson')
+        .header('content-disposition', `attachment; filename="conference-${c.id}.jsonl"`)
+        .send(Readable.from(lines));
+    },
+  );
+}

@@ -1,0 +1,808 @@
+/**
+ * The independent verifier of Plenary records (docs/record-format.md). It imports nothing
+ * from the service: canonical JSON (RFC 8785, the `canonicalize` package), SHA-256, the
+ * RFC 9162 Merkle tree, the hash chain, the recount and the majority rule are written again
+ * here, from the documented format, so that a bug in the service is not silently shared.
+ * Only the JWKS is trusted.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+
+export interface Check {
+  ok: boolean;
+  name: string;
+  detail?: string;
+}
+
+export interface Jwks {
+  keys: JWK[];
+}
+
+type Json = Record<string, unknown>;
+
+const GENESIS = '0'.repeat(64);
+const HEX64 = /^[0-9a-f]{64}$/;
+
+// ---------------------------------------------------------------- hashing
+
+function canon(value: unknown): string {
+  const s = canonicalize(value);
+  if (s === undefined) throw new TypeError('value has no JSON form');
+  return s;
+}
+
+function sha256(data: Buffer | string): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+export function leafHashHex(leaf: unknown): string {
+  return sha256(Buffer.concat([Buffer.from([0]), Buffer.from(canon(leaf), 'utf8')])).toString('hex');
+}
+
+function node(left: Buffer, right: Buffer): Buffer {
+  return sha256(Buffer.concat([Buffer.from([1]), left, right]));
+}
+
+/** Largest power of two strictly smaller than n (n >= 2). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** MTH(D[n]) of RFC 9162 2.1.1, by its recursive definition. */
+function mth(leaves: Buffer[], lo: number, hi: number): Buffer {
+  const n = hi - lo;
+  if (n === 0) return sha256(Buffer.alloc(0));
+  if (n === 1) return leaves[lo]!;
+  const k = split(n);
+  return node(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi));
+}
+
+export function merkleRootHex(receipts: readonly string[]): string {
+  return mth(
+    receipts.map((r) => Buffer.from(r, 'hex')),
+    0,
+    receipts.length,
+  ).toString('hex');
+}
+
+/** PATH(m, D[n]) of RFC 9162 2.1.3.1, recursively. */
+function path(leaves: Buffer[], m: number, lo: number, hi: number): Buffer[] {
+  const n = hi - lo;
+  if (n <= 1) return [];
+  const k = split(n);
+  if (m < k) return [...path(leaves, m, lo, lo + k), mth(leaves, lo + k, hi)];
+  return [...path(leaves, m - k, lo + k, hi), mth(leaves, lo, lo + k)];
+}
+
+export function inclusionProofHex(receipts: readonly string[], index: number): string[] {
+  const leaves = receipts.map((r) => Buffer.from(r, 'hex'));
+  return path(leaves, index, 0, leaves.length).map((b) => b.toString('hex'));
+}
+
+/** RFC 9162 2.1.3.2. */
+export function verifyInclusionHex(leaf: string, index: number, size: number, proof: unknown, root: string): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  if (!HEX64.test(leaf) || !HEX64.test(root) || !Array.isArray(proof)) return false;
+  if (!proof.every((p) => typeof p === 'string' && HEX64.test(p))) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r: Buffer = Buffer.from(leaf, 'hex');
+  for (const p of proof as string[]) {
+    if (sn === 0) return false;
+    const ph = Buffer.from(p, 'hex');
+    if (fn % 2 === 1 || fn === sn) {
+      r = node(ph, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = node(r, ph);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && r.toString('hex') === root;
+}
+
+export function entryContentHash(e: Json): string {
+  const { conferenceId, seq, type, actor, at, data } = e;
+  return sha256(canon({ conferenceId, seq, type, actor, at, data })).toString('hex');
+}
+
+export function entryHashHex(prevHash: string, contentHash: string): string {
+  return sha256(`${prevHash}:${contentHash}`).toString('hex');
+}
+
+// ---------------------------------------------------------------- signature
+
+function withoutSignature(data: Json): Json {
+  const { signature: _signature, ...rest } = data;
+  return rest;
+}
+
+async function checkSignature(name: string, data: Json, jwks: Jwks | null): Promise<Check> {
+  const sig = data.signature as { kid?: unknown; jws?: unknown } | undefined;
+  if (!sig || typeof sig.jws !== 'string' || typeof sig.kid !== 'string')
+    return { ok: false, name, detail: 'no signature' };
+  if (!jwks) return { ok: false, name, detail: 'no JWKS to check it against (pass --jwks)' };
+  try {
+    const header = decodeProtectedHeader(sig.jws);
+    if (header.alg !== 'EdDSA') return { ok: false, name, detail: `unexpected alg ${String(header.alg)}` };
+    if (header.kid !== sig.kid) return { ok: false, name, detail: 'kid of the JWS header differs from signature.kid' };
+    const jwk = jwks.keys.find((k) => k.kid === sig.kid);
+    if (!jwk) return { ok: false, name, detail: `kid ${sig.kid} is not in the JWKS` };
+    const key = await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA');
+    const { payload } = await compactVerify(sig.jws, key, { algorithms: ['EdDSA'] });
+    const expected = canon(withoutSignature(data));
+    if (new TextDecoder().decode(payload) !== expected) {
+      return { ok: false, name, detail: 'the signed payload differs from the entry data' };
+    }
+    return { ok: true, name, detail: `EdDSA, kid ${sig.kid}` };
+  } catch (err) {
+    return { ok: false, name, detail: `signature invalid: ${(err as Error).message}` };
+  }
+}
+
+// ---------------------------------------------------------------- counting and the rule
+
+interface Totals {
+  yes: number;
+  no: number;
+  abstain: number;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return (a + b - 1n) / b;
+}
+
+/** The rule's outcome by integer cross-multiplication (BigInt: base * p may pass 2^53). */
+export function decideOutcome(
+  totals: Totals,
+  entitled: number,
+  present: number,
+  majority: Json,
+  quorum: Json | null,
+): { outcome: string; required: number; quorumRequired: number; quorumMet: boolean; baseWeight: number } {
+  let p: number;
+  let q: number;
+  switch (majority.rule) {
+    case 'simple':
+      [p, q] = [1, 2];
+      break;
+    case 'two_thirds':
+      [p, q] = [2, 3];
+      break;
+    case 'three_fifths':
+      [p, q] = [3, 5];
+      break;
+    case 'fraction':
+      if (!isCount(majority.numerator) || !isCount(majority.denominator)) throw new Error('bad fraction');
+      [p, q] = [majority.numerator, majority.denominator];
+      if (p <= 0 || p > q) throw new Error('bad fraction');
+      break;
+    default:
+      throw new Error(`unknown rule ${String(majority.rule)}`);
+  }
+  // A half is "more than half"; every other share is "at least".
+  const strict = 2 * p === q;
+  const cast = totals.yes + totals.no + totals.abstain;
+  const bases: Record<string, number> = {
+    yes_no: totals.yes + totals.no,
+    cast,
+    present,
+    entitled,
+  };
+  const baseWeight = bases[String(majority.base)];
+  if (baseWeight === undefined) throw new Error(`unknown base ${String(majority.base)}`);
+  const product = BigInt(baseWeight) * BigInt(p);
+  const threshold = strict ? product / BigInt(q) + 1n : ceilDiv(product, BigInt(q));
+  const required = Math.max(1, Number(threshold));
+  let quorumRequired = 0;
+  if (quorum) {
+    if (!isCount(quorum.numerator) || !isCount(quorum.denominator) || quorum.denominator === 0)
+      throw new Error('bad quorum');
+    quorumRequired = Number(ceilDiv(BigInt(entitled) * BigInt(quorum.numerator), BigInt(quorum.denominator)));
+  }
+  const quorumMet = cast >= quorumRequired;
+  const outcome = !quorumMet ? 'no_quorum' : totals.yes >= required && totals.yes > totals.no ? 'adopted' : 'rejected';
+  return { outcome, required, quorumRequired, quorumMet, baseWeight };
+}
+
+interface Seat {
+  seatId: string;
+  delegationId: string;
+  delegationName?: string;
+  delegateId: string | null;
+  weight: number;
+  present: boolean;
+  castableById: string | null;
+}
+
+interface Acc {
+  delegationId: string;
+  name: string | undefined;
+  yes: number;
+  no: number;
+  abstain: number;
+  notVoting: number;
+  entitled: number;
+  voters: number;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  try {
+    return canon(a) === canon(b);
+  } catch {
+    return false;
+  }
+}
+
+function diff(what: string, claimed: unknown, recount: unknown): string {
+  return `${what}: record says ${JSON.stringify(claimed)}, recount gives ${JSON.stringify(recount)}`;
+}
+
+// ---------------------------------------------------------------- a vote record
+
+export interface RecordOptions {
+  /** Prefix of every check name (the vote, inside an export). */
+  label?: string;
+  receipt?: string;
+}
+
+export async function verifyRecord(record: Json, jwks: Jwks | null, opts: RecordOptions = {}): Promise<Check[]> {
+  const checks: Check[] = [];
+  const label = opts.label ? `${opts.label}: ` : '';
+  const add = (ok: boolean, name: string, detail?: string) =>
+    checks.push({ ok, name: label + name, ...(detail !== undefined ? { detail } : {}) });
+  const fail = (name: string, detail: string) => add(false, name, detail);
+
+  const vote = (record.vote ?? {}) as Json;
+  const ev = record.closedEvent as Json | null | undefined;
+  if (record.format !== 'plenary-vote-record/1') fail('record format', `unknown format ${String(record.format)}`);
+  if (!ev || typeof ev !== 'object' || vote.state !== 'closed') {
+    fail('vote is closed and sealed', 'the record has no vote.closed entry: nothing is signed yet');
+    return checks;
+  }
+  const data = (ev.data ?? {}) as Json;
+
+  // 1. The chain entry recomputes and is the one the record points at.
+  {
+    const problems: string[] = [];
+    if (ev.type !== 'vote.closed') problems.push(`entry type ${String(ev.type)}`);
+    if (ev.conferenceId !== vote.conferenceId) problems.push('entry of another conference');
+    let ch = '';
+    try {
+      ch = entryContentHash(ev);
+    } catch (e) {
+      problems.push(`content cannot be hashed: ${(e as Error).message}`);
+    }
+    if (ch !== ev.contentHash) problems.push('contentHash does not match the entry content');
+    if (typeof ev.prevHash !== 'string' || !HEX64.test(ev.prevHash)) problems.push('prevHash malformed');
+    else if (entryHashHex(ev.prevHash, String(ev.contentHash)) !== ev.hash)
+      problems.push('hash does not match prevHash:contentHash');
+    const chain = (record.chain ?? {}) as Json;
+    if (
+      !same(chain, { seq: ev.seq, prevHash: ev.prevHash, contentHash: ev.contentHash, hash: ev.hash }) ||
+      chain.seq === undefined
+    )
+      problems.push('chain position differs from the entry');
+    add(
+      problems.length === 0,
+      'vote.closed chain entry recomputes',
+      problems.join('; ') || `seq ${String(ev.seq)}, hash ${String(ev.hash).slice(0, 16)}…`,
+    );
+  }
+
+  // 2. The signature.
+  checks.push({ ...(await checkSignature('', data, jwks)), name: `${label}signature of the vote.closed entry` });
+
+  // 3. What the record states is what was signed.
+  {
+    const problems: string[] = [];
+    const pairs: [string, unknown, unknown][] = [
+      ['voteId', vote.id, data.voteId],
+      ['title', vote.title, data.title],
+      ['subject', vote.subject, data.subject],
+      ['mode', vote.mode, data.mode],
+      ['weighting', vote.weighting, data.weighting],
+      ['majority', vote.majority, data.majority],
+      ['quorum', vote.quorum, data.quorum],
+      ['allowChange', vote.allowChange, data.allowChange],
+      ['openedAt', vote.openedAt, data.openedAt],
+      ['closedAt', vote.closedAt, data.closedAt],
+      ['merkleRoot', record.merkleRoot, data.merkleRoot],
+      ['ballotCount', record.ballotCount, data.ballotCount],
+      ['electorateHash', (record.electorate as Json | undefined)?.hash, data.electorateHash],
+      ['leafOrder', record.leafOrder, data.leafOrder],
+      ['totals', record.totals, data.totals],
+      ['byDelegation', record.byDelegation, data.byDelegation],
+      ['result', record.result, data.result],
+      ['signature', record.signature, data.signature],
+    ];
+    for (const [name, stated, signed] of pairs) if (!same(stated, signed)) problems.push(name);
+    if (data.leafOrder !== 'receipt-asc') problems.push(`leaf order ${String(data.leafOrder)} is not receipt-asc`);
+    const question = vote.question;
+    const qh = typeof question === 'string' ? sha256(question).toString('hex') : null;
+    if (vote.questionSha256 !== qh) problems.push('questionSha256 is not the SHA-256 of the question');
+    if ('questionSha256' in data && data.questionSha256 !== qh) problems.push('signed questionSha256');
+    add(
+      problems.length === 0,
+      'record matches the signed entry',
+      problems.length ? `differs: ${problems.join(', ')}` : undefined,
+    );
+  }
+
+  // 4. The electorate.
+  const seats = (((record.electorate as Json | undefined)?.seats ?? []) as Seat[]).slice();
+  const seatById = new Map<string, Seat>();
+  {
+    const problems: string[] = [];
+    for (const s of seats) {
+      if (seatById.has(s.seatId)) problems.push(`seat ${s.seatId} twice`);
+      if (!isCount(s.weight)) problems.push(`seat ${s.seatId} weight ${String(s.weight)}`);
+      seatById.set(s.seatId, s);
+    }
+    const projected = seats
+      .map((s) => ({
+        seatId: s.seatId,
+        delegationId: s.delegationId,
+        delegateId: s.delegateId,
+        weight: s.weight,
+        present: s.present,
+        castableById: s.castableById,
+      }))
+      .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+    let h = '';
+    try {
+      h = sha256(canon(projected)).toString('hex');
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    if (h !== data.electorateHash) problems.push('hash of the seats differs from the signed electorateHash');
+    add(
+      problems.length === 0,
+      `electorate snapshot hashes to the signed hash (${seats.length} seats)`,
+      problems.join('; ') || undefined,
+    );
+  }
+
+  // 5. Leaves: each receipt is its leaf's hash, each leaf is well formed and of this vote.
+  const secret = vote.mode === 'secret';
+  const items = ((secret ? record.secretLeaves : record.ballots) ?? []) as {
+    receipt: string;
+    leaf: Json;
+    superseded?: boolean;
+  }[];
+  const openedAt = typeof vote.openedAt === 'string' ? Date.parse(vote.openedAt) : NaN;
+  const closedAt = typeof vote.closedAt === 'string' ? Date.parse(vote.closedAt) : NaN;
+  const latest = new Map<string, Json>();
+  {
+    const problems: string[] = [];
+    const receipts = new Set<string>();
+    const seatRevisions = new Set<string>();
+    for (const [i, item] of items.entries()) {
+      const leaf = item.leaf ?? {};
+      const where = `leaf ${i}`;
+      let h = '';
+      try {
+        h = leafHashHex(leaf);
+      } catch (e) {
+        problems.push(`${where}: ${(e as Error).message}`);
+      }
+      if (h !== item.receipt) problems.push(`${where}: receipt is not the hash of the leaf`);
+      if (receipts.has(item.receipt)) problems.push(`${where}: receipt twice`);
+      receipts.add(item.receipt);
+      if (leaf.voteId !== vote.id) problems.push(`${where}: leaf of another vote`);
+      if (leaf.kind !== (secret ? 'secret_choice' : 'ballot')) problems.push(`${where}: kind ${String(leaf.kind)}`);
+      if (!isCount(leaf.yes) || !isCount(leaf.no) || !isCount(leaf.abstain)) {
+        problems.push(`${where}: counts are not non-negative integers`);
+        continue;
+      }
+      if (secret) continue;
+      const seat = seatById.get(String(leaf.seatId));
+      if (!seat) {
+        problems.push(`${where}: seat ${String(leaf.seatId)} is not in the electorate`);
+        continue;
+      }
+      if (leaf.weight !== seat.weight)
+        problems.push(`${where}: weight ${String(leaf.weight)} but the seat holds ${seat.weight}`);
+      if (leaf.yes + leaf.no + leaf.abstain > seat.weight) problems.push(`${where}: casts more than the seat holds`);
+      if (!isCount(leaf.revision) || leaf.revision < 1) problems.push(`${where}: revision ${String(leaf.revision)}`);
+      const sr = `${String(leaf.seatId)}#${String(leaf.revision)}`;
+      if (seatRevisions.has(sr)) problems.push(`${where}: seat and revision twice`);
+      seatRevisions.add(sr);
+      const at = typeof leaf.castAt === 'string' ? Date.parse(leaf.castAt) : NaN;
+      if (!(at >= openedAt && at <= closedAt))
+        problems.push(`${where}: cast at ${String(leaf.castAt)}, outside the vote's opening`);
+      const cur = latest.get(seat.seatId);
+      if (!cur || (leaf.revision as number) > (cur.revision as number)) latest.set(seat.seatId, leaf);
+    }
+    if (!secret && vote.allowChange !== true) {
+      for (const item of items)
+        if ((item.leaf.revision as number) > 1) problems.push('a changed ballot in a vote that allows no change');
+    }
+    if (!secret) {
+      for (const item of items) {
+        const l = latest.get(String(item.leaf.seatId));
+        if (l && (l !== item.leaf) !== Boolean(item.superseded))
+          problems.push(`superseded flag of ${item.receipt.slice(0, 12)}… is wrong`);
+      }
+    }
+    add(
+      problems.length === 0,
+      `every leaf hashes to its receipt (${items.length} leaves)`,
+      problems.length ? `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}` : undefined,
+    );
+  }
+
+  // 6. Canonical order and the Merkle root.
+  const receipts = items.map((i) => i.receipt);
+  {
+    let ordered = true;
+    for (let i = 1; i < receipts.length; i++) if (!(receipts[i - 1]! < receipts[i]!)) ordered = false;
+    add(ordered, 'leaves are listed in the canonical order (receipt ascending)', ordered ? undefined : 'out of order');
+  }
+  const sorted = [...receipts].filter((r) => typeof r === 'string' && HEX64.test(r)).sort();
+  const root = sorted.length === receipts.length ? merkleRootHex(sorted) : '';
+  add(
+    root === data.merkleRoot && items.length === data.ballotCount,
+    `Merkle root recomputed from ${items.length} leaves`,
+    root === data.merkleRoot
+      ? items.length === data.ballotCount
+        ? root
+        : `ballotCount ${String(data.ballotCount)} signed, ${items.length} leaves`
+      : `recomputed ${root || '(bad receipts)'}, signed ${String(data.merkleRoot)}`,
+  );
+
+  // 7. The recount, overall and per delegation.
+  const per = new Map<string, Acc>();
+  const overall = { yes: 0, no: 0, abstain: 0, notVoting: 0, entitled: 0, present: 0, voters: 0 };
+  const accOf = (s: Seat): Acc => {
+    let a = per.get(s.delegationId);
+    if (!a) {
+      a = {
+        delegationId: s.delegationId,
+        name: s.delegationName,
+        yes: 0,
+        no: 0,
+        abstain: 0,
+        notVoting: 0,
+        entitled: 0,
+        voters: 0,
+      };
+      per.set(s.delegationId, a);
+    }
+    return a;
+  };
+  const recountProblems: string[] = [];
+  if (!secret) {
+    for (const s of seats) {
+      const a = accOf(s);
+      const b = latest.get(s.seatId);
+      const y = b ? (b.yes as number) : 0;
+      const n = b ? (b.no as number) : 0;
+      const ab = b ? (b.abstain as number) : 0;
+      for (const t of [a, overall]) {
+        t.yes += y;
+        t.no += n;
+        t.abstain += ab;
+        t.notVoting += s.weight - (y + n + ab);
+        t.entitled += s.weight;
+        if (b) t.voters++;
+      }
+      if (s.present || b) overall.present += s.weight;
+    }
+  } else {
+    const participation = (record.participation ?? []) as { seatId: string }[];
+    const took = new Set<string>();
+    for (const p of participation) {
+      if (!seatById.has(p.seatId)) recountProblems.push(`participant seat ${p.seatId} is not in the electorate`);
+      if (took.has(p.seatId)) recountProblems.push(`seat ${p.seatId} took part twice`);
+      took.add(p.seatId);
+    }
+    if (participation.length !== items.length)
+      recountProblems.push(`${items.length} secret choices for ${participation.length} participants`);
+    const maxWeight = Math.max(0, ...seats.filter((s) => took.has(s.seatId)).map((s) => s.weight));
+    for (const { leaf } of items) {
+      overall.yes += leaf.yes as number;
+      overall.no += leaf.no as number;
+      overall.abstain += leaf.abstain as number;
+      if ((leaf.yes as number) + (leaf.no as number) + (leaf.abstain as number) > maxWeight)
+        recountProblems.push('a secret choice casts more than any participating seat holds');
+    }
+    for (const s of seats) {
+      const a = accOf(s);
+      a.entitled += s.weight;
+      overall.entitled += s.weight;
+      if (took.has(s.seatId)) {
+        a.voters++;
+        overall.voters++;
+      }
+      if (s.present || took.has(s.seatId)) overall.present += s.weight;
+    }
+    overall.notVoting = overall.entitled - (overall.yes + overall.no + overall.abstain);
+    if (overall.notVoting < 0) recountProblems.push('more cast than entitled');
+  }
+  {
+    const t = (data.totals ?? {}) as Json;
+    for (const k of Object.keys(overall) as (keyof typeof overall)[]) {
+      if (t[k] !== overall[k]) recountProblems.push(diff(`total ${k}`, t[k], overall[k]));
+    }
+    const signedRows = (Array.isArray(data.byDelegation) ? data.byDelegation : []) as Json[];
+    const seen = new Set<string>();
+    for (const row of signedRows) {
+      const id = String(row.delegationId);
+      const mine = per.get(id);
+      if (!mine) {
+        recountProblems.push(`delegation ${id} is not in the electorate`);
+        continue;
+      }
+      if (seen.has(id)) recountProblems.push(`delegation ${id} listed twice`);
+      seen.add(id);
+      const keys = secret
+        ? (['entitled', 'voters'] as const)
+        : (['yes', 'no', 'abstain', 'notVoting', 'entitled', 'voters'] as const);
+      for (const k of keys)
+        if (row[k] !== mine[k]) recountProblems.push(diff(`${mine.name ?? id} ${k}`, row[k], mine[k]));
+      if (secret) {
+        // Per-delegation choices of a secret vote cannot be known; a figure there would leak them.
+        for (const k of ['yes', 'no', 'abstain', 'notVoting'])
+          if (row[k] !== null && row[k] !== undefined)
+            recountProblems.push(`${mine.name ?? id} ${k} is given in a secret vote`);
+      }
+      if ('name' in row && mine.name !== undefined && row.name !== mine.name)
+        recountProblems.push(`${id} name differs`);
+    }
+    for (const id of per.keys()) if (!seen.has(id)) recountProblems.push(`delegation ${id} has no total`);
+  }
+  add(
+    recountProblems.length === 0,
+    `recount of every total (overall and ${per.size} delegations)`,
+    recountProblems.length
+      ? `${recountProblems.length} mismatch(es): ${recountProblems.slice(0, 5).join('; ')}`
+      : `yes ${overall.yes}, no ${overall.no}, abstain ${overall.abstain}, not voting ${overall.notVoting}`,
+  );
+
+  // 8. The rule's outcome from the recounted totals.
+  try {
+    const decided = decideOutcome(
+      overall,
+      overall.entitled,
+      overall.present,
+      (data.majority ?? {}) as Json,
+      (data.quorum ?? null) as Json | null,
+    );
+    const r = (data.result ?? {}) as Json;
+    const problems: string[] = [];
+    for (const k of ['outcome', 'required', 'quorumRequired', 'quorumMet', 'baseWeight'] as const)
+      if (r[k] !== decided[k]) problems.push(diff(k, r[k], decided[k]));
+    add(
+      problems.length === 0,
+      "the rule's outcome from the recount",
+      problems.length ? problems.join('; ') : `${decided.outcome} (${decided.required} yes required)`,
+    );
+  } catch (e) {
+    fail("the rule's outcome from the recount", (e as Error).message);
+  }
+
+  if (opts.receipt) checks.push(...receiptInRecord(record, data, opts.receipt, label));
+  return checks;
+}
+
+function receiptInRecord(record: Json, data: Json, receipt: string, label: string): Check[] {
+  const secret = (record.vote as Json | undefined)?.mode === 'secret';
+  const items = ((secret ? record.secretLeaves : record.ballots) ?? []) as { receipt: string }[];
+  const sorted = items.map((i) => i.receipt).sort();
+  const index = sorted.indexOf(receipt);
+  const name = `${label}receipt ${receipt.slice(0, 16)}… is included`;
+  if (index < 0) return [{ ok: false, name, detail: 'not among the sealed leaves' }];
+  const proof = inclusionProofHex(sorted, index);
+  const ok = verifyInclusionHex(receipt, index, sorted.length, proof, String(data.merkleRoot));
+  return [
+    { ok, name, detail: `leaf ${index} of ${sorted.length}, proof of ${proof.length} hashes against the signed root` },
+  ];
+}
+
+// ---------------------------------------------------------------- a receipt answer
+
+export async function verifyReceiptAnswer(answer: Json, jwks: Jwks | null, receipt?: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  const r = String(answer.receipt);
+  if (receipt !== undefined && receipt !== r)
+    checks.push({ ok: false, name: 'receipt', detail: 'the answer is for another receipt' });
+  if (answer.included !== true) {
+    checks.push({ ok: false, name: 'receipt included', detail: 'the service says the receipt is not included' });
+    return checks;
+  }
+  if (answer.leaf !== undefined) {
+    checks.push({ ok: leafHashHex(answer.leaf) === r, name: 'the leaf hashes to the receipt' });
+  }
+  const sig = answer.signature as { jws?: string } | undefined;
+  if (!sig?.jws) {
+    checks.push({ ok: false, name: 'inclusion proof', detail: `no proof: the vote is ${String(answer.voteState)}` });
+    return checks;
+  }
+  let signed: Json = {};
+  try {
+    const parts = sig.jws.split('.');
+    signed = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Json;
+  } catch {
+    checks.push({ ok: false, name: 'signed payload', detail: 'cannot be decoded' });
+    return checks;
+  }
+  checks.push({
+    ...(await checkSignature('', { ...signed, signature: answer.signature }, jwks)),
+    name: 'signature of the sealed root',
+  });
+  const problems: string[] = [];
+  if (signed.merkleRoot !== answer.merkleRoot) problems.push('merkleRoot differs from the signed one');
+  if (signed.ballotCount !== answer.treeSize) problems.push('treeSize differs from the signed ballotCount');
+  if (signed.voteId !== answer.voteId) problems.push('signed for another vote');
+  checks.push({
+    ok: problems.length === 0,
+    name: 'root, size and vote are the signed ones',
+    ...(problems.length ? { detail: problems.join('; ') } : {}),
+  });
+  const ok = verifyInclusionHex(
+    r,
+    Number(answer.leafIndex),
+    Number(answer.treeSize),
+    answer.proof,
+    String(signed.merkleRoot),
+  );
+  checks.push({ ok, name: `inclusion proof (leaf ${String(answer.leafIndex)} of ${String(answer.treeSize)})` });
+  return checks;
+}
+
+// ---------------------------------------------------------------- a conference export
+
+export interface ExportResult {
+  checks: Check[];
+  jwksSource: 'given' | 'export header' | 'none';
+}
+
+export async function verifyExport(text: string, given: Jwks | null, receipt?: string): Promise<ExportResult> {
+  const checks: Check[] = [];
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const parsed: Json[] = [];
+  for (const [i, l] of lines.entries()) {
+    try {
+      parsed.push(JSON.parse(l) as Json);
+    } catch {
+      checks.push({ ok: false, name: 'export lines are JSON', detail: `line ${i + 1} is not JSON` });
+      return { checks, jwksSource: 'none' };
+    }
+  }
+  const header = parsed[0];
+  if (!header || header.type !== 'header' || header.format !== 'plenary-export/1') {
+    checks.push({ ok: false, name: 'export header', detail: 'the first line is not a plenary-export/1 header' });
+    return { checks, jwksSource: 'none' };
+  }
+  const conference = (header.conference ?? {}) as Json;
+  checks.push({
+    ok: true,
+    name: 'export header',
+    detail: `conference ${String(conference.id)} (${String(conference.name)})`,
+  });
+  const jwks = given ?? ((header.jwks as Jwks | undefined) || null);
+  const jwksSource = given ? 'given' : header.jwks ? 'export header' : 'none';
+
+  const events = parsed.filter((p) => p.type === 'event').map((p) => (p.entry ?? {}) as Json);
+  const records = parsed.filter((p) => p.type === 'record').map((p) => (p.record ?? {}) as Json);
+  const end = parsed[parsed.length - 1];
+  const order = parsed.map((p) => p.type).join(',');
+  if (!/^header(,event)*(,record)*,end$/.test(order))
+    checks.push({ ok: false, name: 'export structure', detail: 'lines are not header, events, records, end' });
+
+  // The chain, entry by entry, from the genesis hash.
+  {
+    let prev = GENESIS;
+    let problem: string | undefined;
+    for (const [i, e] of events.entries()) {
+      const seq = i + 1;
+      if (e.seq !== seq) problem = `entry ${i}: seq ${String(e.seq)} where ${seq} was expected`;
+      else if (e.conferenceId !== conference.id) problem = `seq ${seq}: entry of another conference`;
+      else if (e.prevHash !== prev) problem = `seq ${seq}: prevHash does not link to the previous entry`;
+      else {
+        let ch = '';
+        try {
+          ch = entryContentHash(e);
+        } catch (err) {
+          problem = `seq ${seq}: ${(err as Error).message}`;
+        }
+        if (!problem && ch !== e.contentHash) problem = `seq ${seq}: contentHash does not match its content`;
+        else if (!problem && entryHashHex(prev, ch) !== e.hash) problem = `seq ${seq}: hash does not match`;
+      }
+      if (problem) break;
+      prev = String(e.hash);
+    }
+    const head = (header.head ?? {}) as Json;
+    if (!problem && (head.seq !== events.length || head.hash !== prev))
+      problem = `the chain ends at seq ${events.length}, the header's head is seq ${String(head.seq)}`;
+    checks.push({
+      ok: !problem,
+      name: `hash chain of ${events.length} events`,
+      detail: problem ?? `head ${prev.slice(0, 16)}…`,
+    });
+  }
+  checks.push({
+    ok: end?.type === 'end' && end.events === events.length && end.records === records.length,
+    name: 'export is complete (end line counts)',
+  });
+
+  // Every signed vote.closed entry of the chain has its record, and each record's entry is the chain's.
+  {
+    const closed = events.filter((e) => e.type === 'vote.closed');
+    const problems: string[] = [];
+    const bySeq = new Map(events.map((e) => [e.seq, e]));
+    const recordVotes = new Set<string>();
+    for (const r of records) {
+      const ev = r.closedEvent as Json | undefined;
+      const inChain = ev ? bySeq.get(ev.seq) : undefined;
+      const vote = (r.vote ?? {}) as Json;
+      if (!inChain || !same(inChain, ev))
+        problems.push(`record of vote ${String(vote.id)}: its vote.closed entry is not the chain's`);
+      if (recordVotes.has(String(vote.id))) problems.push(`vote ${String(vote.id)} twice`);
+      recordVotes.add(String(vote.id));
+    }
+    for (const e of closed) {
+      const d = (e.data ?? {}) as Json;
+      if (!recordVotes.has(String(d.voteId)))
+        problems.push(`no record for vote ${String(d.voteId)} (seq ${String(e.seq)})`);
+      checks.push({
+        ...(await checkSignature('', d, jwks)),
+        name: `signature of vote.closed at seq ${String(e.seq)}`,
+      });
+    }
+    checks.push({
+      ok: problems.length === 0,
+      name: `${records.length} records for ${closed.length} closed votes in the chain`,
+      ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
+    });
+  }
+
+  let receiptFound = false;
+  for (const r of records) {
+    const vote = (r.vote ?? {}) as Json;
+    const label = `vote ${String(vote.title ?? vote.id)}`;
+    const hasReceipt =
+      receipt !== undefined &&
+      [...((r.ballots ?? []) as { receipt: string }[]), ...((r.secretLeaves ?? []) as { receipt: string }[])].some(
+        (b) => b.receipt === receipt,
+      );
+    receiptFound ||= hasReceipt;
+    checks.push(...(await verifyRecord(r, jwks, { label, ...(hasReceipt ? { receipt } : {}) })));
+  }
+  if (receipt !== undefined && !receiptFound)
+    checks.push({
+      ok: false,
+      name: `receipt ${receipt.slice(0, 16)}… is included`,
+      detail: 'in no record of the export',
+    });
+  return { checks, jwksSource };
+}
+
+/** What kind of document this is, from its content. */
+export function kindOf(text: string): 'export' | 'record' | 'receipt' | 'unknown' {
+  const first = text.trimStart().split('\n', 1)[0] ?? '';
+  try {
+    const head = JSON.parse(first) as Json;
+    if (head.type === 'header') return 'export';
+  } catch {
+    /* a pretty-printed JSON document spans lines */
+  }
+  try {
+    const doc = JSON.parse(text) as Json;
+    if (doc.format === 'plenary-vote-record/1') return 'record';
+    if (typeof doc.receipt === 'string' && 'included' in doc) return 'receipt';
+  } catch {
+    return 'unknown';
+  }
+  return 'unknown';
+}

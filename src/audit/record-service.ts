@@ -1,0 +1,262 @@
+/**
+ * Builds the record of a vote (docs/record-format.md) from the append-only rows and the
+ * signed `vote.closed` entry of the chain. Totals, result and root in the record are the
+ * SIGNED claims; the leaves and the electorate are the evidence a verifier recounts them from.
+ */
+import type { DbOrTx } from '../db/client.js';
+import { notFound } from '../domain/errors.js';
+import type { RollCallLeaf, SecretLeaf } from './ballot-leaf.js';
+import type { ChainEntry } from './hash-chain.js';
+import {
+  findBallotByReceipt,
+  findClosedEvent,
+  findSecretChoiceByReceipt,
+  findVote,
+  loadBallots,
+  loadCorrections,
+  loadSeats,
+  loadSecretChoices,
+  type BallotRow,
+  type SeatRow,
+  type VoteRow,
+} from './record-repository.js';
+import { electorateHash, LEAF_ORDER, rollCallLeaf, seal, secretLeaf, sha256Hex, type Sealed } from './seal.js';
+
+export const RECORD_FORMAT = 'plenary-vote-record/1';
+
+export interface RecordBallot {
+  receipt: string;
+  leaf: RollCallLeaf;
+  /** A later revision of the same seat replaced it; it stays in the tree all the same. */
+  superseded: boolean;
+  castBy: { via: RollCallLeaf['castVia']; delegateId: string | null; accountId: string | null };
+}
+
+export interface ParticipationEntry {
+  seatId: string;
+  delegationId: string;
+  delegateId: string | null;
+  castVia: RollCallLeaf['castVia'];
+}
+
+export interface ClosedData {
+  voteId: string;
+  merkleRoot: string;
+  ballotCount: number;
+  electorateHash: string;
+  totals: Record<string, number>;
+  byDelegation: Record<string, unknown>[];
+  result: Record<string, unknown>;
+  signature: { kid: string; jws: string };
+  [key: string]: unknown;
+}
+
+export interface VoteRecord {
+  format: typeof RECORD_FORMAT;
+  vote: {
+    id: string;
+    conferenceId: string;
+    title: string;
+    question: string | null;
+    questionSha256: string | null;
+    subject: { type: string; id: string | null };
+    mode: 'roll_call' | 'secret';
+    weighting: 'delegate' | 'delegation';
+    majority: unknown;
+    quorum: unknown;
+    allowChange: boolean;
+    resultsVisibility: string;
+    state: string;
+    openedAt: string | null;
+    closedAt: string | null;
+  };
+  electorate: { hash: string; seats: SeatRow[] };
+  leafOrder: typeof LEAF_ORDER;
+  ballotCount: number;
+  /** Roll call: every ballot row, superseded ones included, in leaf order. */
+  ballots: RecordBallot[] | null;
+  /** Secret: who took part (sorted by seat), with no choice and no time. */
+  participation: ParticipationEntry[] | null;
+  /** Secret: the unlinked choices, in leaf order (sorted by receipt). */
+  secretLeaves: { receipt: string; leaf: SecretLeaf }[] | null;
+  totals: Record<string, number> | null;
+  byDelegation: Record<string, unknown>[] | null;
+  result: Record<string, unknown> | null;
+  corrections: { delegateId: string; delegateName: string; intended: string; createdAt: string }[];
+  merkleRoot: string | null;
+  signature: { kid: string; jws: string } | null;
+  chain: { seq: number; prevHash: string; contentHash: string; hash: string } | null;
+  /** The whole `vote.closed` entry, so its contentHash and hash can be recomputed. */
+  closedEvent: ChainEntry | null;
+}
+
+export interface LoadedVote {
+  vote: VoteRow;
+  seats: SeatRow[];
+  ballots: BallotRow[];
+  sealed: Sealed<RollCallLeaf> | Sealed<SecretLeaf>;
+  closedEvent: ChainEntry | null;
+}
+
+function sealRows(vote: VoteRow, ballotRows: BallotRow[], choices: Awaited<ReturnType<typeof loadSecretChoices>>) {
+  if (vote.mode === 'secret') return seal(choices.map(secretLeaf));
+  return seal(ballotRows.map(rollCallLeaf));
+}
+
+export async function loadVote(db: DbOrTx, voteId: string): Promise<LoadedVote> {
+  const vote = await findVote(db, voteId);
+  if (!vote) throw notFound('vote', voteId);
+  const [seats, ballotRows, choices, closedEvent] = await Promise.all([
+    loadSeats(db, voteId),
+    loadBallots(db, voteId),
+    vote.mode === 'secret' ? loadSecretChoices(db, voteId) : Promise.resolve([]),
+    findClosedEvent(db, vote.conferenceId, voteId),
+  ]);
+  return { vote, seats, ballots: ballotRows, sealed: sealRows(vote, ballotRows, choices), closedEvent };
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export async function buildRecord(db: DbOrTx, loaded: LoadedVote): Promise<VoteRecord> {
+  const { vote, seats, ballots: ballotRows, sealed, closedEvent } = loaded;
+  const correctionRows = await loadCorrections(db, vote.id);
+  const data = (closedEvent?.data ?? null) as ClosedData | null;
+
+  let recordBallots: RecordBallot[] | null = null;
+  let participation: ParticipationEntry[] | null = null;
+  let secretLeaves: { receipt: string; leaf: SecretLeaf }[] | null = null;
+  if (vote.mode === 'roll_call') {
+    const latest = new Map<string, number>();
+    for (const b of ballotRows) latest.set(b.seatId, Math.max(latest.get(b.seatId) ?? 0, b.revision));
+    const byId = new Map(ballotRows.map((b) => [b.id, b]));
+    recordBallots = (sealed as Sealed<RollCallLeaf>).leaves.map(({ receipt, leaf }) => {
+      const row = byId.get(leaf.ballotId)!;
+      return {
+        receipt,
+        leaf,
+        superseded: latest.get(leaf.seatId) !== leaf.revision,
+        castBy: { via: leaf.castVia, delegateId: row.castByDelegateId, accountId: row.castByAccountId },
+      };
+    });
+  } else {
+    const seatById = new Map(seats.map((s) => [s.seatId, s]));
+    participation = ballotRows
+      .map((b) => ({
+        seatId: b.seatId,
+        delegationId: seatById.get(b.seatId)?.delegationId ?? '',
+        delegateId: seatById.get(b.seatId)?.delegateId ?? null,
+        castVia: b.castVia,
+      }))
+      .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+    secretLeaves = (sealed as Sealed<SecretLeaf>).leaves;
+  }
+
+  return {
+    format: RECORD_FORMAT,
+    vote: {
+      id: vote.id,
+      conferenceId: vote.conferenceId,
+      title: vote.title,
+      question: vote.question,
+      questionSha256: vote.question === null ? null : sha256Hex(vote.question),
+      subject: { type: vote.subjectType, id: vote.subjectId },
+      mode: vote.mode,
+      weighting: vote.weighting,
+      majority: vote.majority,
+      quorum: vote.quorum,
+      allowChange: vote.allowChange,
+      resultsVisibility: vote.resultsVisibility,
+      state: vote.state,
+      openedAt: iso(vote.openedAt),
+      closedAt: iso(vote.closedAt),
+    },
+    electorate: { hash: electorateHash(seats), seats },
+    leafOrder: LEAF_ORDER,
+    ballotCount: sealed.leaves.length,
+    ballots: recordBallots,
+    participation,
+    secretLeaves,
+    totals: data?.totals ?? null,
+    byDelegation: data?.byDelegation ?? null,
+    result: data?.result ?? null,
+    corrections: correctionRows.map((c) => ({
+      delegateId: c.delegateId,
+      delegateName: c.delegateName,
+      intended: c.intended,
+      createdAt: c.createdAt.toISOString(),
+    })),
+    merkleRoot: data?.merkleRoot ?? null,
+    signature: data?.signature ?? null,
+    chain: closedEvent
+      ? {
+          seq: closedEvent.seq,
+          prevHash: closedEvent.prevHash,
+          contentHash: closedEvent.contentHash,
+          hash: closedEvent.hash,
+        }
+      : null,
+    closedEvent,
+  };
+}
+
+export interface ReceiptAnswer {
+  voteId: string;
+  receipt: string;
+  included: boolean;
+  voteState: string;
+  leaf?: RollCallLeaf | SecretLeaf;
+  leafIndex?: number;
+  treeSize?: number;
+  proof?: string[];
+  merkleRoot?: string;
+  leafOrder?: typeof LEAF_ORDER;
+  signature?: { kid: string; jws: string };
+  chain?: { seq: number; hash: string };
+}
+
+/**
+ * Closed votes never change, so their sealed trees are kept (a few, most recent first):
+ * a hall of delegates checking receipts right after close would otherwise rebuild a
+ * 10,000-leaf tree per request.
+ */
+const sealedCache = new Map<string, { sealed: LoadedVote['sealed']; event: ChainEntry }>();
+const SEALED_CACHE_SIZE = 16;
+
+export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string): Promise<ReceiptAnswer> {
+  const vote = await findVote(db, voteId);
+  if (!vote) throw notFound('vote', voteId);
+  let leaf: RollCallLeaf | SecretLeaf | undefined;
+  if (vote.mode === 'secret') {
+    const c = await findSecretChoiceByReceipt(db, voteId, receipt);
+    if (c) leaf = secretLeaf(c);
+  } else {
+    const b = await findBallotByReceipt(db, voteId, receipt);
+    if (b) leaf = rollCallLeaf(b);
+  }
+  const answer: ReceiptAnswer = { voteId, receipt, included: leaf !== undefined, voteState: vote.state };
+  if (!leaf) return answer;
+  answer.leaf = leaf;
+  if (vote.state !== 'closed') return answer;
+
+  let cached = sealedCache.get(voteId);
+  if (!cached) {
+    const loaded = await loadVote(db, voteId);
+    if (!loaded.closedEvent) return answer;
+    cached = { sealed: loaded.sealed, event: loaded.closedEvent };
+    sealedCache.set(voteId, cached);
+    if (sealedCache.size > SEALED_CACHE_SIZE) sealedCache.delete(sealedCache.keys().next().value!);
+  }
+  const index = cached.sealed.indexOf.get(receipt);
+  if (index === undefined) return { ...answer, included: false };
+  const data = cached.event.data as ClosedData;
+  return {
+    ...answer,
+    leafIndex: index,
+    treeSize: cached.sealed.tree.size,
+    proof: cached.sealed.tree.proof(index),
+    merkleRoot: data.merkleRoot,
+    leafOrder: LEAF_ORDER,
+    signature: data.signature,
+    chain: { seq: cached.event.seq, hash: cached.event.hash },
+  };
+}
