@@ -39,6 +39,12 @@ export interface Database {
   migrate(): Promise<void>;
   /** PGlite only: the data folder as a tarball (tests start from a migrated template). */
   dump(): Promise<Blob>;
+  /**
+   * LISTEN on a channel; resolves to a function that stops listening. PGlite: in-process
+   * (the only way to hear its NOTIFYs). PostgreSQL: one plain dedicated connection without
+   * reconnect; the live hub keeps its own reconnecting listener (src/live/pg-listener.ts).
+   */
+  listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -92,6 +98,18 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     async dump() {
       throw new Error('dump() is for the embedded database only');
     },
+    async listen(channel, cb) {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => undefined);
+      client.on('notification', (n) => {
+        if (n.channel === channel) cb(n.payload ?? '');
+      });
+      await client.connect();
+      await client.query(`listen ${client.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
     async close() {
       await pool.end();
     },
@@ -136,6 +154,12 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     },
     async dump() {
       return client.dumpDataDir('gzip');
+    },
+    async listen(channel, cb) {
+      const unlisten = await client.listen(channel, cb);
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
     },
     async close() {
       try {

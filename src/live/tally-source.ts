@@ -1,0 +1,94 @@
+/**
+ * A vote's tally for the socket. The voting engine's loadTallySnapshot already hides what
+ * must be hidden; this is the second lock on the same door, because a leak here reaches
+ * every screen in the hall at once: totals and breakdown are null for an after_close vote
+ * until it is closed, a secret vote never gets a per-delegation breakdown (a delegation of
+ * one, or a bloc, would show a choice), and only named fields are copied.
+ */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/client.js';
+import type { TallyData } from './protocol.js';
+
+/** What the voting engine's loadTallySnapshot returns (src/votes/tally-snapshot.ts). */
+export interface EngineTallySnapshot {
+  voteId: string;
+  conferenceId: string;
+  state: TallyData['state'];
+  mode: TallyData['mode'];
+  resultsVisibility: TallyData['resultsVisibility'];
+  version: number;
+  voters: number;
+  totals: object | null;
+  byDelegation: readonly object[] | null;
+}
+
+export type TallyLoader = (db: Db, voteId: string) => Promise<EngineTallySnapshot | null>;
+
+const COUNT_KEYS = ['yes', 'no', 'abstain', 'notVoting', 'cast', 'entitled', 'present', 'absent', 'voters', 'weight'];
+
+function counts(o: object): Record<string, unknown> {
+  const src = o as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of COUNT_KEYS) if (typeof src[k] === 'number') out[k] = src[k];
+  return out;
+}
+
+function breakdown(o: object): Record<string, unknown> {
+  const src = o as Record<string, unknown>;
+  const out = counts(o);
+  for (const k of ['delegationId', 'name']) if (typeof src[k] === 'string') out[k] = src[k];
+  return out;
+}
+
+export function publicTally(s: EngineTallySnapshot): TallyData {
+  const hidden = s.resultsVisibility !== 'live' && s.state !== 'closed';
+  return {
+    voteId: s.voteId,
+    conferenceId: s.conferenceId,
+    state: s.state,
+    mode: s.mode,
+    resultsVisibility: s.resultsVisibility,
+    version: s.version,
+    voters: s.voters,
+    totals: hidden || !s.totals ? null : counts(s.totals),
+    byDelegation: hidden || s.mode === 'secret' || !s.byDelegation ? null : s.byDelegation.map(breakdown),
+    final: s.state === 'closed' || s.state === 'cancelled',
+  };
+}
+
+const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
+
+/**
+ * Used only until the voting engine's loadTallySnapshot is there: who voted and the state,
+ * never totals. The version grows with every ballot row (ballots are append-only) and with
+ * every state change, so it is monotonic like the engine's.
+ */
+export const provisionalTallyLoader: TallyLoader = async (db, voteId) => {
+  const [row] = rowsOf<{
+    conference_id: string;
+    state: TallyData['state'];
+    mode: TallyData['mode'];
+    results_visibility: TallyData['resultsVisibility'];
+    rows: number;
+    voters: number;
+  }>(
+    await db.execute(sql`
+      select v.conference_id, v.state, v.mode, v.results_visibility,
+             (select count(*) from ballots b where b.vote_id = v.id)::int as rows,
+             (select count(distinct b.seat_id) from ballots b where b.vote_id = v.id)::int as voters
+      from votes v where v.id = ${voteId}`),
+  );
+  if (!row) return null;
+  return {
+    voteId,
+    conferenceId: row.conference_id,
+    state: row.state,
+    mode: row.mode,
+    resultsVisibility: row.results_visibility,
+    version: Number(row.rows) * 4 + STATE_RANK[row.state],
+    voters: Number(row.voters),
+    totals: null,
+    byDelegation: null,
+  };
+};
