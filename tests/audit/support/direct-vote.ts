@@ -243,23 +243,8 @@ export async function closeVoteDirectly(ctx: AppContext, voteId: string, closedA
       const no = sum('no');
       const abstain = sum('abstain');
       totals = { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present, voters: took.size };
-      const per = new Map<string, { entitled: number; voters: number }>();
-      for (const s of seatRows) {
-        const d = per.get(s.delegationId) ?? { entitled: 0, voters: 0 };
-        d.entitled += s.weight;
-        if (took.has(s.seatId)) d.voters++;
-        per.set(s.delegationId, d);
-      }
-      byDelegation = [...per].map(([delegationId, d]) => ({
-        delegationId,
-        name: names.get(delegationId)!,
-        yes: null,
-        no: null,
-        abstain: null,
-        notVoting: null,
-        entitled: d.entitled,
-        voters: d.voters,
-      }));
+      // As the engine does: no per-delegation rows for a secret vote.
+      byDelegation = [];
     }
     const decision = decide({
       totals: { yes: totals.yes!, no: totals.no!, abstain: totals.abstain! },
