@@ -31,7 +31,6 @@ const SECRET_KEYS = new Set([
   'split',
   'ballot',
   'ballots',
-  'seats',
   'receipt',
   'receipts',
   'accesscode',
@@ -48,11 +47,12 @@ const SECRET_KEYS = new Set([
 /** Keys that carry a running tally: only the final record (vote.closed) may show totals. */
 const TALLY_KEYS = new Set(['totals', 'tally', 'bydelegation', 'running']);
 /**
- * Even at close, a per-delegation breakdown stays off the control topic: for a secret vote
- * it can name a choice (a delegation of one, a bloc); the vote topic's final tally carries
- * it where the voting engine allows it.
+ * At close the signed record is public as it is (totals, and for a roll call the
+ * per-delegation breakdown), except that a secret vote never shows a per-delegation
+ * breakdown: a delegation of one, or a bloc, would name a choice.
  */
-const CLOSED_DROP_KEYS = new Set(['bydelegation', 'running', 'byseat']);
+const CLOSED_DROP_KEYS = new Set(['running']);
+const CLOSED_SECRET_DROP_KEYS = new Set(['running', 'bydelegation', 'byseat']);
 
 function scrub(value: unknown, drop: Set<string>, depth: number): unknown {
   if (depth > 8) return null;
@@ -78,6 +78,8 @@ export function publicEvent(type: string, data: unknown): PublicEvent {
   const family = type.split('.')[0] ?? '';
   if (!PUBLIC_FAMILIES.has(family)) return { event: 'redacted', data: {} };
   // A closed vote's totals are public (they are in the signed record); before that, none.
-  const clean = scrub(data ?? {}, type === 'vote.closed' ? CLOSED_DROP_KEYS : TALLY_KEYS, 0);
+  const secret = !!data && typeof data === 'object' && (data as { mode?: unknown }).mode !== 'roll_call';
+  const drop = type !== 'vote.closed' ? TALLY_KEYS : secret ? CLOSED_SECRET_DROP_KEYS : CLOSED_DROP_KEYS;
+  const clean = scrub(data ?? {}, drop, 0);
   return { event: type, data: clean && typeof clean === 'object' ? (clean as Record<string, unknown>) : {} };
 }

@@ -40,7 +40,7 @@ import {
   type SnapshotMessage,
   type TallyMessage,
 } from './protocol.js';
-import { publicTally, type TallyLoader } from './tally-source.js';
+import { publicTally, tallyOrder, type TallyLoader } from './tally-source.js';
 
 export const EVENTS_CHANNEL = 'plenary_events';
 export const TALLIES_CHANNEL = 'plenary_tallies';
@@ -70,7 +70,7 @@ interface Conn {
   ws: WebSocket;
   principal: SocketPrincipal | null;
   conferences: Set<string>;
-  /** voteId -> last tally version sent to this socket. */
+  /** voteId -> order (tallyOrder) of the last tally sent to this socket. */
   votes: Map<string, number>;
   account: string | null;
   missedPongs: number;
@@ -626,11 +626,12 @@ export class LiveHub {
       version: data.version,
       data,
     } satisfies TallyMessage);
-    if (data.version > v.lastVersion) {
-      v.lastVersion = data.version;
-      v.last = { version: data.version, message, final: data.final };
+    const order = tallyOrder(data);
+    if (order > v.lastVersion) {
+      v.lastVersion = order;
+      v.last = { version: order, message, final: data.final };
     }
-    this.sendTally(conn, v, data.version, message);
+    this.sendTally(conn, v, order, message);
   }
 
   private detachVote(conn: Conn, voteId: string): void {
@@ -676,16 +677,17 @@ export class LiveHub {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
       if (snap) {
         const data = publicTally(snap);
-        if (data.version > v.lastVersion) {
+        const order = tallyOrder(data);
+        if (order > v.lastVersion) {
           const message = JSON.stringify({
             type: 'tally',
             topic: v.topic,
             version: data.version,
             data,
           } satisfies TallyMessage);
-          v.lastVersion = data.version;
-          v.last = { version: data.version, message, final: data.final };
-          for (const conn of v.subs) this.sendTally(conn, v, data.version, message);
+          v.lastVersion = order;
+          v.last = { version: order, message, final: data.final };
+          for (const conn of v.subs) this.sendTally(conn, v, order, message);
         }
       }
     } catch (err) {

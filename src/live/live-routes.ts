@@ -14,7 +14,8 @@ import { requireAccount } from '../auth/principal.js';
 import { consumeTicket, issueTicket } from './live-tickets.js';
 import { LiveHub, type SocketPrincipal } from './live-hub.js';
 import { LIVE_LIMITS } from './protocol.js';
-import { provisionalTallyLoader, type TallyLoader } from './tally-source.js';
+import { loadTallySnapshot } from '../votes/tally-snapshot.js';
+import type { TallyLoader } from './tally-source.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,9 +53,19 @@ const ticketAnswer = z
   })
   .meta({ id: 'LiveTicket' });
 
+/** The voting engine's snapshot; a vote that is gone (it cannot be: votes are never deleted) is null. */
+const engineTallyLoader: TallyLoader = async (db, voteId) => {
+  try {
+    return await loadTallySnapshot(db, voteId);
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'not_found') return null;
+    throw err;
+  }
+};
+
 export async function registerLiveRoutes(app: App, ctx: AppContext, opts: LiveRouteOptions = {}): Promise<LiveHub> {
   const hub = new LiveHub(ctx, {
-    loadTally: opts.loadTally ?? provisionalTallyLoader,
+    loadTally: opts.loadTally ?? engineTallyLoader,
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.sessionCheckMs ? { sessionCheckMs: opts.sessionCheckMs } : {}),
   });

@@ -5,9 +5,7 @@
  * until it is closed, a secret vote never gets a per-delegation breakdown (a delegation of
  * one, or a bloc, would show a choice), and only named fields are copied.
  */
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { rowsOf } from '../db/client.js';
 import type { TallyData } from './protocol.js';
 
 /** What the voting engine's loadTallySnapshot returns (src/votes/tally-snapshot.ts). */
@@ -42,7 +40,8 @@ function breakdown(o: object): Record<string, unknown> {
 }
 
 export function publicTally(s: EngineTallySnapshot): TallyData {
-  const hidden = s.resultsVisibility !== 'live' && s.state !== 'closed';
+  // The same rule as the engine's isTallyVisible, kept here on purpose (see above).
+  const hidden = !(s.state === 'closed' || (s.state === 'open' && s.resultsVisibility === 'live'));
   return {
     voteId: s.voteId,
     conferenceId: s.conferenceId,
@@ -60,35 +59,8 @@ export function publicTally(s: EngineTallySnapshot): TallyData {
 const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
 
 /**
- * Used only until the voting engine's loadTallySnapshot is there: who voted and the state,
- * never totals. The version grows with every ballot row (ballots are append-only) and with
- * every state change, so it is monotonic like the engine's.
+ * Orders tallies of one vote: the engine's version counts ballot rows, which does not move
+ * when the vote closes; the state does, and the final tally (with totals now visible for
+ * an after_close vote) must not be taken for a repeat of the last running one.
  */
-export const provisionalTallyLoader: TallyLoader = async (db, voteId) => {
-  const [row] = rowsOf<{
-    conference_id: string;
-    state: TallyData['state'];
-    mode: TallyData['mode'];
-    results_visibility: TallyData['resultsVisibility'];
-    rows: number;
-    voters: number;
-  }>(
-    await db.execute(sql`
-      select v.conference_id, v.state, v.mode, v.results_visibility,
-             (select count(*) from ballots b where b.vote_id = v.id)::int as rows,
-             (select count(distinct b.seat_id) from ballots b where b.vote_id = v.id)::int as voters
-      from votes v where v.id = ${voteId}`),
-  );
-  if (!row) return null;
-  return {
-    voteId,
-    conferenceId: row.conference_id,
-    state: row.state,
-    mode: row.mode,
-    resultsVisibility: row.results_visibility,
-    version: Number(row.rows) * 4 + STATE_RANK[row.state],
-    voters: Number(row.voters),
-    totals: null,
-    byDelegation: null,
-  };
-};
+export const tallyOrder = (t: Pick<TallyData, 'version' | 'state'>): number => t.version * 4 + STATE_RANK[t.state];
