@@ -46,7 +46,8 @@ const HEADING = /^#{1,6}(?:\s|$)/u;
 const THEMATIC_BREAK = /^([-*_])(?:\s*\1){2,}$/u;
 const SETEXT_UNDERLINE = /^(?:=+|-+)$/u;
 const LIST_ITEM = /^(?:\d{1,3}[.)]|[-*+•])\s+(\S.*)$/u;
-const RESOLUTION_LINE = /^Resolution:\s*(.+)$/iu;
+// "Resolution: X", also with the label alone in bold ("**Resolution:** X").
+const RESOLUTION_LINE = /^(?:\*\*|__)?Resolution:(?:\*\*|__)?\s*(.+)$/iu;
 const FRONT_MATTER_FENCE = /^---\s*$/u;
 const FRONT_MATTER_END = /^(?:---|\.\.\.)\s*$/u;
 const FRONT_MATTER_TITLE = /^title:\s*(.+)$/iu;
@@ -55,11 +56,14 @@ const FRONT_MATTER_TITLE = /^title:\s*(.+)$/iu;
 // never swallows the address below it.
 const CONTINUATION = /^\p{Ll}[\p{L}\p{M}'’-]*(?:[\s,;:]|$)/u;
 const HYPHENATED_END = /\p{L}-$/u;
+const STARTS_LOWERCASE = /^\p{Ll}/u;
+// A sentence that goes on: a lead-in ("... to:") or an item of a running list ("...;", "...,", "... and").
+const LEAD_IN_END = /(?:[:;,]|\s(?:and|or))["'”’»)\]*_]*$/u;
 
 export function splitIntoClauses(text: string): SplitResult {
   const lines = normalizeLineBreaks(text).split('\n');
   const { frontMatterTitle, frontMatter, bodyStart } = readFrontMatter(lines);
-  const blocks = joinPageBreaks(readBlocks(lines.slice(bodyStart)));
+  const blocks = joinListsToLeadIn(joinPageBreaks(readBlocks(lines.slice(bodyStart))));
 
   const clauses: string[] = [];
   const preamble: Array<{ text: string; titleFrom?: 'resolution_line' | 'heading' }> = frontMatter.map((t) => ({
@@ -218,6 +222,32 @@ function joinPageBreaks(blocks: Block[]): Block[] {
     // place just before it, where they are classified like any other line.
     out.push(...skippedArtefacts, { kind: block.kind, text });
     i += 1;
+  }
+  return out;
+}
+
+/**
+ * "The conference calls on member parties to:" followed by "- campaign for ...;" items
+ * is one operative paragraph: a list item that starts in lowercase continues the
+ * sentence of the block before it (a lead-in ending with a colon, or the previous item
+ * ending with a semicolon or comma), so it joins that clause instead of becoming a
+ * clause that starts mid-sentence. Items that start a sentence of their own stay apart.
+ */
+function joinListsToLeadIn(blocks: Block[]): Block[] {
+  const out: Block[] = [];
+  for (const block of blocks) {
+    const previous = out.at(-1);
+    if (
+      block.kind === 'item' &&
+      STARTS_LOWERCASE.test(block.text) &&
+      previous !== undefined &&
+      previous.kind !== 'heading' &&
+      LEAD_IN_END.test(previous.text)
+    ) {
+      out[out.length - 1] = { kind: previous.kind, text: `${previous.text} ${block.text}` };
+    } else {
+      out.push(block);
+    }
   }
   return out;
 }

@@ -44,7 +44,7 @@ const agendaItemId = idSchema
 const createBody = z
   .union([
     z.strictObject({
-      title,
+      title: title.optional().describe('Taken from the text ("Resolution: ..." line or leading heading) when left out'),
       agendaItemId,
       text: z
         .string()

@@ -36,7 +36,7 @@ export async function loadClausesAndAmendments(
 }
 
 export type NewResolution = (
-  | { title: string; text: string }
+  | { title?: string | undefined; text: string }
   | { title: string; clauses: Array<{ text: string; translations?: Record<string, string> | undefined }> }
 ) & {
   /** The agenda item under which the resolution is debated; it must not carry another resolution already. */
@@ -52,10 +52,12 @@ export async function createResolution(
   assertConference(principal, conferenceId);
 
   let preamble: string | null = null;
+  let title = input.title?.trim();
   let paragraphs: Array<{ text: string; translations: Record<string, string> }>;
   if ('text' in input) {
     const split = splitIntoClauses(input.text);
     preamble = split.preamble.join('\n') || null;
+    title ||= split.title ?? undefined;
     paragraphs = split.clauses.map((text) => ({ text, translations: {} }));
   } else {
     paragraphs = input.clauses.map((c) => ({ text: c.text.trim(), translations: c.translations ?? {} }));
@@ -68,12 +70,21 @@ export async function createResolution(
     );
   }
 
+  if (!title) {
+    throw new DomainError(
+      'invalid',
+      'title_required',
+      'Give the resolution a title: the text names none (no "Resolution:" line or leading heading).',
+    );
+  }
+  const resolutionTitle = title;
+
   return ctx.db.transaction(async (tx) => {
     await loadConference(tx, conferenceId);
     if (input.agendaItemId !== undefined) await assertAgendaItemFree(tx, conferenceId, input.agendaItemId);
     const [resolution] = await tx
       .insert(resolutions)
-      .values({ conferenceId, title: input.title.trim(), preamble })
+      .values({ conferenceId, title: resolutionTitle, preamble })
       .returning();
     const r = resolution!;
     const rows = await tx

@@ -183,6 +183,17 @@ describe('tabling a resolution from its text', () => {
     expect(event).toMatchObject({ actor: w.actors.admin.accountId, data: { resolutionId: r.id, from: 'clauses' } });
   });
 
+  it('takes the title from the text when none is given, and asks for one when the text names none', async () => {
+    const url = `/api/v1/conferences/${w.conferenceId}/resolutions`;
+    const named = await post(url, { text: DEMO_TEXT });
+    expect(named.statusCode, named.body).toBe(201);
+    expect(named.json()).toMatchObject({ title: 'Social Cohesion and Progress' });
+    expect(named.json().clauses).toHaveLength(13);
+    const unnamed = await post(url, { text: 'A clause without a title.' });
+    expect(unnamed.statusCode).toBe(400);
+    expect(unnamed.json().code).toBe('title_required');
+  });
+
   it('refuses a text in which nothing reads as a clause: 422 no_clauses, and stores nothing', async () => {
     const before = (await get(`/api/v1/conferences/${w.conferenceId}/resolutions`)).json<{ items: unknown[] }>();
     for (const text of ['', '   \n\n  ', '# Just a heading\n\n## And another\n', 'DRAFT 03 July 2019']) {
@@ -202,7 +213,7 @@ describe('tabling a resolution from its text', () => {
     ['an unknown field', { title: 'X', text: 'A clause.', agenda: 1 }],
     ['both text and clauses', { title: 'X', text: 'A clause.', clauses: [{ text: 'A clause.' }] }],
     ['neither text nor clauses', { title: 'X' }],
-    ['no title', { text: 'A clause.' }],
+    ['no title for given clauses', { clauses: [{ text: 'A clause.' }] }],
     ['an empty clause', { title: 'X', clauses: [{ text: '  ' }] }],
     ['an unknown field in a clause', { title: 'X', clauses: [{ text: 'A.', number: 4 }] }],
     [

@@ -148,6 +148,33 @@ describe('splitIntoClauses on small inputs', () => {
     });
   });
 
+  it('takes the title from a "Resolution:" line whose label alone is bold', () => {
+    const r = splitIntoClauses('**Resolution:** Digital Rights\n\nThe conference notes the rise of platforms.');
+    expect(r.title).toBe('Digital Rights');
+    expect(r.preamble).toEqual([]);
+    expect(r.clauses).toEqual(['The conference notes the rise of platforms.']);
+  });
+
+  it('keeps a lead-in and the lowercase list items that finish its sentence in one clause', () => {
+    const md = [
+      'The conference calls on member parties to:',
+      '',
+      '- campaign for open standards;',
+      '- defend net neutrality; and',
+      '- protect whistleblowers.',
+      '',
+      'It asks the committee to report:',
+      '1. Which parties took part.',
+      '2. What they achieved.',
+    ].join('\n');
+    expect(splitIntoClauses(md).clauses).toEqual([
+      'The conference calls on member parties to: campaign for open standards; defend net neutrality; and protect whistleblowers.',
+      'It asks the committee to report:',
+      'Which parties took part.',
+      'What they achieved.',
+    ]);
+  });
+
   it('returns nothing for an empty or blank paste', () => {
     expect(splitIntoClauses('')).toEqual({ title: null, preamble: [], clauses: [] });
     expect(splitIntoClauses(' \n\r\n\t\n')).toEqual({ title: null, preamble: [], clauses: [] });
