@@ -243,12 +243,21 @@ async function importInTransaction(
 
   const ids = new Map<string, string>();
   for (const [ext, row] of existing) ids.set(ext, row.id);
-  for (const part of chunks(creates)) {
-    const inserted = await tx
-      .insert(delegates)
-      .values(part)
-      .returning({ id: delegates.id, externalId: delegates.externalId });
-    for (const r of inserted) ids.set(r.externalId!, r.id);
+  if (creates.length > 0) {
+    // One statement with one array parameter per column: binding thousands of scalar
+    // parameters costs more than the insert itself (measured on PGlite: about 5x).
+    const col = <K extends keyof (typeof creates)[number]>(k: K) => sql.param(creates.map((c) => c[k] ?? null));
+    const inserted = rowsOf<{ id: string; external_id: string }>(
+      await tx.execute(sql`
+        insert into delegates (conference_id, delegation_id, name, role, weight, external_id, access_code_hash, access_code_issued_at)
+        select ${conferenceId}::uuid, v.delegation_id, v.name, v.role, v.weight, v.external_id, v.code_hash,
+               case when v.code_hash is null then null else ${now.toISOString()}::timestamptz end
+        from unnest(${col('delegationId')}::uuid[], ${col('name')}::text[], ${col('role')}::text[],
+                    ${col('weight')}::int[], ${col('externalId')}::text[], ${col('accessCodeHash')}::text[])
+             as v(delegation_id, name, role, weight, external_id, code_hash)
+        returning id, external_id`),
+    );
+    for (const r of inserted) ids.set(r.external_id, r.id);
   }
   for (const part of chunks(updates)) {
     const values = sql.join(
