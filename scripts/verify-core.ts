@@ -725,6 +725,12 @@ export async function verifyExport(text: string, given: Jwks | null, receipt?: s
       prev = String(e.hash);
     }
     const head = (header.head ?? {}) as Json;
+    const hs = (header.headSignature ?? {}) as Json;
+    const signedHead = { format: header.format, conferenceId: conference.id, head, exportedAt: header.exportedAt };
+    checks.push({
+      ...(await checkSignature('', { ...signedHead, signature: hs }, jwks)),
+      name: 'signature of the chain head in the export header',
+    });
     if (!problem && (head.seq !== events.length || head.hash !== prev))
       problem = `the chain ends at seq ${events.length}, the header's head is seq ${String(head.seq)}`;
     checks.push({

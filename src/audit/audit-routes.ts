@@ -258,7 +258,8 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
         tags: ['audit'],
         summary: 'The whole conference record as JSON lines (application/x-ndjson), streamed',
         description:
-          'Auditors and admins. Line 1: {type:"header", format, conference, jwks, exportedAt, head}; then every ' +
+          'Auditors and admins. Line 1: {type:"header", format, conference, jwks, exportedAt, head, headSignature} ' +
+          '(the head of the chain, signed); then every ' +
           'event {type:"event", entry}; then every closed vote {type:"record", record}; last {type:"end", events, ' +
           'records}. `npm run verify -- export.jsonl` checks it all.',
         params: idParams('conferenceId'),
@@ -267,7 +268,7 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
     },
     async (req, reply) => {
       const c = await assertAuditor(ctx, req, req.params.conferenceId);
-      const lines = exportConference(ctx.db, c, { keys: ctx.keys.publicJwks, exportedAt: ctx.clock() });
+      const lines = exportConference(ctx.db, c, { keys: ctx.keys, exportedAt: ctx.clock() });
       return (reply as unknown as FastifyReply)
         .type('application/x-ndjson')
         .header('content-disposition', `attachment; filename="conference-${c.id}.jsonl"`)

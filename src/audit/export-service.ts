@@ -3,11 +3,12 @@
  * events or one vote's record whatever the size of the conference. The chain is cut at the
  * head read first: events appended while the export streams belong to the next export.
  */
-import type { JWK } from 'jose';
+import type { KeyRing } from '../auth/keys.js';
 import type { DbOrTx } from '../db/client.js';
 import type { ConferenceRow } from '../conferences/conference-access.js';
 import { closedVoteIds, loadEvents } from './record-repository.js';
 import { buildRecord, loadVote } from './record-service.js';
+import { signRecord } from './signing.js';
 
 export const EXPORT_FORMAT = 'plenary-export/1';
 const PAGE = 1000;
@@ -15,19 +16,24 @@ const PAGE = 1000;
 export async function* exportConference(
   db: DbOrTx,
   c: ConferenceRow,
-  opts: { keys: JWK[]; exportedAt: Date },
+  opts: { keys: KeyRing; exportedAt: Date },
 ): AsyncGenerator<string> {
   const headSeq = Number(c.eventSeq);
-  yield (
-    JSON.stringify({
-      type: 'header',
-      format: EXPORT_FORMAT,
-      conference: { id: c.id, name: c.name, visibility: c.visibility, startsOn: c.startsOn, endsOn: c.endsOn },
-      jwks: { keys: opts.keys },
-      exportedAt: opts.exportedAt.toISOString(),
-      head: { seq: headSeq, hash: c.eventHead },
-    }) + '\n'
-  );
+  const head = { seq: headSeq, hash: c.eventHead };
+  const exportedAt = opts.exportedAt.toISOString();
+  // The signed head anchors the chain: without it, whoever holds the export could rewrite
+  // every entry after some point and re-hash to the end, and the chain alone would not show it.
+  const headSignature = await signRecord(opts.keys, { format: EXPORT_FORMAT, conferenceId: c.id, head, exportedAt });
+  const header = {
+    type: 'header',
+    format: EXPORT_FORMAT,
+    conference: { id: c.id, name: c.name, visibility: c.visibility, startsOn: c.startsOn, endsOn: c.endsOn },
+    jwks: { keys: opts.keys.publicJwks },
+    exportedAt,
+    head,
+    headSignature,
+  };
+  yield JSON.stringify(header) + '\n';
 
   let after = 0;
   let events = 0;
