@@ -206,3 +206,18 @@ describe('badge codes', () => {
     expect((await post('/api/v1/delegates/not-a-uuid/access-code', admin)).statusCode).toBe(400);
   });
 });
+
+describe('reference', () => {
+  it('documents the identity routes in the OpenAPI document', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, object>;
+    }>();
+    for (const path of [
+      '/api/v1/accounts',
+      '/api/v1/accounts/{accountId}',
+      '/api/v1/delegates/{delegateId}/access-code',
+    ]) {
+      expect(Object.keys(spec.paths)).toContain(path);
+    }
+  });
+});

@@ -4,7 +4,10 @@
  * limited, so a whole hall behind one NAT address signs in.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ADMIN_PASSWORD, type TestApp } from '../support/test-app.js';
+import pino from 'pino';
+import { createTestApp, onPostgres, ADMIN_PASSWORD, type TestApp } from '../support/test-app.js';
+import { start } from '../../src/bootstrap.js';
+import { buildApp } from '../../src/app.js';
 import { bearer, createStaff, delegateOfCode, signInAsAdmin, tokenRequest } from '../support/auth.js';
 import { THROTTLE } from '../../src/auth/login-throttle.js';
 import { generateAccessCode } from '../../src/auth/access-codes.js';
@@ -162,5 +165,39 @@ describe('passwords', () => {
     expect(rows.length).toBeGreaterThan(0);
     const dump = JSON.stringify(rows);
     for (const clear of ['pw-target', 'nobody-1', '10.0.0.5', '10.4.0.1']) expect(dump).not.toContain(clear);
+  });
+});
+
+describe('several instances', () => {
+  it.skipIf(!onPostgres())('share the counts: guesses spread over two instances are blocked on both', async () => {
+    const config = { ...t.ctx.config, seed: 'none' as const };
+    const second = await start(config, { log: pino({ level: 'silent' }) });
+    const app2 = await buildApp(second.ctx, { logger: pino({ level: 'silent' }) });
+    try {
+      const address = '10.6.0.1';
+      const { limit } = THROTTLE.codeByAddress;
+      const send = (i: number) =>
+        (i % 2 === 0 ? t.app : app2).inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { accessCode: wrongCode() },
+          remoteAddress: address,
+        });
+      // Half of them at once, to race the upsert between the two instances' pools.
+      const answers = await Promise.all(Array.from({ length: limit }, (_, i) => send(i)));
+      expect(answers.every((r) => r.statusCode === 401)).toBe(true);
+      for (const app of [t.app, app2]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { accessCode: t.demo!.delegates[3]!.accessCode },
+          remoteAddress: address,
+        });
+        expect(res.statusCode).toBe(429);
+      }
+    } finally {
+      await app2.close();
+      await second.ctx.database.close();
+    }
   });
 });
