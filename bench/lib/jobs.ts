@@ -1,0 +1,73 @@
+/** What the orchestrator asks of the load generator (bench/load.ts), and what it answers. */
+export interface LoadRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadJob {
+  kind: 'load';
+  url: string;
+  connections: number;
+  /** Each request once, in order... */
+  requests?: LoadRequest[];
+  /** ...or this one `amount` times. */
+  repeat?: { request: LoadRequest; amount: number };
+  /** The status a successful answer has. */
+  expectStatus: number;
+}
+
+/**
+ * A clause-by-clause sitting: for each vote in order the chair opens it, every delegate
+ * votes (over `connections` connections), the chair closes it; the cycle is timed from
+ * the open request to the close answer.
+ */
+export interface SittingJob {
+  kind: 'sitting';
+  url: string;
+  connections: number;
+  chairToken: string;
+  voteIds: string[];
+  delegateTokens: string[];
+  runId: string;
+}
+
+export interface SittingResult {
+  cycles: {
+    voteId: string;
+    cycleMs: number;
+    openMs: number;
+    ballotsMs: number;
+    closeMs: number;
+    ballots: LoadResult;
+  }[];
+  errors: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  errors: number;
+  elapsedMs: number;
+  perSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  statusCodes: Record<string, number>;
+  sampleErrors: string[];
+}
+
+const CHOICES = ['yes', 'no', 'abstain'] as const;
+
+/** One delegate's ballot, as a phone sends it. */
+export function ballotRequest(voteId: string, token: string, idempotencyKey: string, i: number): LoadRequest {
+  return {
+    method: 'POST',
+    path: `/api/v1/votes/${voteId}/ballots`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+    },
+    body: JSON.stringify({ choice: CHOICES[i % 3] }),
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * The benchmark harness: `npx tsx bench/run.ts [--size ci|full] [--db postgres|pglite|both] [--repeats n]`.
+ *
+ * For each database (a fresh PostgreSQL database created on PLENARY_BENCH_PG, default
+ * postgres://postgres@127.0.0.1:5432, and dropped after; then embedded PGlite in a temp
+ * folder), it starts the service as a child process, prepares conferences through the API
+ * (roster import with badge codes, every delegate signed in and checked in), and measures,
+ * with the load generator in its own process (bench/load.ts, autocannon):
+ *
+ * - burst: every delegate casts one ballot on one open roll-call vote, 200 connections;
+ * - sitting: the demo resolution's voting list, vote by vote (open, all vote, close);
+ * - ceilings: the ballot's SQL alone through a pool of the service's size with 200 workers
+ *   (bench/ceiling-sql.ts), and a bare Fastify route doing only the token check
+ *   (bench/ceiling-http.ts) under the same load generator;
+ * - startup: spawn to the first 200 from /health, on a new database and on an existing one.
+ *
+ * Each workload runs `repeats` times (interleaved with the ceilings, so that noise from
+ * other work on the machine hits both); the report gives the best and the median.
+ * Results: bench/results/latest.json and the table in docs/performance.md. The exit code is
+ * non-zero when the harness fails or any request of any workload failed.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { adminToken, openMotion, prepareConference, tableDemoResolution, type BenchConference } from './lib/api.js';
+import { jobDirectory, jobFile, runJsonChild, startJsonChild } from './lib/child.js';
+import { ballotRequest, type LoadJob, type LoadResult, type SittingJob, type SittingResult } from './lib/jobs.js';
+import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
+import { repoRoot, startService, type Service } from './lib/service.js';
+import type { SqlJob, SqlResult } from './ceiling-sql.js';
+
+type Size = 'ci' | 'full';
+type DbKind = 'postgres' | 'pglite';
+
+export interface SizeSpec {
+  bursts: number[];
+  sitting: { delegates: number; votes: number };
+  connections: number;
+  frameworkRequests: number;
+  repeats: number;
+}
+
+export const SIZES: Record<Size, SizeSpec> = {
+  full: {
+    bursts: [1000, 5000],
+    sitting: { delegates: 750, votes: 5 },
+    connections: 200,
+    frameworkRequests: 20_000,
+    repeats: 2,
+  },
+  ci: {
+    bursts: [200],
+    sitting: { delegates: 200, votes: 2 },
+    connections: 200,
+    frameworkRequests: 3_000,
+    repeats: 1,
+  },
+};
+
+function parseArgs(argv: string[]) {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const size = (get('size') ?? 'full') as Size;
+  if (!(size in SIZES)) throw new Error(`--size must be ci or full`);
+  const dbArg = get('db') ?? 'both';
+  const dbs: DbKind[] = dbArg === 'both' ? ['postgres', 'pglite'] : [dbArg as DbKind];
+  if (!dbs.every((d) => d === 'postgres' || d === 'pglite')) throw new Error('--db must be postgres, pglite or both');
+  const repeats = Number(get('repeats') ?? SIZES[size].repeats);
+  const poolSize = Number(get('pool') ?? 4);
+  return {
+    size,
+    dbs,
+    repeats,
+    poolSize,
+    pgBase: process.env.PLENARY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432',
+    out: get('out') ?? path.join(repoRoot, 'bench/results/latest.json'),
+    doc: get('doc') ?? path.join(repoRoot, 'docs/performance.md'),
+    writeDoc: !argv.includes('--no-doc'),
+  };
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+async function load(job: Omit<LoadJob, 'kind'>): Promise<LoadResult> {
+  return runJsonChild<LoadResult>('bench/load.ts', [jobFile({ kind: 'load', ...job })]);
+}
+
+interface PassTarget {
+  kind: DbKind;
+  databaseUrl?: string;
+  dataDir?: string;
+  cleanup(): Promise<void>;
+}
+
+async function createTarget(kind: DbKind, pgBase: string): Promise<PassTarget> {
+  if (kind === 'pglite') {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plenary-bench-data-'));
+    return { kind, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `plenary_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    kind,
+    databaseUrl: `${pgBase}/${name}`,
+    async cleanup() {
+      const c = new pg.Client({ connectionString: `${pgBase}/postgres` });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+async function runPass(
+  target: PassTarget,
+  spec: SizeSpec,
+  repeats: number,
+  poolSize: number,
+  runId: string,
+): Promise<DbPass> {
+  const serviceOpts = { databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize };
+  const pass: DbPass = {
+    db: target.kind,
+    startup: { freshMs: 0, existingMs: [] },
+    preparation: [],
+    bursts: {},
+    sitting: [],
+    ceilings: { insert: [], serviceSql: [], framework: [] },
+    errors: 0,
+  };
+
+  log(`${target.kind}: fresh start`);
+  let service: Service = await startService(serviceOpts);
+  pass.startup.freshMs = service.startMs;
+  const base = () => service.baseUrl;
+
+  // Preparation: one conference per burst size and one for the sitting; every vote the
+  // repeats need is created now, so that the measured runs do nothing else.
+  const admin = await adminToken(base());
+  const confs = new Map<number, BenchConference>();
+  const burstVotes = new Map<number, string[]>();
+  const ceilingVotes: { insert: string; serviceSql: string }[] = [];
+  for (const n of spec.bursts) {
+    log(`${target.kind}: preparing ${n} delegates`);
+    const c = await prepareConference(base(), admin, n, { label: target.kind });
+    confs.set(n, c);
+    pass.preparation.push({ delegates: n, ...c.timings });
+    const votes: string[] = [];
+    for (let r = 0; r < repeats; r++) votes.push(await openMotion(base(), c, `Burst ${n} #${r + 1}`));
+    burstVotes.set(n, votes);
+  }
+  const biggest = confs.get(Math.max(...spec.bursts))!;
+  for (let r = 0; r < repeats; r++) {
+    ceilingVotes.push({
+      insert: await openMotion(base(), biggest, `Insert ceiling #${r + 1}`),
+      serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
+    });
+  }
+  log(`${target.kind}: preparing the sitting (${spec.sitting.delegates} delegates)`);
+  const sittingConf = await prepareConference(base(), admin, spec.sitting.delegates, {
+    label: `${target.kind} sitting`,
+  });
+  pass.preparation.push({ delegates: spec.sitting.delegates, ...sittingConf.timings });
+  const sittingLists: string[][] = [];
+  for (let r = 0; r < repeats; r++) {
+    sittingLists.push((await tableDemoResolution(base(), sittingConf)).slice(0, spec.sitting.votes));
+  }
+  await service.stop();
+
+  for (let r = 0; r < repeats; r++) {
+    log(`${target.kind}: round ${r + 1}/${repeats}: service`);
+    service = await startService(serviceOpts);
+    pass.startup.existingMs.push(service.startMs);
+    for (const n of spec.bursts) {
+      const c = confs.get(n)!;
+      const voteId = burstVotes.get(n)![r]!;
+      const result = await load({
+        url: base(),
+        connections: spec.connections,
+        expectStatus: 201,
+        requests: c.delegates.map((d, i) => ballotRequest(voteId, d.token, `${runId}-${voteId}-${i}`, i)),
+      });
+      log(
+        `${target.kind}: burst ${n}: ${result.perSecond.toFixed(0)} ballots/s, p99 ${result.latencyMs.p99} ms, errors ${result.errors}`,
+      );
+      if (result.errors > 0) log(`  sample errors: ${result.sampleErrors.join(' | ')}`);
+      pass.errors += result.errors;
+      (pass.bursts[String(n)] ??= []).push(result);
+    }
+    const sitting = await runJsonChild<SittingResult>('bench/load.ts', [
+      jobFile({
+        kind: 'sitting',
+        url: base(),
+        connections: spec.connections,
+        chairToken: sittingConf.chairToken,
+        voteIds: sittingLists[r]!,
+        delegateTokens: sittingConf.delegates.map((d) => d.token),
+        runId,
+      } satisfies SittingJob),
+    ]);
+    log(
+      `${target.kind}: sitting: ${sitting.cycles.map((c) => c.cycleMs.toFixed(0)).join(', ')} ms per cycle, errors ${sitting.errors}`,
+    );
+    pass.errors += sitting.errors;
+    pass.sitting.push(sitting);
+    await service.stop();
+
+    // Ceilings, with the service stopped (its tally listener would otherwise work during them).
+    for (const variant of ['insert', 'service-sql'] as const) {
+      const job: SqlJob = {
+        db: target.kind,
+        url: target.databaseUrl,
+        dataDir: target.dataDir,
+        poolSize,
+        workers: spec.connections,
+        variant,
+        voteId: variant === 'insert' ? ceilingVotes[r]!.insert : ceilingVotes[r]!.serviceSql,
+      };
+      const res = await runJsonChild<SqlResult>('bench/ceiling-sql.ts', [jobFile(job)]);
+      log(`${target.kind}: ${variant} ceiling: ${res.perSecond.toFixed(0)}/s (errors ${res.errors})`);
+      if (res.errors > 0) throw new Error(`the ${variant} ceiling had ${res.errors} errors`);
+      (variant === 'insert' ? pass.ceilings.insert : pass.ceilings.serviceSql).push(res);
+    }
+    const server = await startJsonChild<{ port: number; token: string }>('bench/ceiling-http.ts');
+    try {
+      const res = await load({
+        url: `http://127.0.0.1:${server.info.port}`,
+        connections: spec.connections,
+        expectStatus: 201,
+        repeat: {
+          amount: spec.frameworkRequests,
+          request: ballotRequest('00000000-0000-4000-8000-000000000000', server.info.token, 'framework-ceiling', 0),
+        },
+      });
+      log(`${target.kind}: framework ceiling: ${res.perSecond.toFixed(0)} req/s`);
+      if (res.errors > 0) throw new Error(`the framework ceiling had ${res.errors} errors`);
+      pass.ceilings.framework.push(res);
+    } finally {
+      await server.stop();
+    }
+  }
+  return pass;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  const pgVersion = (() => {
+    try {
+      return execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    postgresClient: pgVersion,
+  };
+}
+
+async function serverVersion(url: string | undefined): Promise<string> {
+  if (!url) return 'n/a';
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ v: string; s: string }>(
+      "select current_setting('server_version') as v, current_setting('synchronous_commit') as s",
+    );
+    return `${r.rows[0]!.v} (synchronous_commit=${r.rows[0]!.s})`;
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const spec = SIZES[args.size];
+  const runId = `bench-${Date.now().toString(36)}`;
+  const started = new Date();
+  const results: Results = {
+    date: started.toISOString(),
+    size: args.size,
+    spec: { ...spec, repeats: args.repeats, poolSize: args.poolSize },
+    machine: machine(),
+    versions: packageVersions(),
+    postgresServer: 'n/a',
+    passes: [],
+    liveFanout: null,
+  };
+  log(`size ${args.size}, databases ${args.dbs.join(' + ')}, ${args.repeats} round(s)`);
+  for (const kind of args.dbs) {
+    const target = await createTarget(kind, args.pgBase);
+    try {
+      if (kind === 'postgres') results.postgresServer = await serverVersion(target.databaseUrl);
+      results.passes.push(await runPass(target, spec, args.repeats, args.poolSize, runId));
+    } finally {
+      await target.cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+    }
+  }
+  const liveBench = path.join(repoRoot, 'bench/live-fanout.ts');
+  if (existsSync(liveBench) && !process.argv.includes('--no-live')) {
+    log('live fan-out benchmark (bench/live-fanout.ts)');
+    try {
+      results.liveFanout = await runJsonChild<unknown>('bench/live-fanout.ts', ['--size', args.size], 600_000);
+    } catch (err) {
+      results.liveFanout = { error: String(err).slice(0, 2000) };
+    }
+  }
+  results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000);
+  results.summary = summarize(results);
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  const table = renderMarkdown(results);
+  if (args.writeDoc) writeMarkdown(args.doc, table);
+  process.stdout.write(`${table}\n`);
+  const dir = jobDirectory();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  const errors = results.passes.reduce((a, p) => a + p.errors, 0);
+  if (errors > 0) {
+    log(`${errors} request(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['fastify', 'drizzle-orm', 'pg', '@electric-sql/pglite', 'jose', 'zod', 'autocannon', 'tsx']) {
+    try {
+      const file = path.join(repoRoot, 'node_modules', name, 'package.json');
+      out[name] = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    } catch {
+      out[name] = 'unknown';
+    }
+  }
+  return out;
+}
+
+main().catch((err: unknown) => {
+  log(`harness failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(2);
+});
