@@ -36,7 +36,8 @@ if (!hasDatabase) {
 export const SIZE: 'ci' | 'full' = process.env.RESILIENCE_SIZE === 'full' ? 'full' : 'ci';
 export const sized = <T>(ci: T, full: T): T => (SIZE === 'full' ? full : ci);
 
-export const ADMIN_PASSWORD = 'resilience-admin-password-1';
+// The same as tests/support/test-app.ts: the shared fixture's adminToken() signs in with it.
+export const ADMIN_PASSWORD = 'test-admin-password-123';
 export const TOKEN_SECRET = 'resilience-token-secret-0123456789abcdef';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
