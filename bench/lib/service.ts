@@ -47,8 +47,9 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
     ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}),
     ...opts.env,
   };
+  // PLENARY_BENCH_SERVICE_ROOT runs another checkout of the service (a prototype) under the same harness.
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', 'src/server.ts'], {
-    cwd: repoRoot,
+    cwd: process.env.PLENARY_BENCH_SERVICE_ROOT ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
