@@ -100,12 +100,18 @@ export async function signIn(t: AppHandle, credentials: Record<string, string>):
   return res.json<{ accessToken: string }>().accessToken;
 }
 
+const STAFF_PASSWORD = `staff-pass-${randomBytes(6).toString('hex')}`;
+let staffHash: Promise<string> | undefined;
+
 const suffix = () => randomBytes(4).toString('hex');
 
 export async function createConferenceFixture(t: AppHandle, spec: FixtureSpec): Promise<ConferenceFixture> {
-  const chair = { username: `chair-${suffix()}`, password: `chair-pass-${suffix()}` };
-  const auditor = { username: `auditor-${suffix()}`, password: `auditor-pass-${suffix()}` };
-  const [chairHash, auditorHash] = await Promise.all([hashPassword(chair.password), hashPassword(auditor.password)]);
+  const chair = { username: `chair-${suffix()}`, password: STAFF_PASSWORD };
+  const auditor = { username: `auditor-${suffix()}`, password: STAFF_PASSWORD };
+  // scrypt is deliberately slow; one hash per test process keeps fixtures cheap.
+  staffHash ??= hashPassword(STAFF_PASSWORD);
+  const chairHash = await staffHash;
+  const auditorHash = chairHash;
 
   const result = await t.ctx.db.transaction(async (tx) => {
     const [conference] = await tx
