@@ -15,6 +15,9 @@
  * - Passwords, per client address: 20 failures in 10 minutes, then refused for 10 minutes,
  *   so one address cannot spread guesses over many usernames.
  *
+ * "Address" is req.ip (Fastify believes X-Forwarded-For only with TRUST_PROXY), counted
+ * per IPv4 address or per IPv6 /64.
+ *
  * A successful sign-in is never counted and writes nothing here (600 delegates signing in
  * from one address must not queue on one row); it only reads whether its keys are blocked.
  * While a key is blocked every attempt is refused before the credential is checked, so a
@@ -48,13 +51,34 @@ export interface ThrottleKey {
 const hashed = (kind: string, value: string): string =>
   `${kind}:${createHash('sha256').update(`plenary-throttle:${kind}:${value}`).digest('base64url')}`;
 
+/**
+ * The unit an address is counted by. An IPv6 client usually holds a whole /64 and can
+ * pick a new address in it for every request, so IPv6 counts by /64; an IPv4-mapped
+ * address counts as the IPv4 address it is.
+ */
+export function addressBucket(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 export const codeKeys = (address: string): ThrottleKey[] => [
-  { key: hashed('code-addr', address), policy: THROTTLE.codeByAddress },
+  { key: hashed('code-addr', addressBucket(address)), policy: THROTTLE.codeByAddress },
 ];
 
 export const passwordKeys = (address: string, username: string): [user: ThrottleKey, address: ThrottleKey] => [
   { key: hashed('pw-user', username), policy: THROTTLE.passwordByUsername },
-  { key: hashed('pw-addr', address), policy: THROTTLE.passwordByAddress },
+  { key: hashed('pw-addr', addressBucket(address)), policy: THROTTLE.passwordByAddress },
 ];
 
 const tooManyAttempts = (retryAfterSeconds: number) =>

@@ -79,6 +79,17 @@ describe('badge codes, per client address', () => {
     expect((await tokenRequest(t, { accessCode: good }, attacker)).statusCode).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64, so hopping between its addresses does not help', async () => {
+    const { limit, blockSeconds } = THROTTLE.codeByAddress;
+    for (let i = 0; i < limit; i++) {
+      const res = await tokenRequest(t, { accessCode: wrongCode() }, `2001:db8:aa:bb::${(i + 1).toString(16)}`);
+      expect(res.statusCode).toBe(401);
+    }
+    expect429(await tokenRequest(t, { accessCode: wrongCode() }, '2001:db8:aa:bb:1234:5678:9abc:def0'), blockSeconds);
+    const good = t.demo!.delegates[4]!.accessCode;
+    expect((await tokenRequest(t, { accessCode: good }, '2001:db8:aa:cc::1')).statusCode).toBe(200);
+  });
+
   it('lets a hall of delegates behind one NAT address sign in, typos included', async () => {
     const hall = '203.0.113.7';
     const conferenceId = t.demo!.conferenceId;
