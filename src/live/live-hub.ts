@@ -19,7 +19,7 @@ import type { WebSocket } from 'ws';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { rowsOf } from '../db/client.js';
-import { accounts, conferences, sessions } from '../db/schema.js';
+import { accounts, conferences, sessions, votes } from '../db/schema.js';
 import { canRead } from '../conferences/conference-access.js';
 import type { Principal } from '../auth/principal.js';
 import { loadConferenceSnapshot } from './conference-snapshot.js';
@@ -112,6 +112,7 @@ interface VoteState {
   loading: boolean;
   dirty: boolean;
   lastLoadAt: number;
+  initial: Promise<void> | null;
 }
 
 const RING_SIZE = 1000;
@@ -120,12 +121,15 @@ const PULL_BATCH = 500;
 const MIN_RETENTION_SECONDS = 15 * 60;
 const MAX_IN_FLIGHT = 16;
 const SNAPSHOT_CACHE_MS = 2000;
+const VISIBILITY_CACHE_MS = 2000;
 
 export class LiveHub {
   private readonly conns = new Set<Conn>();
   private readonly confs = new Map<string, ConfState>();
   private readonly votes = new Map<string, VoteState>();
   private readonly lagging = new Set<Conn>();
+  private readonly voteConference = new Map<string, string>();
+  private readonly conferenceVisibility = new Map<string, { visibility: 'public' | 'private'; at: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private wakeups: Wakeups | null = null;
@@ -305,8 +309,13 @@ export class LiveHub {
       return;
     }
     const granted: { kind: 'conference' | 'vote' | 'account'; id: string; topic: string; conferenceId: string }[] = [];
-    for (const topic of new Set(msg.topics)) {
-      const t = parseTopic(topic);
+    const wanted = [...new Set(msg.topics)].map((topic) => ({ topic, t: parseTopic(topic) }));
+    // One or two queries for the whole message, whatever the number of topics.
+    await this.resolveTopics(
+      wanted.flatMap((w) => (w.t?.kind === 'conference' ? [w.t.id] : [])),
+      wanted.flatMap((w) => (w.t?.kind === 'vote' ? [w.t.id] : [])),
+    );
+    for (const { topic, t } of wanted) {
       if (!t) {
         this.sendError(
           conn,
@@ -324,7 +333,7 @@ export class LiveHub {
         this.sendError(conn, 'too_many_topics', `At most ${LIVE_LIMITS.maxTopicsPerSocket} topics per socket.`, topic);
         continue;
       }
-      const conferenceId = await this.authorize(conn, t.kind, t.id);
+      const conferenceId = this.authorize(conn, t.kind, t.id);
       if (conferenceId === null) {
         this.sendError(
           conn,
@@ -352,20 +361,51 @@ export class LiveHub {
     return conn.conferences.size + conn.votes.size + (conn.account ? 1 : 0);
   }
 
-  /** Resolves the topic's conference and checks the caller may read it; null when not. */
-  private async authorize(conn: Conn, kind: 'conference' | 'vote' | 'account', id: string): Promise<string | null> {
+  /**
+   * Loads what authorizing needs into two small caches: a vote's conference (it never
+   * changes) and a conference's visibility (kept VISIBILITY_CACHE_MS, so that a connect
+   * storm of thousands of observers costs a handful of queries, not two per socket).
+   */
+  private async resolveTopics(conferenceIds: string[], voteIds: string[]): Promise<void> {
+    const missingVotes = [...new Set(voteIds)].filter((id) => !this.voteConference.has(id));
+    if (missingVotes.length) {
+      const rows = await this.ctx.db
+        .select({ id: votes.id, conferenceId: votes.conferenceId })
+        .from(votes)
+        .where(inArray(votes.id, missingVotes));
+      if (this.voteConference.size > 50_000) this.voteConference.clear();
+      for (const r of rows) this.voteConference.set(r.id, r.conferenceId);
+    }
+    const now = Date.now();
+    const needed = new Set(conferenceIds);
+    for (const v of voteIds) {
+      const c = this.voteConference.get(v);
+      if (c) needed.add(c);
+    }
+    const stale = [...needed].filter((id) => {
+      const hit = this.conferenceVisibility.get(id);
+      return !hit || now - hit.at > VISIBILITY_CACHE_MS;
+    });
+    if (stale.length) {
+      const rows = await this.ctx.db
+        .select({ id: conferences.id, visibility: conferences.visibility })
+        .from(conferences)
+        .where(inArray(conferences.id, stale));
+      if (this.conferenceVisibility.size > 10_000) this.conferenceVisibility.clear();
+      for (const id of stale) this.conferenceVisibility.delete(id);
+      for (const r of rows) this.conferenceVisibility.set(r.id, { visibility: r.visibility, at: now });
+    }
+  }
+
+  /** The topic's conference when the caller may read it (after resolveTopics); null when not. */
+  private authorize(conn: Conn, kind: 'conference' | 'vote' | 'account', id: string): string | null {
     const p = conn.principal;
     if (kind === 'account') return p && p.accountId === id ? '' : null;
-    const [row] = rowsOf<{ conference_id: string; visibility: 'public' | 'private' }>(
-      kind === 'conference'
-        ? await this.ctx.db.execute(sql`select id as conference_id, visibility from conferences where id = ${id}`)
-        : await this.ctx.db.execute(sql`
-            select v.conference_id, c.visibility from votes v join conferences c on c.id = v.conference_id
-            where v.id = ${id}`),
-    );
-    if (!row) return null;
+    const conferenceId = kind === 'conference' ? id : this.voteConference.get(id);
+    const c = conferenceId ? this.conferenceVisibility.get(conferenceId) : undefined;
+    if (!conferenceId || !c) return null;
     const principal: Principal | null = p ? { ...p, username: null } : null;
-    return canRead(principal, { id: row.conference_id, visibility: row.visibility }) ? row.conference_id : null;
+    return canRead(principal, { id: conferenceId, visibility: c.visibility }) ? conferenceId : null;
   }
 
   private drop(conn: Conn): void {
@@ -522,7 +562,11 @@ export class LiveHub {
     s.subs.set(conn, sub);
     conn.conferences.add(conferenceId);
     await this.enqueue(s, async () => {
-      await this.pull(s);
+      // No read per subscriber (a connect storm of thousands): events newer than the head
+      // arrive through the next pull and reach this subscriber too, since its lastSeq is
+      // below them. Read first only when the head is unknown, or behind the client (which
+      // may come from another instance that has already pushed newer events).
+      if (s.head === null || (after !== undefined && after > s.head)) await this.pull(s);
       if (conn.closed || s.subs.get(conn) !== sub) return;
       const head = s.head ?? 0;
       if (after === undefined) return this.sendSnapshot(conn, s, sub, 'initial');
@@ -602,6 +646,7 @@ export class LiveHub {
         loading: false,
         dirty: false,
         lastLoadAt: 0,
+        initial: null,
       };
       this.votes.set(voteId, v);
       // Watching the conference's log is how the hub sees the vote close on any instance.
@@ -611,27 +656,35 @@ export class LiveHub {
     }
     v.subs.add(conn);
     conn.votes.set(voteId, -1);
-    const fresh = v.last && !v.timer && !v.loading && !v.dirty;
-    if (fresh && v.last) {
-      this.sendTally(conn, v, v.last.version, v.last.message);
-      return;
+    // The newest tally this instance has is the current one: if a newer one is being
+    // loaded, its broadcast reaches this subscriber too. Only the first subscriber(s) wait
+    // for a load, and they share it.
+    if (!v.last) {
+      v.initial ??= this.loadInitial(v);
+      await v.initial;
     }
-    // Someone new wants it now: load it for them (it also feeds every other subscriber).
-    const snap = await this.opts.loadTally(this.ctx.db, voteId);
-    if (!snap || conn.closed) return;
-    const data = publicTally(snap);
-    const message = JSON.stringify({
-      type: 'tally',
-      topic: v.topic,
-      version: data.version,
-      data,
-    } satisfies TallyMessage);
-    const order = tallyOrder(data);
-    if (order > v.lastVersion) {
-      v.lastVersion = order;
-      v.last = { version: order, message, final: data.final };
+    if (v.last && !conn.closed) this.sendTally(conn, v, v.last.version, v.last.message);
+  }
+
+  private async loadInitial(v: VoteState): Promise<void> {
+    try {
+      const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
+      if (!snap) return;
+      const data = publicTally(snap);
+      const message = JSON.stringify({
+        type: 'tally',
+        topic: v.topic,
+        version: data.version,
+        data,
+      } satisfies TallyMessage);
+      const order = tallyOrder(data);
+      if (order > v.lastVersion) {
+        v.lastVersion = order;
+        v.last = { version: order, message, final: data.final };
+      }
+    } finally {
+      v.initial = null;
     }
-    this.sendTally(conn, v, order, message);
   }
 
   private detachVote(conn: Conn, voteId: string): void {
