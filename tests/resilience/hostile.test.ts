@@ -14,7 +14,6 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConferenceFixture, mapLimit, type ConferenceFixture } from '../support/fixtures.js';
 import {
-  ADMIN_PASSWORD,
   createDatabase,
   figure,
   hasDatabase,
