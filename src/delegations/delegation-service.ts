@@ -1,8 +1,8 @@
 /**
  * Writes of parties, delegations and delegates, presence, proxies and substitutions.
  *
- * Every write that touches a delegation's seats first locks the delegation row
- * (SELECT ... FOR UPDATE), so the checks below (allocation, one head, proxy chains) are
+ * Every write that touches a delegation's seats first locks the conference row and then
+ * the delegation row (SELECT ... FOR UPDATE), so the checks below (allocation, one head, proxy chains) are
  * made against a state that no concurrent request can change before commit. Each write
  * appends its event in the same transaction.
  *
@@ -28,6 +28,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { delegates, delegations, parties } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
+import { lockConference } from '../conferences/structure-access.js';
 
 type DelegationRow = typeof delegations.$inferSelect;
 type DelegateRow = typeof delegates.$inferSelect;
@@ -86,7 +87,13 @@ export async function loadDelegate(db: DbOrTx, delegateId: string): Promise<Dele
   return d;
 }
 
-async function lockDelegation(tx: Tx, delegationId: string): Promise<DelegationRow> {
+/**
+ * Locks the conference row, then the delegation row. Always in this order (the roster
+ * import and the event log take the conference row too): two writers that took them the
+ * other way round could deadlock.
+ */
+async function lockDelegation(tx: Tx, conferenceId: string, delegationId: string): Promise<DelegationRow> {
+  await lockConference(tx, conferenceId);
   const [d] = await tx.select().from(delegations).where(eq(delegations.id, delegationId)).for('update');
   if (!d) throw notFound('delegation', delegationId);
   return d;
@@ -199,12 +206,12 @@ export async function createDelegation(
 export async function updateDelegation(
   ctx: AppContext,
   actor: Principal,
-  delegationId: string,
+  delegation0: DelegationRow,
   patch: { name?: string | undefined; partyId?: string | null | undefined; votes?: number | undefined },
 ): Promise<DelegationRow> {
   try {
     return await ctx.db.transaction(async (tx) => {
-      const d = await lockDelegation(tx, delegationId);
+      const d = await lockDelegation(tx, delegation0.conferenceId, delegation0.id);
       const changes = changed(d, patch);
       if (Object.keys(changes).length === 0) return d;
       if (changes.partyId) await assertPartyExists(tx, changes.partyId);
@@ -251,12 +258,12 @@ export interface DelegateInput {
 export async function createDelegate(
   ctx: AppContext,
   actor: Principal,
-  delegationId: string,
+  delegation0: DelegationRow,
   input: DelegateInput,
 ): Promise<DelegateRow> {
   try {
     return await ctx.db.transaction(async (tx) => {
-      const d = await lockDelegation(tx, delegationId);
+      const d = await lockDelegation(tx, delegation0.conferenceId, delegation0.id);
       if (input.role === 'head') await assertNoOtherHead(tx, d);
       await assertExternalIdFree(tx, d.conferenceId, input.externalId);
       const weights = (await weightsOf(tx, d.id)) + input.weight;
@@ -304,7 +311,7 @@ export async function updateDelegate(
 ): Promise<DelegateRow> {
   try {
     return await ctx.db.transaction(async (tx) => {
-      const d = await lockDelegation(tx, delegate0.delegationId);
+      const d = await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
       const m = await loadDelegate(tx, delegate0.id);
       const changes = changed(m, patch as Partial<DelegateRow>);
       if (Object.keys(changes).length === 0) return m;
@@ -342,7 +349,7 @@ export async function setPresence(
   present: boolean,
 ): Promise<DelegateRow> {
   return ctx.db.transaction(async (tx) => {
-    await lockDelegation(tx, delegate0.delegationId);
+    await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
     const m = await loadDelegate(tx, delegate0.id);
     if (m.present === present) return m;
     const now = ctx.clock();
@@ -452,7 +459,7 @@ export async function setProxy(
     throw proxyError('unprocessable', 'proxy_to_self', 'A delegate cannot hold their own proxy.');
   }
   return ctx.db.transaction(async (tx) => {
-    await lockDelegation(tx, giver0.delegationId);
+    await lockDelegation(tx, giver0.conferenceId, giver0.delegationId);
     const giver = await loadDelegate(tx, giver0.id);
     if (giver.proxyToId === toDelegateId) return giver;
     if (toDelegateId !== null) {
@@ -526,7 +533,7 @@ export async function substitute(
     throw new DomainError('unprocessable', 'substitute_self', 'A delegate cannot substitute for themself.');
   }
   return ctx.db.transaction(async (tx) => {
-    await lockDelegation(tx, delegate0.delegationId);
+    await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
     const m = await loadDelegate(tx, delegate0.id);
     const [alt] = await tx.select().from(delegates).where(eq(delegates.id, alternateId)).limit(1);
     if (!alt || alt.delegationId !== m.delegationId) {

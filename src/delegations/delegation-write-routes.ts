@@ -202,7 +202,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
       requireRole(req, 'admin');
       const d = await loadDelegation(ctx.db, req.params.delegationId);
       const p = requireStaffOf(req, d.conferenceId, 'admin');
-      return delegationView(await updateDelegation(ctx, p, d.id, req.body));
+      return delegationView(await updateDelegation(ctx, p, d, req.body));
     },
   );
 
@@ -223,7 +223,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
       requireRole(req, 'admin');
       const d = await loadDelegation(ctx.db, req.params.delegationId);
       const p = requireStaffOf(req, d.conferenceId, 'admin');
-      return reply.code(201).send(delegateView(await createDelegate(ctx, p, d.id, req.body)));
+      return reply.code(201).send(delegateView(await createDelegate(ctx, p, d, req.body)));
     },
   );
 

@@ -435,6 +435,33 @@ describe('substitution by an alternate', () => {
   });
 });
 
+describe('concurrent writes', () => {
+  it('never exceed an allocation, and a roster import beside single writes does not deadlock', async () => {
+    const g = await ok<{ id: string }>(
+      await api(t, w.admin, 'POST', `/api/v1/conferences/${w.confA}/delegations`, { name: 'Race', votes: 5 }),
+      201,
+    );
+    const attempts = Array.from({ length: 12 }, (_, i) =>
+      api(t, w.admin, 'POST', `/api/v1/delegations/${g.id}/delegates`, { name: `Runner ${i}`, weight: 1 }),
+    );
+    const roster = api(t, w.admin, 'POST', `/api/v1/conferences/${w.confA}/roster`, {
+      delegations: [
+        { name: 'Race', votes: 5, delegates: [] },
+        { name: 'Other', votes: 1, delegates: [{ name: 'O', externalId: 'O-1' }] },
+      ],
+    });
+    const results = await Promise.all([...attempts, roster]);
+    const statuses = results.slice(0, 12).map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+    expect(results[12]!.statusCode).toBe(201);
+    const members = await ok<{ items: { weight: number }[] }>(
+      await api(t, w.admin, 'GET', `/api/v1/delegations/${g.id}/delegates`),
+    );
+    expect(members.items.reduce((s, m) => s + m.weight, 0)).toBe(5);
+  });
+});
+
 describe('electorate snapshots', () => {
   it('a weight change after a vote opened leaves its electorate seats as they were; referenced seats cannot be deleted', async () => {
     const [vote] = await t.ctx.db
