@@ -50,6 +50,8 @@ export interface VoteSpec {
   majority?: MajorityRule;
   quorum?: (QuorumRule & { base: 'entitled' }) | null;
   ballots: BallotSpec[];
+  /** Leave the vote open (to close it with the voting engine). Default true. */
+  close?: boolean;
 }
 
 export interface Roster {
@@ -179,6 +181,14 @@ export async function createClosedVote(ctx: AppContext, roster: Roster, spec: Vo
   choiceRows.sort(() => Math.random() - 0.5);
   await insertChunked(ballotRows, (chunk) => ctx.db.insert(ballots).values(chunk));
   await insertChunked(choiceRows, (chunk) => ctx.db.insert(secretChoices).values(chunk));
+  if (spec.close === false) {
+    const seatRows = await ctx.db.select().from(electorateSeats).where(eq(electorateSeats.voteId, voteId));
+    await ctx.db
+      .update(votes)
+      .set({ electorateHash: electorateHash(seatRows) })
+      .where(eq(votes.id, voteId));
+    return voteId;
+  }
   await closeVoteDirectly(ctx, voteId, new Date(lastAt + 60_000));
   return voteId;
 }
