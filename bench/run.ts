@@ -41,6 +41,8 @@ export interface SizeSpec {
   connections: number;
   frameworkRequests: number;
   repeats: number;
+  /** Every delegate checks in through the API before the runs (the slowest part of the preparation). */
+  checkIn?: boolean;
 }
 
 export const SIZES: Record<Size, SizeSpec> = {
@@ -71,9 +73,19 @@ function parseArgs(argv: string[]) {
   const dbs: DbKind[] = dbArg === 'both' ? ['postgres', 'pglite'] : [dbArg as DbKind];
   if (!dbs.every((d) => d === 'postgres' || d === 'pglite')) throw new Error('--db must be postgres, pglite or both');
   const repeats = Number(get('repeats') ?? SIZES[size].repeats);
+  // Overrides for a machine too busy for the full size: --bursts 1000,2000 --sitting 750x5.
+  const spec: SizeSpec = { ...SIZES[size] };
+  if (get('bursts')) spec.bursts = get('bursts')!.split(',').map(Number);
+  const sittingArg = get('sitting');
+  if (sittingArg) {
+    const [d, v] = sittingArg.split('x').map(Number);
+    spec.sitting = { delegates: d!, votes: v! };
+  }
+  spec.checkIn = !argv.includes('--no-check-in');
   const poolSize = Number(get('pool') ?? 4);
   return {
     size,
+    spec,
     dbs,
     repeats,
     poolSize,
@@ -145,6 +157,7 @@ async function runPass(
 
   log(`${target.kind}: fresh start`);
   let service: Service = await startService(serviceOpts);
+  onInterrupt.add(async () => void (await service.stop()));
   pass.startup.freshMs = service.startMs;
   const base = () => service.baseUrl;
 
@@ -156,7 +169,7 @@ async function runPass(
   const ceilingVotes: { insert: string; serviceSql: string }[] = [];
   for (const n of spec.bursts) {
     log(`${target.kind}: preparing ${n} delegates`);
-    const c = await prepareConference(base(), admin, n, { label: target.kind });
+    const c = await prepareConference(base(), admin, n, { label: target.kind, checkIn: spec.checkIn });
     confs.set(n, c);
     pass.preparation.push({ delegates: n, ...c.timings });
     const votes: string[] = [];
@@ -290,9 +303,18 @@ async function serverVersion(url: string | undefined): Promise<string> {
   }
 }
 
+/** Run on SIGINT/SIGTERM so that an interrupted run leaves no service and no database behind. */
+const onInterrupt = new Set<() => Promise<void>>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: cleaning up`);
+    void Promise.allSettled([...onInterrupt].map((f) => f())).then(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const spec = SIZES[args.size];
+  const spec = args.spec;
   const runId = `bench-${Date.now().toString(36)}`;
   const started = new Date();
   const results: Results = {
@@ -308,6 +330,7 @@ async function main(): Promise<void> {
   log(`size ${args.size}, databases ${args.dbs.join(' + ')}, ${args.repeats} round(s)`);
   for (const kind of args.dbs) {
     const target = await createTarget(kind, args.pgBase);
+    onInterrupt.add(target.cleanup);
     try {
       if (kind === 'postgres') results.postgresServer = await serverVersion(target.databaseUrl);
       results.passes.push(await runPass(target, spec, args.repeats, args.poolSize, runId));

@@ -83,7 +83,7 @@ export async function prepareConference(
   base: string,
   admin: string,
   n: number,
-  opts: { concurrency?: number; label?: string } = {},
+  opts: { concurrency?: number; label?: string; checkIn?: boolean } = {},
 ): Promise<BenchConference> {
   const concurrency = opts.concurrency ?? 32;
   const conf = await call<{ id: string }>(base, 'POST', '/api/v1/conferences', {
@@ -127,9 +127,10 @@ export async function prepareConference(
   const delegates = seats.map((s, i) => ({ id: s.id, token: tokens[i]! }));
 
   t = performance.now();
-  await mapLimit(delegates, concurrency, (d) =>
-    call(base, 'PUT', `/api/v1/delegates/${d.id}/presence`, { token: d.token, body: { present: true }, expect: 200 }),
-  );
+  if (opts.checkIn !== false)
+    await mapLimit(delegates, concurrency, (d) =>
+      call(base, 'PUT', `/api/v1/delegates/${d.id}/presence`, { token: d.token, body: { present: true }, expect: 200 }),
+    );
   const checkInMs = performance.now() - t;
   return { conferenceId: conf.id, chairToken, delegates, timings: { rosterMs, signInMs, checkInMs } };
 }
