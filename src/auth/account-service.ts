@@ -202,41 +202,52 @@ export async function issueAccessCode(
   assertManages(actor, delegate.conferenceId);
   assertConference(actor, delegate.conferenceId);
   const now = ctx.clock();
+  return ctx.db.transaction((tx) => issueAccessCodeInTx(tx, delegateId, actor.accountId, now));
+}
+
+/**
+ * The same inside a caller's transaction, for other writers of badge codes (a roster
+ * import): lock the seat, store the new hash, revoke the old code's sessions, record it.
+ * The caller has checked that `actorId` may do this.
+ */
+export async function issueAccessCodeInTx(
+  tx: DbOrTx,
+  delegateId: string,
+  actorId: string | null,
+  now: Date,
+): Promise<IssuedAccessCode> {
   const accessCode = generateAccessCode();
-  return ctx.db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ accessCodeHash: delegates.accessCodeHash, delegationId: delegates.delegationId })
-      .from(delegates)
-      .where(eq(delegates.id, delegateId))
-      .for('update');
-    if (!before) throw notFound('delegate', delegateId);
-    await tx
-      .update(delegates)
-      .set({ accessCodeHash: hashAccessCode(accessCode), accessCodeIssuedAt: now })
-      .where(eq(delegates.id, delegateId));
-    const owners = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.delegateId, delegateId));
-    const revokedSessions = await revokeSessionsOf(
-      tx,
-      owners.map((a) => a.id),
-      'access_code_rotated',
-      now,
-    );
-    // The record says that a code was issued, by whom, and what it cut off; never the code.
-    await appendEvent(
-      tx,
-      {
-        conferenceId: delegate.conferenceId,
-        type: 'delegate.access_code_issued',
-        actor: actor.accountId,
-        data: {
-          delegateId,
-          delegationId: before.delegationId,
-          rotated: before.accessCodeHash !== null,
-          revokedSessions,
-        },
-      },
-      now,
-    );
-    return { delegateId, accessCode, issuedAt: now.toISOString() };
-  });
+  const [before] = await tx
+    .select({
+      conferenceId: delegates.conferenceId,
+      accessCodeHash: delegates.accessCodeHash,
+      delegationId: delegates.delegationId,
+    })
+    .from(delegates)
+    .where(eq(delegates.id, delegateId))
+    .for('update');
+  if (!before) throw notFound('delegate', delegateId);
+  await tx
+    .update(delegates)
+    .set({ accessCodeHash: hashAccessCode(accessCode), accessCodeIssuedAt: now })
+    .where(eq(delegates.id, delegateId));
+  const owners = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.delegateId, delegateId));
+  const revokedSessions = await revokeSessionsOf(
+    tx,
+    owners.map((a) => a.id),
+    'access_code_rotated',
+    now,
+  );
+  // The record says that a code was issued, by whom, and what it cut off; never the code.
+  await appendEvent(
+    tx,
+    {
+      conferenceId: before.conferenceId,
+      type: 'delegate.access_code_issued',
+      actor: actorId,
+      data: { delegateId, delegationId: before.delegationId, rotated: before.accessCodeHash !== null, revokedSessions },
+    },
+    now,
+  );
+  return { delegateId, accessCode, issuedAt: now.toISOString() };
 }
