@@ -163,9 +163,12 @@ async function importInTransaction(
   const byName = new Map(existingDelegations.map((d) => [d.name, d]));
   const delegationStatus = new Map<string, ImportStatus>();
   const toCreate = input.delegations.filter((g) => !byName.has(g.name));
+  // An import that does not mention partyId (the CSV never does) keeps the party; null clears it.
+  const partyOf = (g: RosterDelegationInput) =>
+    g.partyId === undefined ? (byName.get(g.name)?.partyId ?? null) : g.partyId;
   const toUpdate = input.delegations.filter((g) => {
     const d = byName.get(g.name);
-    return d && (d.votes !== g.votes || d.partyId !== (g.partyId ?? null));
+    return d && (d.votes !== g.votes || d.partyId !== partyOf(g));
   });
   for (const g of input.delegations) delegationStatus.set(g.name, byName.has(g.name) ? 'unchanged' : 'created');
   for (const g of toUpdate) delegationStatus.set(g.name, 'updated');
@@ -179,7 +182,7 @@ async function importInTransaction(
   }
   if (toUpdate.length > 0) {
     const values = sql.join(
-      toUpdate.map((g) => sql`(${byName.get(g.name)!.id}::uuid, ${g.votes}::int, ${g.partyId ?? null}::uuid)`),
+      toUpdate.map((g) => sql`(${byName.get(g.name)!.id}::uuid, ${g.votes}::int, ${partyOf(g)}::uuid)`),
       sql`, `,
     );
     await tx.execute(sql`
@@ -187,7 +190,7 @@ async function importInTransaction(
       from (values ${values}) as v(id, votes, party_id) where d.id = v.id`);
     for (const g of toUpdate) {
       const d = byName.get(g.name)!;
-      byName.set(g.name, { ...d, votes: g.votes, partyId: g.partyId ?? null });
+      byName.set(g.name, { ...d, votes: g.votes, partyId: partyOf(g) });
     }
   }
 

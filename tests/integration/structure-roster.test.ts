@@ -299,6 +299,29 @@ describe('refusals roll the whole import back', () => {
   });
 });
 
+describe('parties in an import', () => {
+  it('an import that does not mention partyId keeps the party; null clears it', async () => {
+    const target = (
+      await ok<{ id: string }>(await api(t, w.admin, 'POST', '/api/v1/conferences', { name: 'Parties' }), 201)
+    ).id;
+    const party = await ok<{ id: string }>(await api(t, w.admin, 'POST', '/api/v1/parties', { name: 'Party' }), 201);
+    const d = { name: 'P', votes: 1, delegates: [{ name: 'P1', externalId: 'P1' }] };
+    const first = await ok<RosterAnswer>(
+      await importRoster({ delegations: [{ ...d, partyId: party.id }] }, target),
+      201,
+    );
+    const id = first.delegations[0]!.id;
+    const kept = await ok<RosterAnswer>(await importRoster({ delegations: [d] }, target), 201);
+    expect(kept.delegationCounts.unchanged).toBe(1);
+    expect((await ok<{ partyId: string }>(await api(t, w.admin, 'GET', `/api/v1/delegations/${id}`))).partyId).toBe(
+      party.id,
+    );
+    const cleared = await ok<RosterAnswer>(await importRoster({ delegations: [{ ...d, partyId: null }] }, target), 201);
+    expect(cleared.delegationCounts.updated).toBe(1);
+    expect((await ok<{ partyId: null }>(await api(t, w.admin, 'GET', `/api/v1/delegations/${id}`))).partyId).toBeNull();
+  });
+});
+
 describe('the CSV variant', () => {
   let target: string;
   beforeAll(async () => {
