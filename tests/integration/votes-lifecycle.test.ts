@@ -65,7 +65,12 @@ async function newVote(body: Record<string, unknown> = {}) {
   return res.json<{ id: string }>().id;
 }
 
-async function act(voteId: string, action: 'open' | 'close' | 'cancel', token?: string, payload?: unknown) {
+async function act(
+  voteId: string,
+  action: 'open' | 'close' | 'cancel',
+  token?: string,
+  payload?: Record<string, unknown>,
+) {
   return t.app.inject({
     method: 'POST',
     url: `/api/v1/votes/${voteId}/${action}`,
