@@ -112,6 +112,8 @@ interface VoteState {
   loading: boolean;
   dirty: boolean;
   lastLoadAt: number;
+  /** A lifecycle event came in during a load: reload at once after it, not after the interval. */
+  urgent: boolean;
   initial: Promise<void> | null;
 }
 
@@ -542,17 +544,18 @@ export class LiveHub {
   }
 
   private deliver(s: ConfState, ev: RingEvent): void {
-    for (const [conn, sub] of s.subs) {
-      if (!sub.ready || sub.lastSeq >= ev.seq) continue;
-      sub.lastSeq = ev.seq;
-      this.sendControl(conn, ev.message);
-    }
-    // A vote's lifecycle event: its tally changes state now (and is final at close).
+    // A vote's lifecycle event: its tally changes state now (and is final at close). The
+    // load starts before the fan-out of the event, so that its query overlaps the sends.
     if (ev.type.startsWith('vote.') && ev.data && typeof ev.data === 'object') {
       const d = ev.data as Record<string, unknown>;
       const voteId = typeof d.voteId === 'string' ? d.voteId : typeof d.id === 'string' ? d.id : null;
       const v = voteId ? this.votes.get(voteId) : undefined;
       if (v) this.scheduleTally(v, true);
+    }
+    for (const [conn, sub] of s.subs) {
+      if (!sub.ready || sub.lastSeq >= ev.seq) continue;
+      sub.lastSeq = ev.seq;
+      this.sendControl(conn, ev.message);
     }
   }
 
@@ -646,6 +649,7 @@ export class LiveHub {
         loading: false,
         dirty: false,
         lastLoadAt: 0,
+        urgent: false,
         initial: null,
       };
       this.votes.set(voteId, v);
@@ -709,11 +713,17 @@ export class LiveHub {
     if (this.stopped || this.votes.get(v.voteId) !== v) return;
     if (v.loading) {
       v.dirty = true;
+      if (immediate) v.urgent = true;
       return;
     }
     if (v.timer && !immediate) return;
     if (v.timer) clearTimeout(v.timer);
-    const wait = immediate ? 0 : Math.max(0, v.lastLoadAt + this.ctx.config.liveTallyIntervalMs - Date.now());
+    v.timer = null;
+    if (immediate) {
+      void this.loadAndBroadcast(v);
+      return;
+    }
+    const wait = Math.max(0, v.lastLoadAt + this.ctx.config.liveTallyIntervalMs - Date.now());
     v.timer = setTimeout(() => {
       v.timer = null;
       void this.loadAndBroadcast(v);
@@ -725,6 +735,7 @@ export class LiveHub {
     if (this.stopped || this.votes.get(v.voteId) !== v) return;
     v.loading = true;
     v.dirty = false;
+    v.urgent = false;
     v.lastLoadAt = Date.now();
     try {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
@@ -748,7 +759,7 @@ export class LiveHub {
     } finally {
       v.loading = false;
     }
-    if (v.dirty) this.scheduleTally(v);
+    if (v.dirty) this.scheduleTally(v, v.urgent);
   }
 
   private sendTally(conn: Conn, v: VoteState, version: number, message: string): void {
