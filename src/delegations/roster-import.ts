@@ -290,11 +290,16 @@ async function importInTransaction(
     );
     proxiesCleared += cleared.length;
   }
+  let revokedSessions = 0;
   for (const part of chunks(rotated)) {
-    await tx.execute(sql`
-      update sessions set revoked_at = ${now.toISOString()}::timestamptz, revoked_reason = 'access_code_rotated'
-      where revoked_at is null
-        and account_id in (select id from accounts where delegate_id in (${inList(part)}))`);
+    const revoked = rowsOf<{ id: string }>(
+      await tx.execute(sql`
+        update sessions set revoked_at = ${now.toISOString()}::timestamptz, revoked_reason = 'access_code_rotated'
+        where revoked_at is null
+          and account_id in (select id from accounts where delegate_id in (${inList(part)}))
+        returning id`),
+    );
+    revokedSessions += revoked.length;
   }
 
   // The rules of single writes, on the final state of the whole conference.
@@ -329,6 +334,10 @@ async function importInTransaction(
         delegations: delegationCounts,
         accessCodesIssued: codes.size,
         accessCodesRotated: rotated.length,
+        // One entry for the whole import rather than one 'delegate.access_code_issued' per
+        // seat (hundreds of chained appends): who got a code is still on the record, never the code.
+        accessCodesIssuedTo: [...codes.keys()].map((ext) => ids.get(ext)!),
+        revokedSessions,
         proxiesCleared,
       },
     },

@@ -216,6 +216,11 @@ describe('the EP roster', () => {
       headers: { authorization: `Bearer ${oldToken}` },
     });
     expect(me.statusCode).toBe(401);
+    expect((await eventsOf(t, conf)).at(-1)!.data).toMatchObject({
+      accessCodesRotated: 1,
+      accessCodesIssuedTo: [one.id],
+      revokedSessions: 1,
+    });
     const ok2 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { accessCode: fresh } });
     expect(ok2.statusCode).toBe(200);
     // Members not named in an import stay where they are.
