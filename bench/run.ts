@@ -183,14 +183,20 @@ async function runPass(
       serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
     });
   }
-  log(`${target.kind}: preparing the sitting (${spec.sitting.delegates} delegates)`);
-  const sittingConf = await prepareConference(base(), admin, spec.sitting.delegates, {
-    label: `${target.kind} sitting`,
-  });
-  pass.preparation.push({ delegates: spec.sitting.delegates, ...sittingConf.timings });
+  // The sitting has its own conference unless a burst conference has its size (the CI size).
+  let sittingConf = confs.get(spec.sitting.delegates);
+  if (!sittingConf) {
+    log(`${target.kind}: preparing the sitting (${spec.sitting.delegates} delegates)`);
+    sittingConf = await prepareConference(base(), admin, spec.sitting.delegates, {
+      label: `${target.kind} sitting`,
+      checkIn: spec.checkIn,
+    });
+    pass.preparation.push({ delegates: spec.sitting.delegates, ...sittingConf.timings });
+  }
+  const sitter = sittingConf;
   const sittingLists: string[][] = [];
   for (let r = 0; r < repeats; r++) {
-    sittingLists.push((await tableDemoResolution(base(), sittingConf)).slice(0, spec.sitting.votes));
+    sittingLists.push((await tableDemoResolution(base(), sitter)).slice(0, spec.sitting.votes));
   }
   await service.stop();
 
@@ -219,9 +225,9 @@ async function runPass(
         kind: 'sitting',
         url: base(),
         connections: spec.connections,
-        chairToken: sittingConf.chairToken,
+        chairToken: sitter.chairToken,
         voteIds: sittingLists[r]!,
-        delegateTokens: sittingConf.delegates.map((d) => d.token),
+        delegateTokens: sitter.delegates.map((d) => d.token),
         runId,
       } satisfies SittingJob),
     ]);
