@@ -91,7 +91,7 @@ describe('vote record', () => {
     );
     expect((err as { code: number }).code).toBe(1);
     expect((err as { stdout: string }).stdout).toMatch(/FAIL/);
-  });
+  }, 180_000);
 
   it('a secret record lists who took part and the unlinked choices, and verifies', async () => {
     const anon = await t.app.inject({ url: `/api/v1/votes/${secretId}/record` });
@@ -180,7 +180,7 @@ describe('vote record', () => {
 
     const unknown = await t.app.inject({ url: `/api/v1/votes/${rollCallId}/receipts/${'ab'.repeat(32)}` });
     expect(unknown.json()).toMatchObject({ included: false });
-  });
+  }, 180_000);
 
   it('a secret receipt gives its leaf (the holder sees their own choice) and a proof', async () => {
     const record = (await t.app.inject({ url: `/api/v1/votes/${secretId}/record`, headers: bearer(admin) })).json<{
@@ -243,5 +243,5 @@ describe('event log and export', () => {
     expect(stdout).toMatch(/PASS hash chain of 2 events/);
     expect(stdout).toMatch(/PASS .*receipt [0-9a-f]{16}… is included/);
     expect(stdout).toMatch(/^OK: /m);
-  });
+  }, 180_000);
 });
