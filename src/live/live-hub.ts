@@ -74,7 +74,7 @@ interface Conn {
   votes: Map<string, number>;
   account: string | null;
   missedPongs: number;
-  pendingTallies: Map<string, { version: number; message: string }>;
+  pendingTallies: Map<string, { version: number; message: Buffer }>;
   chain: Promise<void>;
   inFlight: number;
   closed: boolean;
@@ -85,7 +85,8 @@ interface RingEvent {
   at: string;
   type: string;
   data: unknown;
-  message: string;
+  /** Serialized once, as UTF-8, for every subscriber. */
+  message: Buffer;
 }
 
 interface ConfState {
@@ -107,7 +108,7 @@ interface VoteState {
   topic: string;
   subs: Set<Conn>;
   lastVersion: number;
-  last: { version: number; message: string; final: boolean } | null;
+  last: { version: number; message: Buffer; final: boolean } | null;
   timer: NodeJS.Timeout | null;
   loading: boolean;
   dirty: boolean;
@@ -437,9 +438,10 @@ export class LiveHub {
     this.sendRaw(conn, JSON.stringify(msg));
   }
 
-  private sendRaw(conn: Conn, data: string): void {
+  /** A Buffer is encoded once for all sockets; `binary: false` still sends it as a text frame. */
+  private sendRaw(conn: Conn, data: string | Buffer): void {
     if (conn.closed || conn.ws.readyState !== conn.ws.OPEN) return;
-    conn.ws.send(data);
+    conn.ws.send(data, { binary: false });
   }
 
   private sendError(conn: Conn, code: LiveErrorCode, message: string, topic?: string): void {
@@ -449,7 +451,7 @@ export class LiveHub {
   }
 
   /** Control events are never dropped: a socket that cannot take them is closed instead. */
-  private sendControl(conn: Conn, data: string): void {
+  private sendControl(conn: Conn, data: Buffer): void {
     if (conn.closed) return;
     if (conn.ws.bufferedAmount > this.maxBufferedBytes) {
       this.ctx.log.info({ conn: conn.id, buffered: conn.ws.bufferedAmount }, 'live: closing a slow consumer');
@@ -539,7 +541,7 @@ export class LiveHub {
       const data = typeof r.data === 'string' ? (JSON.parse(r.data) as unknown) : r.data;
       const pub = publicEvent(r.type, data);
       const msg: EventMessage = { type: 'event', topic, seq, event: pub.event, at: r.at, data: pub.data };
-      return { seq, at: r.at, type: r.type, data, message: JSON.stringify(msg) };
+      return { seq, at: r.at, type: r.type, data, message: Buffer.from(JSON.stringify(msg)) };
     });
   }
 
@@ -675,12 +677,14 @@ export class LiveHub {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
       if (!snap) return;
       const data = publicTally(snap);
-      const message = JSON.stringify({
-        type: 'tally',
-        topic: v.topic,
-        version: data.version,
-        data,
-      } satisfies TallyMessage);
+      const message = Buffer.from(
+        JSON.stringify({
+          type: 'tally',
+          topic: v.topic,
+          version: data.version,
+          data,
+        } satisfies TallyMessage),
+      );
       const order = tallyOrder(data);
       if (order > v.lastVersion) {
         v.lastVersion = order;
@@ -743,12 +747,14 @@ export class LiveHub {
         const data = publicTally(snap);
         const order = tallyOrder(data);
         if (order > v.lastVersion) {
-          const message = JSON.stringify({
-            type: 'tally',
-            topic: v.topic,
-            version: data.version,
-            data,
-          } satisfies TallyMessage);
+          const message = Buffer.from(
+            JSON.stringify({
+              type: 'tally',
+              topic: v.topic,
+              version: data.version,
+              data,
+            } satisfies TallyMessage),
+          );
           v.lastVersion = order;
           v.last = { version: order, message, final: data.final };
           for (const conn of v.subs) this.sendTally(conn, v, order, message);
@@ -762,7 +768,7 @@ export class LiveHub {
     if (v.dirty) this.scheduleTally(v, v.urgent);
   }
 
-  private sendTally(conn: Conn, v: VoteState, version: number, message: string): void {
+  private sendTally(conn: Conn, v: VoteState, version: number, message: Buffer): void {
     if (conn.closed) return;
     const sent = conn.votes.get(v.voteId);
     if (sent === undefined || sent >= version) return;

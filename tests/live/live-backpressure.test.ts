@@ -22,8 +22,8 @@ class FakeSocket extends EventEmitter {
   readonly sent: ServerMessage[] = [];
   closedWith: { code: number; reason: string } | null = null;
   terminated = false;
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as ServerMessage);
+  send(data: string | Buffer) {
+    this.sent.push(JSON.parse(String(data)) as ServerMessage);
   }
   close(code: number, reason: string) {
     this.closedWith = { code, reason };
