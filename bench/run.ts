@@ -340,6 +340,8 @@ async function main(): Promise<void> {
     try {
       if (kind === 'postgres') results.postgresServer = await serverVersion(target.databaseUrl);
       results.passes.push(await runPass(target, spec, args.repeats, args.poolSize, runId));
+      // Written after each pass, so that a run stopped during the next one keeps what it measured.
+      writeResults(results, args, started);
     } finally {
       await target.cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
     }
@@ -353,12 +355,7 @@ async function main(): Promise<void> {
       results.liveFanout = { error: String(err).slice(0, 2000) };
     }
   }
-  results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000);
-  results.summary = summarize(results);
-  mkdirSync(path.dirname(args.out), { recursive: true });
-  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  const table = renderMarkdown(results);
-  if (args.writeDoc) writeMarkdown(args.doc, table);
+  const table = writeResults(results, args, started);
   process.stdout.write(`${table}\n`);
   const dir = jobDirectory();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -367,6 +364,16 @@ async function main(): Promise<void> {
     log(`${errors} request(s) failed`);
     process.exitCode = 1;
   }
+}
+
+function writeResults(results: Results, args: { out: string; doc: string; writeDoc: boolean }, started: Date): string {
+  results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000);
+  results.summary = summarize(results);
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  const table = renderMarkdown(results);
+  if (args.writeDoc) writeMarkdown(args.doc, table);
+  return table;
 }
 
 function packageVersions(): Record<string, string> {
