@@ -34,8 +34,23 @@ export interface SecretLeaf {
 
 export type BallotLeaf = RollCallLeaf | SecretLeaf;
 
+/**
+ * A leaf is a flat object of strings and integers, for which RFC 8785 is just the keys in
+ * UTF-16 order with ECMAScript's own string and number serialization. Writing that directly
+ * is an order of magnitude faster than the general canonicalJson, which matters when 10,000
+ * ballots are sealed inside the closing transaction; anything else takes the general path.
+ */
 export function leafBytes(leaf: BallotLeaf): string {
-  return canonicalJson(leaf);
+  const keys = Object.keys(leaf).sort();
+  let out = '{';
+  for (const [i, key] of keys.entries()) {
+    const value = (leaf as unknown as Record<string, unknown>)[key];
+    if (!(typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value)))) {
+      return canonicalJson(leaf);
+    }
+    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return out + '}';
 }
 
 export function receiptOf(leaf: BallotLeaf): string {

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildMerkleTree, leafHash, merkleRoot, verifyInclusion } from '../../src/audit/merkle.js';
-import { receiptOf } from '../../src/audit/ballot-leaf.js';
+import { leafBytes, receiptOf } from '../../src/audit/ballot-leaf.js';
+import { canonicalJson } from '../../src/audit/hash-chain.js';
 import {
   inclusionProofHex,
   leafHashHex,
@@ -50,6 +51,13 @@ describe('the independent verifier', () => {
       castAt: '2026-05-16T10:00:01.000Z',
     };
     expect(leafHashHex(leaf)).toBe(receiptOf(leaf));
+    // The service's fast path for flat leaves is byte for byte the general RFC 8785 form.
+    const odd = { ...leaf, seatId: 'Zoë "\\u2028\u2028" ☃ \ud83d\ude00', castAt: '\u0000\n' };
+    const secret = { kind: 'secret_choice' as const, voteId: 'v', choiceId: 'c', yes: 0, no: 3, abstain: 0 };
+    for (const l of [leaf, odd, secret]) {
+      expect(leafBytes(l)).toBe(canonicalJson(l));
+      expect(leafHashHex(l)).toBe(receiptOf(l));
+    }
   });
 
   it('decides every rule and quorum exactly as the domain does', () => {
