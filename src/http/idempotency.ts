@@ -16,7 +16,7 @@ import type { FastifyRequest } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import { canonicalJson } from '../audit/hash-chain.js';
-import { pgErrorCode, type Db, type DbOrTx, type Tx } from '../db/client.js';
+import type { DbOrTx } from '../db/client.js';
 import { idempotencyRecords } from '../db/schema.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,200}$/;
@@ -127,47 +127,4 @@ export async function findIdempotencyRecord(db: DbOrTx, req: IdempotencyRequest)
     .where(and(eq(idempotencyRecords.accountId, req.accountId), eq(idempotencyRecords.key, storedKey(req.key))))
     .limit(1);
   return row ?? null;
-}
-
-/** Thrown inside the transaction to roll it back when another request with the same key won. */
-class KeyTaken extends Error {}
-
-/**
- * The generic path: replay a stored answer, or run `write` and store its answer in the same
- * transaction. Two requests with one key racing each other: the second waits on the first's
- * record (unique key) and then replays its answer. When `write` fails (e.g. a unique
- * violation because the twin request already did the same thing), a record that appeared
- * meanwhile is replayed instead of the error.
- */
-export async function withIdempotency<T>(
-  db: Db,
-  req: IdempotencyRequest,
-  write: (tx: Tx) => Promise<{ status: number; body: T; seal?: boolean }>,
-): Promise<StoredAnswer<T>> {
-  const earlier = await findIdempotencyRecord(db, req);
-  if (earlier) return replayOf<T>(req, earlier);
-  try {
-    return await db.transaction(async (tx) => {
-      const answer = await write(tx);
-      const inserted = await tx
-        .insert(idempotencyRecords)
-        .values({
-          accountId: req.accountId,
-          key: storedKey(req.key),
-          scope: req.scope,
-          requestHash: req.requestHash,
-          status: answer.status,
-          response: answer.seal ? sealAnswer(req.accountId, req.key, answer.body) : (answer.body as object),
-        })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyRecords.key });
-      if (inserted.length === 0) throw new KeyTaken();
-      return { status: answer.status, body: answer.body, replayed: false };
-    });
-  } catch (err) {
-    if (!(err instanceof KeyTaken) && pgErrorCode(err) === undefined && !(err instanceof DomainError)) throw err;
-    const twin = await findIdempotencyRecord(db, req);
-    if (twin) return replayOf<T>(req, twin);
-    throw err;
-  }
 }

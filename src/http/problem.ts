@@ -53,7 +53,8 @@ const titles: Record<number, string> = {
 };
 
 export function problem(status: number, code: string, detail: string, extra?: Record<string, unknown>): Problem {
-  return { type: `/problems/${code}`, title: titles[status] ?? 'Error', status, detail, code, ...extra };
+  // Details come first so that they can never overwrite the problem's own members.
+  return { ...extra, type: `/problems/${code}`, title: titles[status] ?? 'Error', status, detail, code };
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {

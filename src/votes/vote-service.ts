@@ -73,7 +73,8 @@ async function subjectTitle(
       const [r] = await db
         .select({ title: resolutions.title })
         .from(resolutions)
-        .where(and(eq(resolutions.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+        .where(and(eq(resolutions.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
+        .for('share');
       if (!r) throw missing();
       return `Resolution: ${r.title.replace(/^Resolution:\s*/i, '')} as a whole`;
     }
@@ -82,17 +83,30 @@ async function subjectTitle(
         .select({ number: clauses.number })
         .from(clauses)
         .innerJoin(resolutions, eq(resolutions.id, clauses.resolutionId))
-        .where(and(eq(clauses.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+        .where(and(eq(clauses.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
+        .for('share', { of: resolutions });
       if (!c) throw missing();
       return `Clause ${c.number}`;
     }
     case 'amendment': {
       const [a] = await db
-        .select({ number: amendments.number })
+        .select({ number: amendments.number, status: amendments.status })
         .from(amendments)
         .innerJoin(resolutions, eq(resolutions.id, amendments.resolutionId))
-        .where(and(eq(amendments.id, subject.id), eq(resolutions.conferenceId, conferenceId)));
+        .where(and(eq(amendments.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
+        .for('share', { of: resolutions });
       if (!a) throw missing();
+      // Only the chair's admission puts an amendment before the conference.
+      if (a.status !== 'admitted') {
+        throw new DomainError(
+          'conflict',
+          'amendment_not_admitted',
+          `Amendment ${a.number} is ${a.status}, not admitted: it cannot be put to the vote.`,
+          {
+            status: a.status,
+          },
+        );
+      }
       return `Amendment ${a.number}`;
     }
   }
@@ -107,10 +121,12 @@ export async function createVote(
   assertConference(p, conferenceId);
   await loadConference(ctx.db, conferenceId);
   checkSettings(input);
-  const title = input.title ?? (await subjectTitle(ctx.db, conferenceId, input.subject));
-  if (input.title !== undefined) await subjectTitle(ctx.db, conferenceId, input.subject);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
+    // Read under a share lock on the resolution, so that a clause edit or an amendment's
+    // withdrawal (which lock it for update) cannot slip in while the vote is being created.
+    const subjectDefault = await subjectTitle(tx, conferenceId, input.subject);
+    const title = input.title ?? subjectDefault;
     const [v] = await tx
       .insert(votes)
       .values({
