@@ -28,6 +28,11 @@ describe('operations', () => {
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.body.paths)).toContain('/api/v1/resolutions/{resolutionId}/text');
+    // Every schema the document refers to is in it, so client generators can use it as is.
+    const text = JSON.stringify(spec.body);
+    const refs = [...new Set([...text.matchAll(/#\/components\/schemas\/([\w.-]+)/g)].map((m) => m[1]!))];
+    expect(refs.length).toBeGreaterThan(5);
+    expect(refs.filter((r) => !(r in (spec.body.components?.schemas ?? {})))).toEqual([]);
     const docs = await t.http().get('/docs/').redirects(1);
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger');
