@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { adminToken, openMotion, prepareConference, tableDemoResolution, type BenchConference } from './lib/api.js';
-import { jobDirectory, jobFile, runJsonChild, startJsonChild } from './lib/child.js';
+import { jobDirectory, jobFile, runJsonChild, runTextChild, startJsonChild } from './lib/child.js';
 import { ballotRequest, type LoadJob, type LoadResult, type SittingJob, type SittingResult } from './lib/jobs.js';
 import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
 import { repoRoot, startService, type Service } from './lib/service.js';
@@ -346,13 +346,24 @@ async function main(): Promise<void> {
       await target.cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
     }
   }
+  // The live engineer's fan-out benchmark, when it is there: its own CLI, a Markdown table on stdout.
   const liveBench = path.join(repoRoot, 'bench/live-fanout.ts');
   if (existsSync(liveBench) && !process.argv.includes('--no-live')) {
-    log('live fan-out benchmark (bench/live-fanout.ts)');
+    const liveArgs =
+      args.size === 'ci'
+        ? ['--observers', '200', '--rounds', '5']
+        : ['--observers', '1000,5000,10000', '--rounds', '10'];
+    liveArgs.push('--db', args.dbs.includes('postgres') ? 'postgres' : 'pglite');
+    log(`live fan-out benchmark: bench/live-fanout.ts ${liveArgs.join(' ')}`);
     try {
-      results.liveFanout = await runJsonChild<unknown>('bench/live-fanout.ts', ['--size', args.size], 600_000);
+      const table = await runTextChild('bench/live-fanout.ts', liveArgs, {
+        nodeFlags: ['--expose-gc'],
+        env: { PLENARY_BENCH_PG: args.pgBase },
+      });
+      results.liveFanout = { args: liveArgs, table: table.trim() };
     } catch (err) {
-      results.liveFanout = { error: String(err).slice(0, 2000) };
+      results.liveFanout = { args: liveArgs, error: String(err).slice(0, 4000) };
+      log('live fan-out benchmark failed (recorded in the results)');
     }
   }
   const table = writeResults(results, args, started);

@@ -37,6 +37,28 @@ export async function runJsonChild<T>(script: string, args: string[], timeoutMs 
   return JSON.parse(last) as T;
 }
 
+/** Runs `node <nodeFlags> --import tsx <script> <args>` and returns its stdout (throws on a non-zero exit). */
+export async function runTextChild(
+  script: string,
+  args: string[],
+  opts: { nodeFlags?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<string> {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${script} failed (exit ${code}):\n${err.slice(-2000)}${out.slice(-2000)}`);
+  return out;
+}
+
 /** A long-running helper that prints one JSON line when ready (the framework-ceiling server). */
 export async function startJsonChild<T>(script: string): Promise<{ info: T; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {

@@ -192,6 +192,11 @@ export function renderMarkdown(results: Results): string {
       '',
     );
   }
+  const live = results.liveFanout as { table?: string; error?: string; args?: string[] } | null;
+  if (live) {
+    lines.push(`### Live fan-out (bench/live-fanout.ts ${(live.args ?? []).join(' ')})`, '');
+    lines.push(live.table ?? `The live benchmark failed: ${(live.error ?? 'unknown').split('\n')[0]}`, '');
+  }
   return lines.join('\n');
 }
 
