@@ -13,6 +13,7 @@ import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.j
 import { buildVotingList } from '../domain/voting-list.js';
 import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { amendments, clauses, corrections, resolutions, votes } from '../db/schema.js';
+import { sha256Hex } from '../audit/seal.js';
 import { appendEvent } from '../audit/event-log.js';
 import { merkleRoot } from '../audit/merkle.js';
 import { signRecord } from '../audit/signing.js';
@@ -154,6 +155,8 @@ function createdData(v: VoteRow): Record<string, unknown> {
   return {
     voteId: v.id,
     title: v.title,
+    // The question text is signed through its hash, so a record cannot reword what was asked.
+    questionSha256: v.question === null ? null : sha256Hex(v.question),
     subject: { type: v.subjectType, id: v.subjectId },
     mode: v.mode,
     weighting: v.weighting,
