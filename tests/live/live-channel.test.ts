@@ -82,6 +82,17 @@ describe('tickets', () => {
     }
   });
 
+  it('are not needed by a non-browser client that sends its bearer token on the upgrade', async () => {
+    const { token, accountId } = await staffToken(t, 'admin', null);
+    const c = await connect({ headers: { authorization: `Bearer ${token}` } });
+    expect(c.messages[0]).toMatchObject({ type: 'welcome', accountId });
+    c.subscribe([`account:${accountId}`]);
+    expect(await c.waitFor((m) => m.type === 'subscribed')).toMatchObject({ topics: [`account:${accountId}`] });
+    expect(await expectRefused(base, { headers: { authorization: 'Bearer not-a-token' } })).toMatchObject({
+      status: 401,
+    });
+  });
+
   it('of a signed-out session are refused', async () => {
     const { token } = await staffToken(t, 'admin', null);
     const ticket = await ticketFor(t, token);
