@@ -121,6 +121,35 @@ describe('a live roll-call vote', () => {
   });
 });
 
+describe('a phone that sleeps during a vote', () => {
+  it('reconnects with `after`: every control event it missed, in order, and the current tally', async () => {
+    const topic = `conference:${f.conferenceId}`;
+    const voteId = await createVote({ mode: 'roll_call', resultsVisibility: 'live' });
+    const phone = await connect();
+    phone.subscribe([topic, `vote:${voteId}`]);
+    await phone.waitFor((m) => m.type === 'snapshot');
+    await act(voteId, 'open');
+    const opened = await phone.waitFor<EventMessage>((m) => m.type === 'event' && m.event === 'vote.opened');
+    await cast(voteId, 'Ann', 'yes');
+    await phone.waitFor<TallyMessage>((m) => m.type === 'tally' && m.version === 1);
+    await phone.close();
+
+    await cast(voteId, 'Bob', 'no');
+    await cast(voteId, 'Sol', 'yes');
+    await act(voteId, 'close');
+
+    const again = await connect();
+    again.subscribe([topic, `vote:${voteId}`], { [topic]: opened.seq });
+    const closed = await again.waitFor<EventMessage>((m) => m.type === 'event' && m.event === 'vote.closed');
+    const tally = await again.waitFor<TallyMessage>((m) => m.type === 'tally');
+    expect(tally.data).toMatchObject({ state: 'closed', final: true, version: 3, totals: { yes: 2, no: 1 } });
+    const seqs = again.events(topic).map((e) => e.seq);
+    expect(seqs[0]).toBe(opened.seq + 1);
+    expect(seqs).toEqual(Array.from({ length: closed.seq - opened.seq }, (_, i) => opened.seq + 1 + i));
+    expect(again.messages.some((m) => m.type === 'snapshot')).toBe(false);
+  });
+});
+
 describe('secret and after_close votes', () => {
   it('never show a choice or a hidden running tally in any message, to any role', async () => {
     const secretLive = await createVote({ mode: 'secret', resultsVisibility: 'live' });
