@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
-import { tally, type CountedBallot, type Seat } from '../domain/tally.js';
+import { tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
 
 export type VoteStateName = 'draft' | 'open' | 'closed' | 'cancelled';
@@ -128,20 +128,24 @@ export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<Tal
       entitled: t.entitled,
       present: t.present,
     },
-    byDelegation: t.byDelegation
-      .map((d) => ({ ...d, name: names.get(d.delegationId) ?? '' }))
-      .sort(byNameThenId)
-      .map((d) => ({
-        delegationId: d.delegationId,
-        name: d.name,
-        yes: d.yes,
-        no: d.no,
-        abstain: d.abstain,
-        notVoting: d.notVoting,
-        entitled: d.entitled,
-        voters: d.voters,
-      })),
+    byDelegation: namedDelegationTotals(t.byDelegation, names),
   };
+}
+
+/** Per-delegation totals with the delegations' names, in the order results are published. */
+export function namedDelegationTotals(rows: readonly DelegationTally[], names: ReadonlyMap<string, string>) {
+  return rows
+    .map((d) => ({
+      delegationId: d.delegationId,
+      name: names.get(d.delegationId) ?? '',
+      yes: d.yes,
+      no: d.no,
+      abstain: d.abstain,
+      notVoting: d.notVoting,
+      entitled: d.entitled,
+      voters: d.voters,
+    }))
+    .sort(byNameThenId);
 }
 
 /**

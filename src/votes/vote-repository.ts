@@ -1,8 +1,7 @@
 /** The SQL of the voting engine: votes, the electorate snapshot, ballots and secret choices. */
-import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
-import { canonicalJson } from '../audit/hash-chain.js';
+import type { SnapshotSeat } from '../audit/seal.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
 import { votes } from '../db/schema.js';
 import type { VoteRow } from './vote-views.js';
@@ -18,15 +17,6 @@ export async function lockVote(db: DbOrTx, voteId: string): Promise<VoteRow> {
   const [v] = await db.select().from(votes).where(eq(votes.id, voteId)).for('update').limit(1);
   if (!v) throw notFound('vote', voteId);
   return v;
-}
-
-export interface SnapshotSeat {
-  seatId: string;
-  delegationId: string;
-  delegateId: string | null;
-  weight: number;
-  present: boolean;
-  castableById: string | null;
 }
 
 interface SeatDbRow {
@@ -80,21 +70,6 @@ export async function snapshotElectorate(
             returning seat_id, delegation_id, delegate_id, weight, present, castable_by_id`),
         );
   return rows.map(seatOf);
-}
-
-/** docs/record-format.md: hex SHA-256 of the canonical JSON of the seats sorted by seatId. */
-export function electorateHash(seats: readonly SnapshotSeat[]): string {
-  const sorted = [...seats]
-    .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0))
-    .map((s) => ({
-      seatId: s.seatId,
-      delegationId: s.delegationId,
-      delegateId: s.delegateId,
-      weight: s.weight,
-      present: s.present,
-      castableById: s.castableById,
-    }));
-  return createHash('sha256').update(canonicalJson(sorted), 'utf8').digest('hex');
 }
 
 export interface SeatWithName extends SnapshotSeat {

@@ -13,7 +13,7 @@ import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.j
 import { buildVotingList } from '../domain/voting-list.js';
 import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { amendments, clauses, corrections, resolutions, votes } from '../db/schema.js';
-import { sha256Hex } from '../audit/seal.js';
+import { electorateHash, sha256Hex } from '../audit/seal.js';
 import { appendEvent } from '../audit/event-log.js';
 import { merkleRoot } from '../audit/merkle.js';
 import { signRecord } from '../audit/signing.js';
@@ -21,7 +21,6 @@ import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
 import { loadClausesAndAmendments, loadResolution } from '../resolutions/resolution-service.js';
 import {
-  electorateHash,
   loadBallots,
   loadSeats,
   loadSecretChoices,
@@ -30,7 +29,7 @@ import {
   snapshotElectorate,
   type SeatWithName,
 } from './vote-repository.js';
-import { byNameThenId, toCounted, toSeat } from './tally-snapshot.js';
+import { namedDelegationTotals, toCounted, toSeat } from './tally-snapshot.js';
 import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
 
 type Settings = Pick<
@@ -325,19 +324,7 @@ async function countAndSeal(
       present: t.present,
     };
     voters = t.voters;
-    byDelegation = t.byDelegation
-      .map((d) => ({ ...d, name: names.get(d.delegationId) ?? '' }))
-      .sort(byNameThenId)
-      .map((d) => ({
-        delegationId: d.delegationId,
-        name: d.name,
-        yes: d.yes,
-        no: d.no,
-        abstain: d.abstain,
-        notVoting: d.notVoting,
-        entitled: d.entitled,
-        voters: d.voters,
-      }));
+    byDelegation = namedDelegationTotals(t.byDelegation, names);
     // Superseded revisions are leaves too: the record keeps every ballot.
     receipts = ballotRows.map((b) => b.receipt ?? '');
   } else {
