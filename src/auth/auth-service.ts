@@ -132,13 +132,6 @@ export async function revokeSession(ctx: AppContext, sessionId: string, reason: 
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-export async function revokeAccountSessions(ctx: AppContext, accountId: string, reason: string): Promise<void> {
-  await ctx.db
-    .update(sessions)
-    .set({ revokedAt: ctx.clock(), revokedReason: reason })
-    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)));
-}
-
 /**
  * The first start creates the admin account. Without PLENARY_ADMIN_PASSWORD a password is
  * generated and returned so that the server prints it once; it is stored only as a hash.
