@@ -131,6 +131,17 @@ export function toProblem(err: unknown, req: FastifyRequest): Problem {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return problem(fe.statusCode, fe.code ? fe.code.toLowerCase().replace(/^fst_err_/, '') : 'bad_request', fe.message);
   }
+  // Class 22 is PostgreSQL refusing a value (a NUL character in text, a number or date out of
+  // range) that passed the schema: the client's input, so a 400, never a 500.
+  const pgCode = pgErrorCode(err);
+  if (pgCode?.startsWith('22')) {
+    req.log.warn({ pgCode }, 'value refused by the database');
+    return problem(
+      400,
+      'invalid_value',
+      'A value in the request cannot be stored (for example a NUL character in a text).',
+    );
+  }
   if (isDatabaseUnavailable(err)) {
     req.log.warn({ err }, 'database unavailable');
     return problem(503, 'database_unavailable', 'The database is unreachable; try again in a moment.');

@@ -147,6 +147,23 @@ describe('every route refuses bad input with a problem, never a 5xx', () => {
     expect(res.statusCode).toBe(401);
   });
 
+  it('text the database cannot store (a NUL character) is a 400, not a 500', async () => {
+    // Found by the generated hostile-input suite: PostgreSQL refuses 0x00 in text.
+    for (const payload of [{ username: 'ad\u0000min', password: 'x' }, { accessCode: 'ABCD-\u0000-EFGH' }]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload });
+      expectProblem(res, JSON.stringify(payload));
+      expect([400, 401]).toContain(res.statusCode);
+    }
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/conferences/${t.demo!.conferenceId}/agenda`,
+      headers: bearer(adminToken),
+      payload: { title: 'Item \u0000 with a NUL' },
+    });
+    expectProblem(res, 'agenda title with NUL');
+    expect(res.statusCode).toBe(400);
+  });
+
   it('bad query parameters', async () => {
     for (const q of ['limit=0', 'limit=abc', 'limit=100000', 'cursor=-1', 'cursor=abc']) {
       const res = await send('GET', `/api/v1/conferences?${q}`);
