@@ -90,6 +90,26 @@ async function terminateListeners(): Promise<number> {
   });
 }
 
+/**
+ * The listener reconnects with a backoff (up to 5 s) after the previous test restarted the
+ * cluster or after a kill: wait until it is back, so that each round really kills one.
+ */
+async function waitForListener(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const n = await withClient(db.url, async (c) => {
+      const { rows } = await c.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity
+         where application_name = 'plenary-live-listener' and datname = current_database()`,
+      );
+      return rows[0]?.n ?? 0;
+    });
+    if (n > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the live listener did not reconnect within 30 s');
+}
+
 describe.runIf(hasDatabase && available())('lost connections (a throwaway PostgreSQL cluster)', () => {
   beforeAll(async () => {
     cluster = createCluster();
@@ -212,6 +232,7 @@ describe.runIf(hasDatabase && available())('lost connections (a throwaway Postgr
     let killed = 0;
     for (let round = 0; round < 3; round++) {
       await togglePresence(4);
+      await waitForListener();
       killed += await terminateListeners();
     }
     await togglePresence(4);
