@@ -179,7 +179,11 @@ describe.runIf(hasDatabase)('identity against a live process, and a hall behind 
     await new Promise((r) => raw.once('open', r));
     const rawClosed = new Promise<number>((r) => raw.once('close', (code) => r(code)));
     raw.send(Buffer.alloc(1024 * 1024));
-    expect(await rawClosed).toBe(1009);
+    // The server closes with 1009 as soon as the frame header announces the size; while the
+    // client is still pushing the rest of the megabyte, the close handshake can be lost to a
+    // TCP reset, which the client reports as 1006. Either way the server cut the socket off.
+    expect([1009, 1006]).toContain(await rawClosed);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
     figure('identity.websocket', {
       badOrigin: badOrigin.status,
       reusedTicket: reused.status,
