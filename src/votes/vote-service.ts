@@ -196,6 +196,11 @@ export async function openVote(
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
     nextVoteState(v.state, 'open');
+    // Take the conference row before the snapshot, as every roster change does (conference,
+    // then delegation): the snapshot's foreign keys share-lock the delegations, and taking
+    // the conference row only later, to append vote.opened, deadlocked with a proxy change.
+    // It also makes the snapshot see every roster change committed before it.
+    await tx.execute(sql`select 1 from conferences where id = ${v.conferenceId} for no key update`);
     const seats = await snapshotElectorate(tx, v);
     const hash = electorateHash(seats);
     const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
