@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { bearer } from '../support/auth.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { verifyExport, verifyReceiptAnswer, verifyRecord, type Jwks } from '../../scripts/verify-core.js';
+import { SMALL_CONFERENCE } from './support/engine-votes.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
@@ -55,21 +56,7 @@ async function runVote(settings: Record<string, unknown>, casts: [string, Record
 
 beforeAll(async () => {
   t = await createTestApp();
-  f = await createConferenceFixture(t, {
-    delegations: [
-      {
-        name: 'Labour',
-        delegates: [
-          { name: 'Ann', role: 'head', weight: 2 },
-          { name: 'Bob' },
-          { name: 'Cat', proxyTo: 'Bob' },
-          { name: 'Dan', present: false },
-        ],
-      },
-      { name: 'Greens', delegates: [{ name: 'Eve', role: 'head' }, { name: 'Fay', weight: 3 }, { name: 'Gus' }] },
-      { name: 'Liberals', delegates: [{ name: 'Hal', role: 'head' }, { name: 'Ivy' }] },
-    ],
-  });
+  f = await createConferenceFixture(t, SMALL_CONFERENCE);
   chair = await f.chairToken();
   auditor = await f.auditorToken();
   jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<Jwks>();

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../../support/test-app.js';
 import { bearer } from '../../support/auth.js';
-import { createConferenceFixture, type ConferenceFixture } from '../../support/fixtures.js';
+import { createConferenceFixture, type ConferenceFixture, type FixtureSpec } from '../../support/fixtures.js';
 
 export interface EngineRun {
   voteId: string;
@@ -44,23 +44,26 @@ export async function runEngineVote(
   return { voteId, receipts };
 }
 
+/** Three delegations with a head each, a proxy, an absent delegate and uneven weights. */
+export const SMALL_CONFERENCE: FixtureSpec = {
+  delegations: [
+    {
+      name: 'Labour',
+      delegates: [
+        { name: 'Ann', role: 'head', weight: 2 },
+        { name: 'Bob' },
+        { name: 'Cat', proxyTo: 'Bob' },
+        { name: 'Dan', present: false },
+      ],
+    },
+    { name: 'Greens', delegates: [{ name: 'Eve', role: 'head' }, { name: 'Fay', weight: 3 }, { name: 'Gus' }] },
+    { name: 'Liberals', delegates: [{ name: 'Hal', role: 'head' }, { name: 'Ivy' }] },
+  ],
+};
+
 /** A small conference with a roll call (with a changed ballot, a proxy and a paper ballot) and a secret vote. */
 export async function smallConferenceWithVotes(t: TestApp) {
-  const f = await createConferenceFixture(t, {
-    delegations: [
-      {
-        name: 'Labour',
-        delegates: [
-          { name: 'Ann', role: 'head', weight: 2 },
-          { name: 'Bob' },
-          { name: 'Cat', proxyTo: 'Bob' },
-          { name: 'Dan', present: false },
-        ],
-      },
-      { name: 'Greens', delegates: [{ name: 'Eve', role: 'head' }, { name: 'Fay', weight: 3 }, { name: 'Gus' }] },
-      { name: 'Liberals', delegates: [{ name: 'Hal', role: 'head' }, { name: 'Ivy' }] },
-    ],
-  });
+  const f = await createConferenceFixture(t, SMALL_CONFERENCE);
   const rollCall = await runEngineVote(
     t,
     f,
