@@ -5,10 +5,10 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { rowsOf } from '../../src/db/client.js';
 import { merkleRoot } from '../../src/audit/merkle.js';
+import { bearer as auth } from '../support/auth.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, onPostgres, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, createRestartableApp, type ConferenceFixture } from '../support/fixtures.js';
-
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+import { bearer as auth } from '../support/auth.js';
 
 async function newOpenVote(t: TestApp | { app: TestApp['app'] }, f: ConferenceFixture) {
   const chair = await f.chairToken();

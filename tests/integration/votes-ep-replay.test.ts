@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, mapLimit, type ConferenceFixture } from '../support/fixtures.js';
 import { epRollCallAvailable, loadEpRollCall, type EpVote } from '../support/ep-roll-call.js';
+import { bearer as auth } from '../support/auth.js';
 
 const FILE = 'rcv_list_pv-10-2025-03-11-rcv-en.xml' as const;
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 let t: TestApp;
 let f: ConferenceFixture;

@@ -6,12 +6,11 @@ import { verifyChain, type ChainEntry } from '../../src/audit/hash-chain.js';
 import { merkleRoot } from '../../src/audit/merkle.js';
 import { rowsOf } from '../../src/db/client.js';
 import { sql } from 'drizzle-orm';
+import { bearer as auth } from '../support/auth.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
 let other: ConferenceFixture;
-
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -12,8 +12,8 @@ import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture } from '../support/fixtures.js';
 import { rowsOf } from '../../src/db/client.js';
+import { bearer as auth } from '../support/auth.js';
 
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 type Choice = 'yes' | 'no' | 'abstain';
 
 let t: TestApp;

@@ -9,8 +9,7 @@ import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { mapLimit, signIn } from '../support/fixtures.js';
 import { rowsOf } from '../../src/db/client.js';
-
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+import { bearer as auth } from '../support/auth.js';
 
 let t: TestApp;
 let chair: string;

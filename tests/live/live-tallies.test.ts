@@ -10,12 +10,12 @@ import { createConferenceFixture, type ConferenceFixture } from '../support/fixt
 import { LiveClient } from '../support/ws-client.js';
 import type { EventMessage, TallyMessage } from '../../src/live/protocol.js';
 import { listen, ticketFor } from './live-fixtures.js';
+import { bearer as auth } from '../support/auth.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
 let base: string;
 const clients: LiveClient[] = [];
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 const bigDelegation = Array.from({ length: 24 }, (_, i) => ({ name: `Big ${i + 1}` }));
 
