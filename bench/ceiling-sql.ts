@@ -1,26 +1,29 @@
 /**
  * The durable-write ceiling: `tsx bench/ceiling-sql.ts <job.json>` prints one JSON result.
  *
- * Variant `insert` is the physical limit the issue asks for: the one statement with which
- * the service records a roll-call ballot (idempotency record + ballot + tally notification,
- * src/votes/ballot-service.ts), each in its own durable commit, through a pg pool of the
- * service's size, with 200 concurrent workers (each seat of the vote once).
+ * Variant `insert` is the physical limit the issue asks for: the statement with which the
+ * service records a roll-call ballot (idempotency record + ballot + tally notification,
+ * ballotWrite in src/votes/ballot-service.ts, rendered by drizzle exactly as the service
+ * sends it), each in its own durable commit, through a pg pool of the service's size, with
+ * 200 concurrent workers (each seat of the vote once).
  *
- * Variant `service-sql` replays every statement the service issues for one ballot, in the
- * same order and the same transaction shape, without HTTP: the session lookup
- * (src/auth/principal.ts), BEGIN, the head read FOR SHARE, the insert, COMMIT. The gap
- * between it and the burst is what the Node side costs; between it and `insert`, what the
- * extra round trips cost.
+ * Variant `service-sql` is all the SQL the service issues for a delegate's ballot: the
+ * fast path's one statement (ownBallotWrite), which adds to the insert the checks of the
+ * session, the vote's state and deadline and the seat's earlier ballots. The gap between
+ * it and the burst is what the Node side (HTTP, token, JSON) costs; between it and
+ * `insert`, what those checks cost.
  *
  * On PGlite (one connection) the same statements run on the service's data folder, after
  * the service has stopped.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { TALLIES_CHANNEL } from '../src/votes/tally-snapshot.js';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { ballotWrite, ownBallotWrite } from '../src/votes/ballot-service.js';
+import type { OpenVoteFacts } from '../src/votes/open-vote-cache.js';
 
 export interface SqlJob {
   db: 'postgres' | 'pglite';
@@ -43,8 +46,6 @@ export interface SqlResult {
 
 interface Runner {
   query<T>(text: string, params: unknown[]): Promise<T[]>;
-  /** Runs fn on one connection inside BEGIN/COMMIT. */
-  transaction(fn: (q: Runner['query']) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,72 +55,17 @@ async function openRunner(job: SqlJob): Promise<Runner> {
     pool.on('error', () => undefined);
     return {
       query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
-      async transaction(fn) {
-        const client = await pool.connect();
-        try {
-          await client.query('begin');
-          await fn(async <T>(text: string, params: unknown[]) => (await client.query(text, params)).rows as T[]);
-          await client.query('commit');
-        } catch (err) {
-          await client.query('rollback').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
-      },
       close: () => pool.end(),
     };
   }
   const db = await PGlite.create({ dataDir: path.join(job.dataDir!, 'pgdata') });
   return {
     query: async <T>(text: string, params: unknown[]) => (await db.query<T>(text, params)).rows,
-    async transaction(fn) {
-      await db.transaction(async (tx) => {
-        await fn(async <T>(text: string, params: unknown[]) => (await tx.query<T>(text, params)).rows);
-      });
-    },
     close: () => db.close(),
   };
 }
 
-// The service's statements (src/votes/ballot-service.ts, src/auth/principal.ts), parameters numbered.
-const INSERT = `
-  with idem as (
-    insert into idempotency_records (account_id, key, scope, request_hash, status, response)
-    values ($1, $2, 'ballot', $3, 201, $4::jsonb)
-    on conflict do nothing returning 1
-  ), b as (
-    insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
-                         cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
-    select $5::uuid, $6::uuid, $7::uuid, 1, 1, 0, 0, 1, $1::uuid, $7::uuid, 'self', $8::timestamptz, $9
-    where exists (select 1 from idem)
-    returning 1
-  )
-  select pg_notify($10, $11) from b`;
-
-const SESSION = `
-  select s.revoked_at, s.expires_at <= $1::timestamptz as expired, a.id as account_id, a.role, a.username,
-         a.conference_id, a.delegate_id, a.disabled
-  from sessions s join accounts a on a.id = s.account_id
-  where s.id = $2`;
-
-const HEAD = `
-  select v.conference_id, v.state, v.mode, v.weighting, v.allow_change, v.deadline_at,
-         s.seat_id, s.weight, s.castable_by_id,
-         (select max(b.revision) from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id) as last_revision,
-         i.request_hash, i.status, i.response
-  from votes v
-  left join lateral (
-    select seat_id, weight, castable_by_id from electorate_seats es
-    where es.vote_id = v.id and case
-      when $1::uuid is not null then es.seat_id = $1::uuid
-      when v.weighting = 'delegate' then es.seat_id = $2::uuid
-      else es.castable_by_id = $2::uuid end
-    limit 1) s on true
-  left join idempotency_records i on i.account_id = $3 and i.key = $4
-  where v.id = $5
-  for share of v`;
-
+const dialect = new PgDialect();
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
 async function main(): Promise<void> {
@@ -133,38 +79,53 @@ async function main(): Promise<void> {
        where es.vote_id = $1`,
       [job.voteId],
     );
+    const facts: OpenVoteFacts = {
+      conferenceId: seats[0]?.conference_id ?? '',
+      mode: 'roll_call',
+      weighting: 'delegate',
+      seatWeights: new Map(seats.map((seat) => [seat.seat_id, 1])),
+    };
     const latencies: number[] = [];
     let errors = 0;
     let next = 0;
     const castOne = async (seat: (typeof seats)[number]) => {
-      const ballotId = randomUUID();
-      const key = randomBytes(16).toString('hex');
-      const castAt = new Date().toISOString();
-      const answer = JSON.stringify({ ballotId, receipt: hex(ballotId), castAt });
-      const insertParams = [
-        seat.account_id,
-        hex(key),
-        hex(`POST ${job.voteId}`),
-        answer,
-        ballotId,
-        job.voteId,
-        seat.seat_id,
-        castAt,
-        hex(`receipt:${ballotId}`),
-        TALLIES_CHANNEL,
-        `${seat.conference_id}:${job.voteId}`,
-      ];
-      if (job.variant === 'insert') {
-        await db.query(INSERT, insertParams);
-        return;
-      }
-      const [session] = await db.query<{ account_id: string }>(SESSION, [castAt, seat.session_id]);
-      if (!session) throw new Error('no session');
-      await db.transaction(async (q) => {
-        const [head] = await q<{ state: string }>(HEAD, [null, seat.seat_id, seat.account_id, hex(key), job.voteId]);
-        if (head?.state !== 'open') throw new Error('vote not open');
-        await q(INSERT, insertParams);
-      });
+      const now = new Date();
+      const idem = {
+        accountId: seat.account_id,
+        key: randomBytes(16).toString('hex'),
+        scope: 'ballot',
+        requestHash: hex(`POST /api/v1/votes/${job.voteId}/ballots`),
+      };
+      const claims = {
+        accountId: seat.account_id,
+        sessionId: seat.session_id,
+        role: 'delegate' as const,
+        conferenceId: facts.conferenceId,
+        delegateId: seat.seat_id,
+      };
+      const write =
+        job.variant === 'insert'
+          ? ballotWrite(
+              {
+                voteId: job.voteId,
+                conferenceId: facts.conferenceId,
+                mode: 'roll_call',
+                seatId: seat.seat_id,
+                revision: 1,
+                weight: 1,
+                split: { yes: 1, no: 0, abstain: 0 },
+                castVia: 'self',
+                accountId: seat.account_id,
+                castByDelegateId: seat.seat_id,
+                castAt: now,
+              },
+              idem,
+            )
+          : ownBallotWrite(facts, claims, job.voteId, 'yes', idem, now);
+      if (!write) throw new Error('the fast path refused this seat');
+      const query = dialect.sqlToQuery(write.statement);
+      const written = await db.query(query.sql, query.params);
+      if (written.length !== 1) throw new Error('nothing written');
     };
     const worker = async () => {
       while (next < seats.length) {

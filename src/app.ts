@@ -17,7 +17,7 @@ import {
 import type { AppContext } from './app-context.js';
 import { problem, sendProblem, toProblem } from './http/problem.js';
 import type { App } from './http/types.js';
-import { authenticateRequest } from './auth/principal.js';
+import { loadPrincipal, verifyBearer } from './auth/principal.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { registerConferenceRoutes } from './conferences/conference-routes.js';
@@ -71,12 +71,15 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setSerializerCompiler(serializerCompiler);
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('claims', null);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   // Runs for every route: a bad token is refused even where no account is needed.
   app.addHook('preHandler', async (req) => {
-    req.principal = await authenticateRequest(ctx, req);
+    const verified = await verifyBearer(ctx, req);
+    if (verified && req.routeOptions.config.deferSessionCheck) req.claims = verified;
+    else req.principal = verified && (await loadPrincipal(ctx, verified));
   });
 
   app.setErrorHandler((err, req, reply) => sendProblem(reply, toProblem(err, req)));

@@ -185,7 +185,7 @@ export function renderMarkdown(results: Results): string {
       '|---|---|---|---|',
       `| sitting: one vote cycle (open, all vote, close) | ${bm(p.sitting.cycleMs)} ms | | |`,
       `| ceiling: ballot insert statement alone, ${p.db === 'postgres' ? `pool ${(results.spec as { poolSize?: number }).poolSize ?? 4}` : 'one connection'}, 200 workers | ${bm(c.insertPerSecond)} inserts/s | | |`,
-      `| the service's SQL for one ballot (session read + transaction), no HTTP | ${bm(c.serviceSqlPerSecond)} ballots/s | | |`,
+      `| the service's SQL for one ballot (the one checked statement), no HTTP | ${bm(c.serviceSqlPerSecond)} ballots/s | | |`,
       `| ceiling: bare Fastify route, token check only, 200 connections | ${bm(c.frameworkPerSecond)} req/s | | |`,
       `| start on a new ${p.db === 'postgres' ? 'database' : 'data folder'} to healthy | ${s1(p.startup.freshMs)} s | <= 10 s | ${yes(p.startup.freshMet)} |`,
       `| start on an existing one to healthy | ${bm(p.startup.existingMs, s1)} s | <= 2 s | ${yes(p.startup.existingMet)} |`,

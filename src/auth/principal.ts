@@ -1,7 +1,8 @@
 /**
  * Who is calling. A global hook verifies any bearer token (a bad token is refused even
  * on public routes rather than silently treated as anonymous) and loads its session in
- * one indexed query, so a revoked session is refused at once on every instance.
+ * one indexed query, so a revoked session is refused at once on every instance. The
+ * ballot route defers that query: it checks the session inside its own insert statement.
  * Routes declare what they need with requireRole / assertConference: these throw, they
  * never reply as a side effect.
  */
@@ -10,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import type { AppContext } from '../app-context.js';
 import { rowsOf } from '../db/client.js';
-import { CLOCK_TOLERANCE_SECONDS, verifyAccessToken, type Role } from './tokens.js';
+import { CLOCK_TOLERANCE_SECONDS, verifyAccessToken, type Role, type VerifiedToken } from './tokens.js';
 
 export interface Principal {
   accountId: string;
@@ -24,10 +25,20 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Set instead of `principal` on routes with `deferSessionCheck`: the token is verified, its session not yet read. */
+    claims: VerifiedToken | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The handler checks the session itself (inside its own statement, or with
+     * checkedAccount when it cannot): saves the ballot route a round trip per request.
+     */
+    deferSessionCheck?: boolean;
   }
 }
 
-export async function authenticateRequest(ctx: AppContext, req: FastifyRequest): Promise<Principal | null> {
+/** Verifies the bearer token, if any; null without an Authorization header. */
+export async function verifyBearer(ctx: AppContext, req: FastifyRequest): Promise<VerifiedToken | null> {
   const header = req.headers.authorization;
   if (header === undefined) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -37,9 +48,15 @@ export async function authenticateRequest(ctx: AppContext, req: FastifyRequest):
     audience: ctx.config.tokenAudience,
     ttlSeconds: ctx.config.tokenTtlSeconds,
   };
-  const now = ctx.clock();
-  const verified = await verifyAccessToken(ctx.keys, settings, match[1]!, now);
-  const expiryCutoff = new Date(now.getTime() - CLOCK_TOLERANCE_SECONDS * 1000).toISOString();
+  return verifyAccessToken(ctx.keys, settings, match[1]!, ctx.clock());
+}
+
+/** Sessions expire with this tolerance, the same as the token's own exp. */
+export const sessionExpiryCutoff = (now: Date): Date => new Date(now.getTime() - CLOCK_TOLERANCE_SECONDS * 1000);
+
+/** The caller behind a verified token, read from its session in one indexed query. */
+export async function loadPrincipal(ctx: AppContext, verified: VerifiedToken): Promise<Principal> {
+  const expiryCutoff = sessionExpiryCutoff(ctx.clock()).toISOString();
   const [row] = rowsOf<{
     revoked_at: Date | null;
     expired: boolean;
@@ -74,6 +91,12 @@ export async function authenticateRequest(ctx: AppContext, req: FastifyRequest):
     conferenceId: row.conference_id,
     delegateId: row.delegate_id,
   };
+}
+
+/** On a route with `deferSessionCheck`: the caller with the session read now (requireAccount elsewhere). */
+export async function checkedAccount(ctx: AppContext, req: FastifyRequest): Promise<Principal> {
+  if (!req.principal && req.claims) req.principal = await loadPrincipal(ctx, req.claims);
+  return requireAccount(req);
 }
 
 export function requireAccount(req: FastifyRequest): Principal {

@@ -44,10 +44,22 @@ export async function issueAccessToken(
   return { token, sessionId, expiresAt: new Date(exp * 1000) };
 }
 
+/**
+ * What a verified token says. Signed by us at sign-in, so it is what the account was then;
+ * whether the session still stands (not revoked, account not disabled) only the sessions
+ * table can tell (src/auth/principal.ts).
+ */
 export interface VerifiedToken {
   accountId: string;
   sessionId: string;
+  role: Role;
+  conferenceId: string | null;
+  delegateId: string | null;
 }
+
+const isRole = (v: unknown): v is Role => typeof v === 'string' && (roles as readonly string[]).includes(v);
+const isOptionalId = (v: unknown): v is string | null | undefined =>
+  v === undefined || v === null || (typeof v === 'string' && UUID.test(v));
 
 const invalidToken = (why: string) =>
   new DomainError('unauthenticated', 'invalid_token', `The access token is not valid: ${why}.`);
@@ -99,7 +111,15 @@ export async function verifyAccessToken(
     if (payload.iat > Math.floor(now.getTime() / 1000) + CLOCK_TOLERANCE_SECONDS) {
       throw invalidToken('issued in the future');
     }
-    return { accountId: payload.sub, sessionId: payload.jti };
+    const { role, cid, did } = payload;
+    if (!isRole(role) || !isOptionalId(cid) || !isOptionalId(did)) throw invalidToken('bad claims');
+    return {
+      accountId: payload.sub,
+      sessionId: payload.jti,
+      role,
+      conferenceId: cid ?? null,
+      delegateId: did ?? null,
+    };
   } catch (err) {
     if (err instanceof DomainError) throw err;
     if (err instanceof joseErrors.JWTExpired) {

@@ -1,24 +1,35 @@
 /**
- * The ballot write path, the hot path of the service. One transaction of two statements:
+ * The ballot write path, the hot path of the service.
  *
- * 1. read the vote (FOR SHARE: a close, which takes FOR UPDATE, waits for ballots in flight
- *    and no ballot commits after it), the seat being voted for, the seat's last revision and
- *    any answer already stored under this Idempotency-Key, in one round trip;
+ * Fast path (castOwnBallot): a delegate's first ballot for their own seat, the case of
+ * nearly every ballot in a hall, is ONE autocommit statement, one round trip. What it
+ * needs to know beforehand (the vote's settings, the seat's weight) is frozen at open and
+ * comes from OpenVoteCache; the statement itself checks what can change, under a share lock
+ * on the vote row (a close takes FOR UPDATE, so no ballot commits after it): the caller's
+ * session still stands, the vote is open and before its deadline, the seat has no ballot
+ * yet. When it writes nothing, or loses a race for the seat, the request goes down the
+ * full path, which gives the precise answer (replay, already voted, not open, 401 ...).
+ *
+ * Full path (castBallot): one transaction of two statements:
+ * 1. read the vote (FOR SHARE), the seat being voted for, the seat's last revision and any
+ *    answer already stored under this Idempotency-Key, in one round trip;
  * 2. insert the idempotency record, the ballot (and for a secret vote the unlinked choice)
- *    and queue the tally notification, in one statement.
+ *    and queue the tally notification, in one statement (the same as the fast path's).
  *
  * One ballot per seat is enforced by the unique (vote, seat, revision) index, whatever the
- * isolation level: two phones racing for one seat both insert revision 1 and one gets 23505.
- * The answer is only sent after COMMIT, so an acknowledged ballot is never lost.
+ * path or the isolation level: two phones racing for one seat both insert revision 1 and
+ * one gets 23505. The answer is only sent after COMMIT, so an acknowledged ballot is never
+ * lost.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
-import { checkSplit, choiceSplit, type Totals } from '../domain/tally.js';
+import { checkSplit, choiceSplit, type Choice, type Totals } from '../domain/tally.js';
 import { pgConstraint, pgErrorCode, rowsOf, type Tx } from '../db/client.js';
 import { receiptOf } from '../audit/ballot-leaf.js';
-import type { Principal } from '../auth/principal.js';
+import { sessionExpiryCutoff, type Principal } from '../auth/principal.js';
+import type { VerifiedToken } from '../auth/tokens.js';
 import {
   findIdempotencyRecord,
   replayOf,
@@ -30,6 +41,7 @@ import {
 } from '../http/idempotency.js';
 import { TALLIES_CHANNEL } from './tally-snapshot.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
+import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 
 interface Head {
   conference_id: string;
@@ -192,85 +204,182 @@ async function castOnce(
 
   const last = head.last_revision === null ? 0 : Number(head.last_revision);
   if (last > 0 && !head.allow_change) throw alreadyVoted();
-  const revision = last + 1;
-  const ballotId = randomUUID();
-  const castAt = now.toISOString();
-  const notifyPayload = `${head.conference_id}:${voteId}`;
-  const castByDelegate = p.role === 'delegate' ? me : null;
-
-  if (head.mode === 'roll_call') {
-    const receipt = receiptOf({
-      kind: 'ballot',
+  const { answer, statement } = ballotWrite(
+    {
       voteId,
-      ballotId,
+      conferenceId: head.conference_id,
+      mode: head.mode,
       seatId: head.seat_id,
-      revision,
-      yes: split.yes,
-      no: split.no,
-      abstain: split.abstain,
+      revision: last + 1,
       weight,
+      split,
       castVia,
-      castAt,
-    });
-    const answer: BallotAnswer = { ballotId, receipt, castAt };
-    const inserted = rowsOf<unknown>(
-      await tx.execute(sql`
-        with idem as (
-          insert into idempotency_records (account_id, key, scope, request_hash, status, response)
-          values (${p.accountId}, ${hkey}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(answer)}::jsonb)
-          on conflict do nothing returning 1
-        ), b as (
-          insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
-                               cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
-          select ${ballotId}::uuid, ${voteId}::uuid, ${head.seat_id}::uuid, ${revision}, ${split.yes}, ${split.no},
-                 ${split.abstain}, ${weight}, ${p.accountId}::uuid, ${castByDelegate}::uuid, ${castVia},
-                 ${castAt}::timestamptz, ${receipt}
-          where exists (select 1 from idem)
-          returning 1
-        )
-        select pg_notify(${TALLIES_CHANNEL}, ${notifyPayload}) from b`),
-    );
-    if (inserted.length === 0) await replayTwin(tx, idem);
-    return answer;
-  }
-
-  // Secret: the ballot row records participation only; the choice goes to secret_choices
-  // with its own random id and no voter, seat or time. The stored answer is sealed with the
-  // client's key (src/http/idempotency.ts) so the record table does not link them either.
-  const choiceId = randomUUID();
-  const receipt = receiptOf({
-    kind: 'secret_choice',
-    voteId,
-    choiceId,
-    yes: split.yes,
-    no: split.no,
-    abstain: split.abstain,
-  });
-  const answer: BallotAnswer = { ballotId, receipt, castAt };
-  const sealed = sealAnswer(p.accountId, idem.key, answer);
-  const inserted = rowsOf<unknown>(
-    await tx.execute(sql`
-      with idem as (
-        insert into idempotency_records (account_id, key, scope, request_hash, status, response)
-        values (${p.accountId}, ${hkey}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(sealed)}::jsonb)
-        on conflict do nothing returning 1
-      ), b as (
-        insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
-                             cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
-        select ${ballotId}::uuid, ${voteId}::uuid, ${head.seat_id}::uuid, ${revision}, null, null, null, ${weight},
-               ${p.accountId}::uuid, ${castByDelegate}::uuid, ${castVia}, ${castAt}::timestamptz, null
-        where exists (select 1 from idem)
-        returning 1
-      ), c as (
-        insert into secret_choices (id, vote_id, yes, no, abstain, receipt)
-        select ${choiceId}::uuid, ${voteId}::uuid, ${split.yes}, ${split.no}, ${split.abstain}, ${receipt}
-        where exists (select 1 from idem)
-        returning 1
-      )
-      select pg_notify(${TALLIES_CHANNEL}, ${notifyPayload}) from b`),
+      accountId: p.accountId,
+      castByDelegateId: p.role === 'delegate' ? me : null,
+      castAt: now,
+    },
+    idem,
   );
+  const inserted = rowsOf<unknown>(await tx.execute(statement));
   if (inserted.length === 0) await replayTwin(tx, idem);
   return answer;
+}
+
+/**
+ * The fast path: a delegate's first ballot for their own seat in one statement, or null
+ * when this request needs the full path (castBallot) for its answer. `claims` is a
+ * verified token whose session has not been read: the statement checks it.
+ */
+export async function castOwnBallot(
+  ctx: AppContext,
+  openVotes: OpenVoteCache,
+  claims: VerifiedToken,
+  voteId: string,
+  body: BallotInput,
+  idem: IdempotencyRequest,
+): Promise<StoredAnswer<BallotAnswer> | null> {
+  if (!('choice' in body) || body.onBehalfOf !== undefined) return null;
+  const vote = await openVotes.get(voteId);
+  const write = vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock());
+  if (!write) return null;
+  try {
+    const written = rowsOf<unknown>(await ctx.db.execute(write.statement));
+    return written.length === 1 ? { status: 201, body: write.answer, replayed: false } : null;
+  } catch (err) {
+    // A racing ballot for the seat (23505) or a lock conflict: the full path sorts it out.
+    const code = pgErrorCode(err);
+    if (code === '23505' || code === '40001' || code === '40P01') return null;
+    throw err;
+  }
+}
+
+/**
+ * The fast path's one statement, or null when the cached facts already show that this
+ * caller needs the full path. Exported for the benchmark's SQL ceiling (bench/ceiling-sql.ts).
+ */
+export function ownBallotWrite(
+  vote: OpenVoteFacts,
+  claims: VerifiedToken,
+  voteId: string,
+  choice: Choice,
+  idem: IdempotencyRequest,
+  now: Date,
+): { answer: BallotAnswer; statement: SQL } | null {
+  const seatId = claims.delegateId;
+  if (claims.role !== 'delegate' || seatId === null) return null;
+  if (vote.weighting !== 'delegate' || vote.conferenceId !== claims.conferenceId) return null;
+  const weight = vote.seatWeights.get(seatId);
+  if (weight === undefined) return null;
+  // Everything here can change after the vote opened. The account's role, conference and
+  // seat are compared with the token's claims, so the caller is exactly who the full
+  // path's session read would have found.
+  const gate = sql`
+    select 1 from votes v
+    where v.id = ${voteId}::uuid and v.state = 'open'
+      and (v.deadline_at is null or v.deadline_at > ${now.toISOString()}::timestamptz)
+      and not exists (select 1 from ballots b where b.vote_id = v.id and b.seat_id = ${seatId}::uuid)
+      and exists (
+        select 1 from sessions s join accounts a on a.id = s.account_id
+        where s.id = ${claims.sessionId}::uuid and s.account_id = ${claims.accountId}::uuid
+          and s.revoked_at is null and s.expires_at > ${sessionExpiryCutoff(now).toISOString()}::timestamptz
+          and not a.disabled and a.role = 'delegate'
+          and a.conference_id = ${vote.conferenceId}::uuid and a.delegate_id = ${seatId}::uuid)
+    for share of v`;
+  return ballotWrite(
+    {
+      voteId,
+      conferenceId: vote.conferenceId,
+      mode: vote.mode,
+      seatId,
+      revision: 1,
+      weight,
+      split: choiceSplit(choice, weight),
+      castVia: 'self',
+      accountId: claims.accountId,
+      castByDelegateId: seatId,
+      castAt: now,
+    },
+    idem,
+    gate,
+  );
+}
+
+export interface BallotFacts {
+  voteId: string;
+  conferenceId: string;
+  mode: 'roll_call' | 'secret';
+  seatId: string;
+  revision: number;
+  weight: number;
+  split: Totals;
+  castVia: 'self' | 'proxy' | 'head' | 'paper';
+  accountId: string;
+  castByDelegateId: string | null;
+  castAt: Date;
+}
+
+/**
+ * The answer to a ballot and the one statement that records it: the idempotency record,
+ * the ballot (for a secret vote: participation only, with the choice in secret_choices
+ * under its own random id and no voter, seat or time) and the tally notification. With a
+ * `gate` query, nothing is written unless it returns a row. The statement returns one row
+ * when the ballot was written, none when the key was already on record.
+ */
+export function ballotWrite(
+  f: BallotFacts,
+  idem: IdempotencyRequest,
+  gate?: SQL,
+): { answer: BallotAnswer; statement: SQL } {
+  const ballotId = randomUUID();
+  const castAt = f.castAt.toISOString();
+  const secret = f.mode === 'secret';
+  const choiceId = randomUUID();
+  const { yes, no, abstain } = f.split;
+  const receipt = secret
+    ? receiptOf({ kind: 'secret_choice', voteId: f.voteId, choiceId, yes, no, abstain })
+    : receiptOf({
+        kind: 'ballot',
+        voteId: f.voteId,
+        ballotId,
+        seatId: f.seatId,
+        revision: f.revision,
+        yes,
+        no,
+        abstain,
+        weight: f.weight,
+        castVia: f.castVia,
+        castAt,
+      });
+  const answer: BallotAnswer = { ballotId, receipt, castAt };
+  // A secret ballot's stored answer is sealed with the client's key (src/http/idempotency.ts)
+  // so that the record table does not link the account to the choice's receipt either.
+  const stored = secret ? sealAnswer(f.accountId, idem.key, answer) : answer;
+  const choice = secret ? sql`null, null, null` : sql`${yes}::int, ${no}::int, ${abstain}::int`;
+  const statement = sql`
+    with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
+      insert into idempotency_records (account_id, key, scope, request_hash, status, response)
+      select ${f.accountId}::uuid, ${storedKey(idem.key)}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(stored)}::jsonb
+      ${gate ? sql`where exists (select 1 from gate)` : sql``}
+      on conflict do nothing returning 1
+    ), b as (
+      insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
+                           cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
+      select ${ballotId}::uuid, ${f.voteId}::uuid, ${f.seatId}::uuid, ${f.revision}::int, ${choice}, ${f.weight}::int,
+             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${secret ? null : receipt}
+      where exists (select 1 from idem)
+      returning 1
+    )${
+      secret
+        ? sql`, c as (
+      insert into secret_choices (id, vote_id, yes, no, abstain, receipt)
+      select ${choiceId}::uuid, ${f.voteId}::uuid, ${yes}::int, ${no}::int, ${abstain}::int, ${receipt}
+      where exists (select 1 from idem)
+      returning 1
+    )`
+        : sql``
+    }
+    select pg_notify(${TALLIES_CHANNEL}, ${`${f.conferenceId}:${f.voteId}`}) from b`;
+  return { answer, statement };
 }
 
 /** Our key was taken between the read and the insert (a twin request committed): replay its answer. */

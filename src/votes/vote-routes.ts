@@ -11,9 +11,10 @@ import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
 import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
-import { requireAccount, requireRole } from '../auth/principal.js';
+import { checkedAccount, requireAccount, requireRole } from '../auth/principal.js';
 import { assertReadable } from '../conferences/conference-access.js';
-import { castBallot } from './ballot-service.js';
+import { castBallot, castOwnBallot } from './ballot-service.js';
+import { OpenVoteCache } from './open-vote-cache.js';
 import { loadTallySnapshot } from './tally-snapshot.js';
 import {
   cancelVote,
@@ -44,6 +45,7 @@ import {
 const voteParams = idParams('voteId');
 
 export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<void> {
+  const openVotes = new OpenVoteCache(ctx.db);
   // Only a ready app sweeps deadlines (not one built to print its OpenAPI document); stopped on close.
   let sweeper: ReturnType<typeof startDeadlineSweeper> | null = null;
   app.addHook('onReady', async () => {
@@ -179,16 +181,22 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         body: ballotBody,
         response: { 201: ballotAnswerSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      // The session is checked inside the ballot statement (castOwnBallot) or by checkedAccount.
+      config: { deferSessionCheck: true },
     },
     async (req, reply) => {
-      const p = requireAccount(req);
+      if (!req.claims) requireAccount(req);
       const key = idempotencyKeyOf(req);
-      const answer = await castBallot(ctx, p, req.params.voteId, req.body, {
-        accountId: p.accountId,
-        key,
-        scope: 'ballot',
-        requestHash: requestHash(req.method, req.url, req.body),
-      });
+      const hash = requestHash(req.method, req.url, req.body);
+      const idem = (accountId: string) => ({ accountId, key, scope: 'ballot', requestHash: hash });
+      const { voteId } = req.params;
+      let answer = req.claims
+        ? await castOwnBallot(ctx, openVotes, req.claims, voteId, req.body, idem(req.claims.accountId))
+        : null;
+      if (!answer) {
+        const p = await checkedAccount(ctx, req);
+        answer = await castBallot(ctx, p, voteId, req.body, idem(p.accountId));
+      }
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(answer.body);
     },
