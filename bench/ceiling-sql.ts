@@ -121,7 +121,7 @@ async function main(): Promise<void> {
               },
               idem,
             )
-          : ownBallotWrite(facts, claims, job.voteId, 'yes', idem, now);
+          : ownBallotWrite(facts, claims, job.voteId, 'yes', idem, now, job.db === 'postgres');
       if (!write) throw new Error('the fast path refused this seat');
       const query = dialect.sqlToQuery(write.statement);
       const written = await db.query(query.sql, query.params);

@@ -5,7 +5,7 @@
  * postgres://postgres@127.0.0.1:5432, and dropped after; then embedded PGlite in a temp
  * folder), it starts the service as a child process, prepares conferences through the API
  * (roster import with badge codes, every delegate signed in and checked in), and measures,
- * with the load generator in its own process (bench/load.ts, autocannon):
+ * with the load generator in its own process (bench/load.ts, Node's HTTP client):
  *
  * - burst: every delegate casts one ballot on one open roll-call vote, 200 connections;
  * - sitting: the demo resolution's voting list, vote by vote (open, all vote, close);
@@ -33,6 +33,8 @@ import { repoRoot, startService, type Service } from './lib/service.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
 
 type Size = 'ci' | 'full';
+
+const WARM_UP_BALLOTS = 300;
 type DbKind = 'postgres' | 'pglite';
 
 export interface SizeSpec {
@@ -195,8 +197,10 @@ async function runPass(
   }
   const sitter = sittingConf;
   const sittingLists: string[][] = [];
+  const warmUpVotes: string[] = [];
   for (let r = 0; r < repeats; r++) {
     sittingLists.push((await tableDemoResolution(base(), sitter)).slice(0, spec.sitting.votes));
+    warmUpVotes.push(await openMotion(base(), sitter, `warm-up ${r + 1}`));
   }
   await service.stop();
 
@@ -204,6 +208,17 @@ async function runPass(
     log(`${target.kind}: round ${r + 1}/${repeats}: service`);
     service = await startService(serviceOpts);
     pass.startup.existingMs.push(service.startMs);
+    // A just-started service runs cold (code not yet optimized by the JIT, pool connections
+    // and the database's caches not yet open): a few hundred ballots, not measured, first.
+    const warmUp = await load({
+      url: base(),
+      connections: spec.connections,
+      expectStatus: 201,
+      requests: sitter.delegates
+        .slice(0, WARM_UP_BALLOTS)
+        .map((d, i) => ballotRequest(warmUpVotes[r]!, d.token, `${runId}-warm-up-${r}-${i}`, i)),
+    });
+    if (warmUp.errors > 0) throw new Error(`the warm-up had errors: ${warmUp.sampleErrors.join(' | ')}`);
     for (const n of spec.bursts) {
       const c = confs.get(n)!;
       const voteId = burstVotes.get(n)![r]!;
@@ -389,7 +404,7 @@ function writeResults(results: Results, args: { out: string; doc: string; writeD
 
 function packageVersions(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['fastify', 'drizzle-orm', 'pg', '@electric-sql/pglite', 'jose', 'zod', 'autocannon', 'tsx']) {
+  for (const name of ['fastify', 'drizzle-orm', 'pg', '@electric-sql/pglite', 'jose', 'zod', 'tsx']) {
     try {
       const file = path.join(repoRoot, 'node_modules', name, 'package.json');
       out[name] = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;

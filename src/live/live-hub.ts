@@ -38,9 +38,16 @@ import {
   type LiveErrorCode,
   type ServerMessage,
   type SnapshotMessage,
+  type TallyData,
   type TallyMessage,
 } from './protocol.js';
-import { publicTally, tallyOrder, type TallyLoader } from './tally-source.js';
+import {
+  closedTallyFromEvent,
+  publicTally,
+  tallyOrder,
+  type EngineTallySnapshot,
+  type TallyLoader,
+} from './tally-source.js';
 
 export const EVENTS_CHANNEL = 'plenary_events';
 export const TALLIES_CHANNEL = 'plenary_tallies';
@@ -116,6 +123,8 @@ interface VoteState {
   /** A lifecycle event came in during a load: reload at once after it, not after the interval. */
   urgent: boolean;
   initial: Promise<void> | null;
+  /** The vote's setting, known from its first loaded tally: needed to publish a tally from an event. */
+  resultsVisibility: TallyData['resultsVisibility'] | null;
 }
 
 const RING_SIZE = 1000;
@@ -552,7 +561,14 @@ export class LiveHub {
       const d = ev.data as Record<string, unknown>;
       const voteId = typeof d.voteId === 'string' ? d.voteId : typeof d.id === 'string' ? d.id : null;
       const v = voteId ? this.votes.get(voteId) : undefined;
-      if (v) this.scheduleTally(v, true);
+      // The final tally goes out first, straight from the signed close record: a hall
+      // screen waits for it, not for the event. Anything else reloads the tally.
+      const final =
+        v && ev.type === 'vote.closed' && v.resultsVisibility
+          ? closedTallyFromEvent(v.conferenceId, ev.data, v.resultsVisibility)
+          : null;
+      if (v && final) this.publishTally(v, final);
+      else if (v) this.scheduleTally(v, true);
     }
     for (const [conn, sub] of s.subs) {
       if (!sub.ready || sub.lastSeq >= ev.seq) continue;
@@ -653,6 +669,7 @@ export class LiveHub {
         lastLoadAt: 0,
         urgent: false,
         initial: null,
+        resultsVisibility: null,
       };
       this.votes.set(voteId, v);
       // Watching the conference's log is how the hub sees the vote close on any instance.
@@ -676,6 +693,7 @@ export class LiveHub {
     try {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
       if (!snap) return;
+      v.resultsVisibility = snap.resultsVisibility;
       const data = publicTally(snap);
       const message = Buffer.from(
         JSON.stringify({
@@ -743,29 +761,27 @@ export class LiveHub {
     v.lastLoadAt = Date.now();
     try {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
-      if (snap) {
-        const data = publicTally(snap);
-        const order = tallyOrder(data);
-        if (order > v.lastVersion) {
-          const message = Buffer.from(
-            JSON.stringify({
-              type: 'tally',
-              topic: v.topic,
-              version: data.version,
-              data,
-            } satisfies TallyMessage),
-          );
-          v.lastVersion = order;
-          v.last = { version: order, message, final: data.final };
-          for (const conn of v.subs) this.sendTally(conn, v, order, message);
-        }
-      }
+      if (snap) this.publishTally(v, snap);
     } catch (err) {
       if (!this.stopped) this.ctx.log.error({ err, voteId: v.voteId }, 'live: tally load failed');
     } finally {
       v.loading = false;
     }
     if (v.dirty) this.scheduleTally(v, v.urgent);
+  }
+
+  /** Sends a tally to the vote's subscribers unless a newer one (tallyOrder) went out already. */
+  private publishTally(v: VoteState, snap: EngineTallySnapshot): void {
+    v.resultsVisibility = snap.resultsVisibility;
+    const data = publicTally(snap);
+    const order = tallyOrder(data);
+    if (order <= v.lastVersion) return;
+    const message = Buffer.from(
+      JSON.stringify({ type: 'tally', topic: v.topic, version: data.version, data } satisfies TallyMessage),
+    );
+    v.lastVersion = order;
+    v.last = { version: order, message, final: data.final };
+    for (const conn of v.subs) this.sendTally(conn, v, order, message);
   }
 
   private sendTally(conn: Conn, v: VoteState, version: number, message: Buffer): void {

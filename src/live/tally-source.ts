@@ -56,6 +56,46 @@ export function publicTally(s: EngineTallySnapshot): TallyData {
   };
 }
 
+/**
+ * The final tally of a vote from its signed `vote.closed` event (the record the result is
+ * declared in), so that the hall screens get it without another read of the ballots. Null
+ * when the data is not what a close writes; the caller then loads the tally instead.
+ */
+export function closedTallyFromEvent(
+  conferenceId: string,
+  data: unknown,
+  resultsVisibility: TallyData['resultsVisibility'],
+): EngineTallySnapshot | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as Record<string, unknown>;
+  const totals = d.totals as Record<string, unknown> | undefined;
+  if (
+    typeof d.voteId !== 'string' ||
+    (d.mode !== 'roll_call' && d.mode !== 'secret') ||
+    typeof d.ballotCount !== 'number' ||
+    !totals ||
+    typeof totals !== 'object' ||
+    typeof totals.voters !== 'number' ||
+    !Array.isArray(d.byDelegation)
+  ) {
+    return null;
+  }
+  // The record counts voters inside its totals; a tally carries them beside.
+  const { voters, ...counts } = totals;
+  return {
+    voteId: d.voteId,
+    conferenceId,
+    state: 'closed',
+    mode: d.mode,
+    resultsVisibility,
+    // Ballot rows of the vote, superseded revisions included: the engine's version.
+    version: d.ballotCount,
+    voters,
+    totals: counts,
+    byDelegation: d.mode === 'secret' ? null : (d.byDelegation as object[]),
+  };
+}
+
 const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
 
 /**

@@ -240,7 +240,8 @@ export async function castOwnBallot(
 ): Promise<StoredAnswer<BallotAnswer> | null> {
   if (!('choice' in body) || body.onBehalfOf !== undefined) return null;
   const vote = await openVotes.get(voteId);
-  const write = vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock());
+  const write =
+    vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock(), ctx.database.kind === 'postgres');
   if (!write) return null;
   try {
     const written = rowsOf<unknown>(await ctx.db.execute(write.statement));
@@ -264,6 +265,13 @@ export function ownBallotWrite(
   choice: Choice,
   idem: IdempotencyRequest,
   now: Date,
+  /**
+   * On PostgreSQL a close can commit while this statement runs: the share lock makes the
+   * statement wait for it and re-check the state (a close takes FOR UPDATE first). PGlite
+   * runs one statement or transaction at a time, so no close can interleave there, and
+   * the lock, a write to the vote's row that cost a third of the statement, is left out.
+   */
+  lockVoteRow: boolean,
 ): { answer: BallotAnswer; statement: SQL } | null {
   const seatId = claims.delegateId;
   if (claims.role !== 'delegate' || seatId === null) return null;
@@ -284,7 +292,7 @@ export function ownBallotWrite(
           and s.revoked_at is null and s.expires_at > ${sessionExpiryCutoff(now).toISOString()}::timestamptz
           and not a.disabled and a.role = 'delegate'
           and a.conference_id = ${vote.conferenceId}::uuid and a.delegate_id = ${seatId}::uuid)
-    for share of v`;
+    ${lockVoteRow ? sql`for share of v` : sql``}`;
   return ballotWrite(
     {
       voteId,
