@@ -53,8 +53,13 @@ async function openRunner(job: SqlJob): Promise<Runner> {
   if (job.db === 'postgres') {
     const pool = new pg.Pool({ connectionString: job.url, max: job.poolSize });
     pool.on('error', () => undefined);
+    // Named, as the service sends its ballot statement (Database.executePrepared): parsed and planned once per connection.
+    const names = new Map<string, string>();
     return {
-      query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
+      query: async <T>(text: string, params: unknown[]) => {
+        const name = names.get(text) ?? names.set(text, `ceiling_${names.size + 1}`).get(text)!;
+        return (await pool.query({ name, text, values: params })).rows as T[];
+      },
       close: () => pool.end(),
     };
   }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -34,6 +35,12 @@ export interface Database {
   /** For PostgreSQL: the connection string, so that the live hub can open its LISTEN connection. */
   url: string | undefined;
   pool: pg.Pool | undefined;
+  /**
+   * Runs a statement whose text is the same on every call (only its parameters vary) as a
+   * named prepared statement on PostgreSQL: parsed and planned once per connection, which
+   * made the ballot statement half again as fast. Rows as `rowsOf` gives them.
+   */
+  executePrepared(statement: SQL): Promise<unknown[]>;
   /** True when a query can reach the database now (for /ready). */
   ping(): Promise<boolean>;
   migrate(): Promise<void>;
@@ -59,6 +66,9 @@ export interface OpenOptions {
   lock?: boolean;
 }
 
+// A few hot statements are prepared; a caller whose text varies must not fill the connections.
+const MAX_PREPARED = 32;
+
 // Migrations of several instances starting at once must not interleave.
 const MIGRATION_LOCK_KEY = 7_143_921;
 
@@ -74,11 +84,23 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // An idle client whose server went away emits 'error' on the pool; without a listener it would crash the process.
   pool.on('error', () => undefined);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const dialect = new PgDialect();
+  // pg prepares a named statement once per connection; the name must always mean one text.
+  const names = new Map<string, string>();
   return {
     db,
     kind: 'postgres',
     url,
     pool,
+    async executePrepared(statement) {
+      const { sql: text, params } = dialect.sqlToQuery(statement);
+      let name = names.get(text);
+      if (name === undefined && names.size < MAX_PREPARED) {
+        name = `plenary_${names.size + 1}`;
+        names.set(text, name);
+      }
+      return (await pool.query({ name, text, values: params })).rows as unknown[];
+    },
     async ping() {
       try {
         await pool.query('select 1');
@@ -143,6 +165,9 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     kind: 'pglite',
     url: undefined,
     pool: undefined,
+    async executePrepared(statement) {
+      return rowsOf<unknown>(await db.execute(statement));
+    },
     async ping() {
       try {
         await db.execute(sql`select 1`);

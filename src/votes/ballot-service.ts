@@ -244,7 +244,7 @@ export async function castOwnBallot(
     vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock(), ctx.database.kind === 'postgres');
   if (!write) return null;
   try {
-    const written = rowsOf<unknown>(await ctx.db.execute(write.statement));
+    const written = await ctx.database.executePrepared(write.statement);
     return written.length === 1 ? { status: 201, body: write.answer, replayed: false } : null;
   } catch (err) {
     // A racing ballot for the seat (23505) or a lock conflict: the full path sorts it out.
