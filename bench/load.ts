@@ -116,8 +116,20 @@ async function fire(job: LoadJob): Promise<LoadResult> {
       latencies.push(performance.now() - t);
     }
   };
+  const paced = async (rate: number) => {
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < amount; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const r = requestAt(i);
+      inFlight.push(send(r).then(() => void latencies.push(performance.now() - due)));
+    }
+    await Promise.all(inFlight);
+  };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(job.connections, amount) }, connection));
+  if (job.ratePerSecond) await paced(job.ratePerSecond);
+  else await Promise.all(Array.from({ length: Math.min(job.connections, amount) }, connection));
   const elapsedMs = performance.now() - t0;
   agent.destroy();
   latencies.sort((a, b) => a - b);

@@ -39,6 +39,8 @@ type DbKind = 'postgres' | 'pglite';
 
 export interface SizeSpec {
   bursts: number[];
+  /** `delegates` of the largest burst's conference vote, paced evenly over `seconds`. */
+  window: { delegates: number; seconds: number };
   sitting: { delegates: number; votes: number };
   connections: number;
   frameworkRequests: number;
@@ -50,6 +52,7 @@ export interface SizeSpec {
 export const SIZES: Record<Size, SizeSpec> = {
   full: {
     bursts: [1000, 5000],
+    window: { delegates: 2000, seconds: 10 },
     sitting: { delegates: 750, votes: 5 },
     connections: 200,
     frameworkRequests: 20_000,
@@ -57,6 +60,7 @@ export const SIZES: Record<Size, SizeSpec> = {
   },
   ci: {
     bursts: [200],
+    window: { delegates: 200, seconds: 2 },
     sitting: { delegates: 200, votes: 2 },
     connections: 200,
     frameworkRequests: 3_000,
@@ -153,6 +157,7 @@ async function runPass(
     preparation: [],
     bursts: {},
     sitting: [],
+    windows: [],
     ceilings: { insert: [], serviceSql: [], framework: [] },
     errors: 0,
   };
@@ -168,7 +173,7 @@ async function runPass(
   const admin = await adminToken(base());
   const confs = new Map<number, BenchConference>();
   const burstVotes = new Map<number, string[]>();
-  const ceilingVotes: { insert: string; serviceSql: string }[] = [];
+  const ceilingVotes: { insert: string; serviceSql: string; window: string }[] = [];
   for (const n of spec.bursts) {
     log(`${target.kind}: preparing ${n} delegates`);
     const c = await prepareConference(base(), admin, n, { label: target.kind, checkIn: spec.checkIn });
@@ -183,6 +188,7 @@ async function runPass(
     ceilingVotes.push({
       insert: await openMotion(base(), biggest, `Insert ceiling #${r + 1}`),
       serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
+      window: await openMotion(base(), biggest, `Window #${r + 1}`),
     });
   }
   // The sitting has its own conference unless a burst conference has its size (the CI size).
@@ -235,6 +241,23 @@ async function runPass(
       pass.errors += result.errors;
       (pass.bursts[String(n)] ??= []).push(result);
     }
+    // The issue's question: can N delegates vote in a window of a few seconds? Paced
+    // arrivals, as a hall votes, rather than 200 phones re-sending the instant they are answered.
+    const windowSize = Math.min(spec.window.delegates, biggest.delegates.length);
+    const windowResult = await load({
+      url: base(),
+      connections: spec.connections,
+      expectStatus: 201,
+      ratePerSecond: windowSize / spec.window.seconds,
+      requests: biggest.delegates
+        .slice(0, windowSize)
+        .map((d, i) => ballotRequest(ceilingVotes[r]!.window, d.token, `${runId}-window-${r}-${i}`, i)),
+    });
+    log(
+      `${target.kind}: window ${windowSize} in ${spec.window.seconds} s: p50 ${windowResult.latencyMs.p50} ms, p99 ${windowResult.latencyMs.p99} ms, errors ${windowResult.errors}`,
+    );
+    pass.errors += windowResult.errors;
+    pass.windows.push(windowResult);
     const sitting = await runJsonChild<SittingResult>('bench/load.ts', [
       jobFile({
         kind: 'sitting',

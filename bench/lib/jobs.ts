@@ -16,6 +16,12 @@ export interface LoadJob {
   repeat?: { request: LoadRequest; amount: number };
   /** The status a successful answer has. */
   expectStatus: number;
+  /**
+   * Open loop: request i is due at i / ratePerSecond seconds from the start, whatever the
+   * answers before it (delegates do not wait for each other), and its latency counts from
+   * that moment, so a service that falls behind is charged for the wait.
+   */
+  ratePerSecond?: number;
 }
 
 /**

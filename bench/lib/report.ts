@@ -8,6 +8,8 @@ export interface DbPass {
   startup: { freshMs: number; existingMs: number[] };
   preparation: { delegates: number; rosterMs: number; signInMs: number; checkInMs: number }[];
   bursts: Record<string, LoadResult[]>;
+  /** Paced ballots: a window of N delegates voting over a few seconds. */
+  windows: LoadResult[];
   sitting: SittingResult[];
   ceilings: { insert: SqlResult[]; serviceSql: SqlResult[]; framework: LoadResult[] };
   errors: number;
@@ -56,9 +58,19 @@ export interface BurstSummary {
   target: { text: string; met: boolean };
 }
 
+export interface WindowSummary {
+  delegates: number;
+  seconds: number;
+  p50Ms: Stat;
+  p99Ms: Stat;
+  maxMs: Stat;
+  errors: number;
+}
+
 export interface PassSummary {
   db: 'postgres' | 'pglite';
   bursts: BurstSummary[];
+  window: WindowSummary | null;
   sitting: { cycleMs: Stat; ballotsPerSecond: Stat; delegates: number; cycles: number };
   ceilings: { insertPerSecond: Stat; serviceSqlPerSecond: Stat; frameworkPerSecond: Stat };
   startup: { freshMs: number; existingMs: Stat; freshMet: boolean; existingMet: boolean };
@@ -114,11 +126,34 @@ export function summarize(results: Results): Summary {
           target,
         };
       });
+      const windowSpec = (results.spec as { window?: { seconds: number } }).window;
+      const windows = p.windows ?? [];
+      const window: WindowSummary | null =
+        windows.length && windowSpec
+          ? {
+              delegates: windows[0]!.requests,
+              seconds: windowSpec.seconds,
+              p50Ms: stat(
+                windows.map((w) => w.latencyMs.p50),
+                false,
+              ),
+              p99Ms: stat(
+                windows.map((w) => w.latencyMs.p99),
+                false,
+              ),
+              maxMs: stat(
+                windows.map((w) => w.latencyMs.max),
+                false,
+              ),
+              errors: windows.reduce((a, w) => a + w.errors, 0),
+            }
+          : null;
       const cycles = p.sitting.flatMap((s) => s.cycles);
       const existing = stat(p.startup.existingMs, false);
       return {
         db: p.db,
         bursts,
+        window,
         sitting: {
           cycleMs: stat(
             cycles.map((c) => c.cycleMs),
@@ -176,6 +211,12 @@ export function renderMarkdown(results: Results): string {
     for (const b of p.bursts) {
       lines.push(
         `| burst, ${n0(b.delegates)} delegates, 200 connections | ${bm(b.ballotsPerSecond)} | ${n0(b.p50Ms)} / ${n0(b.p99Ms)} / ${n0(b.maxMs)} (best p99 ${n0(b.bestP99Ms)}) | ${b.errors} | ${n2(b.ratioToInsertCeiling)} | ${n2(b.ratioToFrameworkCeiling)} | ${b.target.text} | ${yes(b.target.met)} |`,
+      );
+    }
+    const w = p.window;
+    if (w) {
+      lines.push(
+        `| window: ${n0(w.delegates)} delegates voting within ${w.seconds} s (paced, ${n0(w.delegates / w.seconds)}/s) | | p50 ${bm(w.p50Ms)}, p99 ${bm(w.p99Ms)}, max ${bm(w.maxMs)} | ${w.errors} | | | what the hall sees | |`,
       );
     }
     lines.push(
