@@ -17,18 +17,9 @@
  * the median observer, and the server's memory per connection (heap and RSS, after GC,
  * before and after connecting).
  *
- * Measured (2 shared cores, load average 7-13 from other work; 10 rounds; ms from commit):
- *
- * | db | observers | vote.closed to last p50 / p99 | final tally to last p50 / p99 | heap / conn |
- * |---|---:|---:|---:|---:|
- * | PGlite | 1,000 | 137 / 294 | 211 / 475 | 9.5 KB |
- * | PGlite | 5,000 | 850 / 1,438 | 1,317 / 1,815 | 8.8 KB |
- * | PostgreSQL 15 | 1,000 | 214 / 491 | 354 / 575 | 9.6 KB |
- * | PostgreSQL 15 | 5,000 | 529 / 923 | 634 / 964 | 8.8 KB |
- *
- * No observer missed a message. The observers' process ran on the same 2 cores: the times
- * include its share of the CPU; STACK.md's bare `ws` broadcast (150 ms to the last of
- * 5,000 on an idle machine) is the floor to compare with.
+ * The latest figures are in docs/performance.md. The observers' process runs on the same
+ * cores as the service: the times include its share of the CPU; STACK.md's bare `ws`
+ * broadcast (200-300 ms to the last of 10,000 on an idle machine) is the floor to compare with.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
