@@ -13,5 +13,5 @@ if (process.argv.includes('--no-live')) results.liveFanout = null;
 results.summary = summarize(results);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 const table = renderMarkdown(results);
-writeMarkdown(path.join(repoRoot, 'docs/performance.md'), table);
+await writeMarkdown(path.join(repoRoot, 'docs/performance.md'), table);
 process.stdout.write(`${table}\n`);

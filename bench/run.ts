@@ -379,7 +379,7 @@ async function main(): Promise<void> {
       if (kind === 'postgres') results.postgresServer = await serverVersion(target.databaseUrl);
       results.passes.push(await runPass(target, spec, args.repeats, args.poolSize, runId));
       // Written after each pass, so that a run stopped during the next one keeps what it measured.
-      writeResults(results, args, started);
+      await writeResults(results, args, started);
     } finally {
       await target.cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
     }
@@ -404,7 +404,7 @@ async function main(): Promise<void> {
       log('live fan-out benchmark failed (recorded in the results)');
     }
   }
-  const table = writeResults(results, args, started);
+  const table = await writeResults(results, args, started);
   process.stdout.write(`${table}\n`);
   const dir = jobDirectory();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -415,13 +415,17 @@ async function main(): Promise<void> {
   }
 }
 
-function writeResults(results: Results, args: { out: string; doc: string; writeDoc: boolean }, started: Date): string {
+async function writeResults(
+  results: Results,
+  args: { out: string; doc: string; writeDoc: boolean },
+  started: Date,
+): Promise<string> {
   results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000);
   results.summary = summarize(results);
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
   const table = renderMarkdown(results);
-  if (args.writeDoc) writeMarkdown(args.doc, table);
+  if (args.writeDoc) await writeMarkdown(args.doc, table);
   return table;
 }
 

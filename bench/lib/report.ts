@@ -1,5 +1,6 @@
 /** The results file and the table in docs/performance.md: figures, ratios to the ceilings, targets. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as prettier from 'prettier';
 import type { LoadResult, SittingResult } from './jobs.js';
 import type { SqlResult } from '../ceiling-sql.js';
 
@@ -244,8 +245,11 @@ export function renderMarkdown(results: Results): string {
 const BEGIN = '<!-- bench:begin (written by bench/run.ts) -->';
 const END = '<!-- bench:end -->';
 
-/** Replaces the figures between the markers in docs/performance.md, keeping the prose around them. */
-export function writeMarkdown(file: string, table: string): void {
+/**
+ * Replaces the figures between the markers in docs/performance.md, keeping the prose around
+ * them, and formats the file as `npm run format` would, so that a run leaves it committable.
+ */
+export async function writeMarkdown(file: string, table: string): Promise<void> {
   const block = `${BEGIN}\n\n${table}\n${END}`;
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const i = current.indexOf(BEGIN);
@@ -254,5 +258,6 @@ export function writeMarkdown(file: string, table: string): void {
     i >= 0 && j > i
       ? `${current.slice(0, i)}${block}${current.slice(j + END.length)}`
       : `# Performance\n\nRerun with \`npx tsx bench/run.ts\`.\n\n## Latest figures\n\n${block}\n`;
-  writeFileSync(file, next);
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(next, { ...options, filepath: file }));
 }
