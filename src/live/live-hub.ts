@@ -692,22 +692,7 @@ export class LiveHub {
   private async loadInitial(v: VoteState): Promise<void> {
     try {
       const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
-      if (!snap) return;
-      v.resultsVisibility = snap.resultsVisibility;
-      const data = publicTally(snap);
-      const message = Buffer.from(
-        JSON.stringify({
-          type: 'tally',
-          topic: v.topic,
-          version: data.version,
-          data,
-        } satisfies TallyMessage),
-      );
-      const order = tallyOrder(data);
-      if (order > v.lastVersion) {
-        v.lastVersion = order;
-        v.last = { version: order, message, final: data.final };
-      }
+      if (snap) this.keepTally(v, snap);
     } finally {
       v.initial = null;
     }
@@ -772,16 +757,22 @@ export class LiveHub {
 
   /** Sends a tally to the vote's subscribers unless a newer one (tallyOrder) went out already. */
   private publishTally(v: VoteState, snap: EngineTallySnapshot): void {
+    const kept = this.keepTally(v, snap);
+    if (kept) for (const conn of v.subs) this.sendTally(conn, v, kept.version, kept.message);
+  }
+
+  /** Makes this the vote's newest tally (v.last), encoded once for all sockets; null when not newer. */
+  private keepTally(v: VoteState, snap: EngineTallySnapshot): VoteState['last'] {
     v.resultsVisibility = snap.resultsVisibility;
     const data = publicTally(snap);
     const order = tallyOrder(data);
-    if (order <= v.lastVersion) return;
+    if (order <= v.lastVersion) return null;
     const message = Buffer.from(
       JSON.stringify({ type: 'tally', topic: v.topic, version: data.version, data } satisfies TallyMessage),
     );
     v.lastVersion = order;
     v.last = { version: order, message, final: data.final };
-    for (const conn of v.subs) this.sendTally(conn, v, order, message);
+    return v.last;
   }
 
   private sendTally(conn: Conn, v: VoteState, version: number, message: Buffer): void {

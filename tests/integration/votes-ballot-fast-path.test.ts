@@ -40,21 +40,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function openMotion(settings: Record<string, unknown> = {}) {
-  const chair = await f.chairToken();
-  const created = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/conferences/${f.conferenceId}/votes`,
-    headers: auth(chair),
-    payload: { subject: { type: 'motion' }, ...settings },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json<{ id: string }>().id;
-  const opened = await t.app.inject({ method: 'POST', url: `/api/v1/votes/${id}/open`, headers: auth(chair) });
-  expect(opened.statusCode, opened.body).toBe(200);
-  return id;
-}
-
 const cast = (voteId: string, token: string, payload: unknown = { choice: 'yes' }, key = randomUUID()) =>
   t.app.inject({
     method: 'POST',
@@ -72,7 +57,7 @@ const ballotRows = async (voteId: string) =>
 
 /** A vote whose facts are cached: Ann has voted on it. */
 async function warmVote(settings: Record<string, unknown> = {}) {
-  const id = await openMotion(settings);
+  const id = await f.openVote(settings);
   expect((await cast(id, await f.tokenOf('Ann'))).statusCode).toBe(201);
   return id;
 }

@@ -29,26 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function openVote(body: Record<string, unknown> = {}, open: Record<string, unknown> = {}) {
-  const chair = await f.chairToken();
-  const created = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/conferences/${f.conferenceId}/votes`,
-    headers: auth(chair),
-    payload: { subject: { type: 'motion' }, ...body },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json<{ id: string }>().id;
-  const opened = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/votes/${id}/open`,
-    headers: auth(chair),
-    payload: open,
-  });
-  expect(opened.statusCode, opened.body).toBe(200);
-  return id;
-}
-
 async function ballot(voteId: string, who: string, payload: unknown, key: string = randomUUID()) {
   const token = who === 'chair' ? await f.chairToken() : await f.tokenOf(who);
   return t.app.inject({
@@ -68,7 +48,7 @@ const getVote = async (id: string) => (await t.app.inject({ method: 'GET', url: 
 
 describe('the ballot write path', () => {
   it('needs an Idempotency-Key and a strict body: weight and time are the server’s', async () => {
-    const id = await openVote();
+    const id = await f.openVote();
     const token = await f.tokenOf('Ann');
     const noKey = await t.app.inject({
       method: 'POST',
@@ -92,7 +72,7 @@ describe('the ballot write path', () => {
   });
 
   it('same key and body: the same answer, counted once; same key, other body: 422; a second ballot: 409', async () => {
-    const id = await openVote();
+    const id = await f.openVote();
     const key = randomUUID();
     const first = await ballot(id, 'Ann', { choice: 'yes' }, key);
     expect(first.statusCode).toBe(201);
@@ -113,7 +93,7 @@ describe('the ballot write path', () => {
   });
 
   it('with allowChange a new ballot supersedes the old; both stay on record and in the Merkle tree', async () => {
-    const id = await openVote({ allowChange: true });
+    const id = await f.openVote({ allowChange: true });
     const a = await ballot(id, 'Ann', { choice: 'yes' });
     const b = await ballot(id, 'Ann', { choice: 'no' });
     const c = await ballot(id, 'Ann', { choice: 'abstain' });
@@ -132,7 +112,7 @@ describe('the ballot write path', () => {
 
 describe('delegation weighting (blocs)', () => {
   it('the head splits the allocation; over the allocation is 422; a non-head is 403; the chair enters paper splits', async () => {
-    const id = await openVote({ weighting: 'delegation' });
+    const id = await f.openVote({ weighting: 'delegation' });
     const over = await ballot(id, 'Ann', { split: { yes: 12, no: 3, abstain: 2 } });
     expect(over.json()).toMatchObject({ status: 422, code: 'split_exceeds_allocation' });
     expect((await ballot(id, 'Bob', { split: { yes: 1, no: 0, abstain: 0 } })).json()).toMatchObject({
@@ -162,7 +142,7 @@ describe('delegation weighting (blocs)', () => {
   });
 
   it('a split is only for blocs', async () => {
-    const id = await openVote();
+    const id = await f.openVote();
     expect((await ballot(id, 'Ann', { split: { yes: 1, no: 0, abstain: 0 } })).json()).toMatchObject({
       status: 422,
       code: 'split_not_allowed',
@@ -172,7 +152,7 @@ describe('delegation weighting (blocs)', () => {
 
 describe('secret votes', () => {
   it('record who voted, never how: no choice on the ballot row, none in the API, sealed idempotency answers', async () => {
-    const id = await openVote({ mode: 'secret' });
+    const id = await f.openVote({ mode: 'secret' });
     const key = randomUUID();
     const ann = await ballot(id, 'Ann', { choice: 'yes' }, key);
     expect(ann.statusCode).toBe(201);
@@ -214,7 +194,7 @@ describe('secret votes', () => {
 
 describe('visibility and deadlines', () => {
   it('after_close hides the running tally but not the number of voters', async () => {
-    const id = await openVote({ resultsVisibility: 'after_close' });
+    const id = await f.openVote({ resultsVisibility: 'after_close' });
     await ballot(id, 'Ann', { choice: 'yes' });
     expect((await getVote(id)).tally).toEqual({
       version: 1,
@@ -228,7 +208,7 @@ describe('visibility and deadlines', () => {
   });
 
   it('a vote with a deadline closes by itself, at the deadline, and refuses late ballots', async () => {
-    const id = await openVote({}, { durationSeconds: 1 });
+    const id = await f.openVote({}, { durationSeconds: 1 });
     const opened = await getVote(id);
     expect(opened.deadlineAt).not.toBeNull();
     expect((await ballot(id, 'Ann', { choice: 'yes' })).statusCode).toBe(201);

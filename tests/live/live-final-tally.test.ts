@@ -42,15 +42,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function runVote(settings: Record<string, unknown>, ballots: [string, string][]) {
-  const chair = await f.chairToken();
-  const created = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/conferences/${f.conferenceId}/votes`,
-    headers: auth(chair),
-    payload: { subject: { type: 'motion' }, ...settings },
-  });
-  const id = created.json<{ id: string }>().id;
-  await t.app.inject({ method: 'POST', url: `/api/v1/votes/${id}/open`, headers: auth(chair) });
+  const id = await f.openVote(settings);
   for (const [who, choice] of ballots) {
     const res = await t.app.inject({
       method: 'POST',
@@ -60,7 +52,11 @@ async function runVote(settings: Record<string, unknown>, ballots: [string, stri
     });
     expect(res.statusCode, res.body).toBe(201);
   }
-  const closed = await t.app.inject({ method: 'POST', url: `/api/v1/votes/${id}/close`, headers: auth(chair) });
+  const closed = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/votes/${id}/close`,
+    headers: auth(await f.chairToken()),
+  });
   expect(closed.statusCode, closed.body).toBe(200);
   const [event] = await t.ctx.db
     .select()

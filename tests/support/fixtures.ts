@@ -91,6 +91,8 @@ export interface ConferenceFixture {
   chairToken(): Promise<string>;
   auditorToken(): Promise<string>;
   adminToken(): Promise<string>;
+  /** A vote created (default: a motion) and opened by the chair through the API; its id. */
+  openVote(settings?: Record<string, unknown>, open?: Record<string, unknown>): Promise<string>;
 }
 
 /** Signs in through the real route (POST /api/v1/auth/token). */
@@ -192,6 +194,7 @@ export async function createConferenceFixture(t: AppHandle, spec: FixtureSpec): 
     tokens.set(k, token);
     return token;
   };
+  const chairToken = () => cached('chair', () => signIn(t, chair));
   const tokenOf = (nameOrId: string) => {
     const m = find(nameOrId);
     return cached(`delegate:${m.id}`, () => signIn(t, { accessCode: m.accessCode }));
@@ -214,9 +217,24 @@ export async function createConferenceFixture(t: AppHandle, spec: FixtureSpec): 
       });
       return out;
     },
-    chairToken: () => cached('chair', () => signIn(t, chair)),
+    chairToken,
     auditorToken: () => cached('auditor', () => signIn(t, auditor)),
     adminToken: () => cached('admin', () => signIn(t, { username: 'admin', password: ADMIN_PASSWORD })),
+    async openVote(settings = {}, open = {}) {
+      const headers = { authorization: `Bearer ${await chairToken()}` };
+      const created = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/conferences/${result.conferenceId}/votes`,
+        headers,
+        payload: { subject: { type: 'motion' }, ...settings },
+      });
+      if (created.statusCode !== 201)
+        throw new Error(`fixture: vote not created: ${created.statusCode} ${created.body}`);
+      const id = created.json<{ id: string }>().id;
+      const opened = await t.app.inject({ method: 'POST', url: `/api/v1/votes/${id}/open`, headers, payload: open });
+      if (opened.statusCode !== 200) throw new Error(`fixture: vote not opened: ${opened.statusCode} ${opened.body}`);
+      return id;
+    },
   };
 }
 
