@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, mapLimit, type ConferenceFixture } from '../support/fixtures.js';
-import { epRollCallAvailable, loadEpRollCall, type EpVote } from '../support/ep-roll-call.js';
+import { loadEpRollCall, type EpVote } from '../support/ep-roll-call.js';
 import { bearer as auth } from '../support/auth.js';
 
 const FILE = 'rcv_list_pv-10-2025-03-11-rcv-en.xml' as const;
@@ -18,7 +18,7 @@ let f: ConferenceFixture;
 let vote: EpVote;
 const delegateOfMep = new Map<string, string>();
 
-describe.runIf(epRollCallAvailable(FILE))('EP roll-call replay', () => {
+describe('EP roll-call replay', () => {
   beforeAll(async () => {
     const file = loadEpRollCall(FILE);
     vote = [...file.votes].sort((a, b) => b.votes.length - a.votes.length)[0]!;

@@ -1,6 +1,6 @@
 /**
  * Dependency-free parser for the European Parliament "Result of roll-call votes"
- * XML annexes stored in ../shared/data/ep-roll-call (see its README.md).
+ * XML annexes shipped in tests/fixtures/ep-roll-call (see tests/fixtures/README.md).
  *
  * Structure of a file (only the parts we read):
  *
@@ -25,7 +25,7 @@
  * Corrections/intentions are published for information only and do NOT alter the
  * official result, so they are reported separately and never folded into `votes`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -320,36 +320,13 @@ export function parseEpRollCall(xml: string): EpRollCall {
 }
 
 // ---------------------------------------------------------------------------
-// Loading from the shared data folder
+// Loading from the fixtures folder
 // ---------------------------------------------------------------------------
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Candidate locations of `file`, in the order they are tried. */
-export function epRollCallCandidates(file: string): string[] {
-  const out = [path.resolve(repoRoot, '../shared/data/ep-roll-call', file)];
-  const env = process.env.PLENARY_SHARED_DIR;
-  if (env && env.trim() !== '') {
-    const base = path.resolve(env.trim());
-    out.push(path.join(base, 'data/ep-roll-call', file), path.join(base, 'ep-roll-call', file), path.join(base, file));
-  }
-  return out;
-}
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ep-roll-call');
 
 export function resolveEpRollCallPath(file: EpRollCallFile): string {
-  const candidates = epRollCallCandidates(file);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      `ep-roll-call: ${file} not found; tried:\n  ${candidates.join('\n  ')}\n` +
-        '(set PLENARY_SHARED_DIR to the shared folder or to the ep-roll-call folder)',
-    );
-  }
-  return found;
-}
-
-export function epRollCallAvailable(file: EpRollCallFile): boolean {
-  return epRollCallCandidates(file).some((p) => existsSync(p));
+  return path.join(fixtures, file);
 }
 
 export function loadEpRollCall(file: EpRollCallFile): EpRollCall {
