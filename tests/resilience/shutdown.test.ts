@@ -24,6 +24,7 @@ import {
   type TestDatabase,
 } from './support/harness.js';
 import { cast, openMotion, storedBallots } from './support/plenary.js';
+import { errorCode } from './support/http-errors.js';
 
 const K = sized(150, 500);
 const OBSERVERS = sized(10, 50);
@@ -31,16 +32,6 @@ const OBSERVERS = sized(10, 50);
 let db: TestDatabase;
 let svc: InProcess;
 let f: ConferenceFixture;
-
-function errorCode(err: unknown): string {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string') return c;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return (err as Error)?.message ?? 'unknown';
-}
 
 describe.runIf(hasDatabase)('graceful shutdown under load', () => {
   beforeAll(async () => {
