@@ -59,7 +59,8 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
       f.delegates.map((d) => d.id),
       8,
     );
-    const child = await spawnService(db.url);
+    // A short drain (tests/resilience/drain.test.ts covers it): this file is about what comes after it.
+    const child = await spawnService(db.url, { SHUTDOWN_DRAIN_MS: '1000' });
     const chair = await f.chairToken();
     const voteId = await openMotion(child.baseUrl, chair, f.conferenceId);
     const observers = await Promise.all(
