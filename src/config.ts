@@ -56,6 +56,8 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(8000),
   // SIGTERM: how long /ready answers 503 while requests are still served, so that a balancer's
   // health check (HAProxy's default inter 2 s x fall 2 = 4 s) takes the instance out first.
+  // GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
 });
 
@@ -81,6 +83,7 @@ export type Config = {
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   shutdownDrainMs: number;
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -114,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
