@@ -26,6 +26,7 @@ const INT = /^-?\d+$/;
 
 export function parseBlt(text: string): BltBallots {
   const rows = text.split(/\r?\n/);
+  if (rows.length > 1 && rows[rows.length - 1] === '') rows.pop();
   let i = 0;
   const nextRow = (): { line: number; tokens: string[] } | null => {
     while (i < rows.length) {

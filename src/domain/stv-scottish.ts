@@ -38,6 +38,8 @@ export interface StvInput {
   papers: readonly StvPaper[];
   lots: LotSource;
   minimum?: StvMinimum | null;
+  /** Candidates not standing (withdrawn, or outside this round) are skipped on every paper. */
+  standing?: readonly boolean[] | null;
 }
 
 export type StvAction = 'first' | 'transfer' | 'exclude' | 'elect' | 'tie';
@@ -112,7 +114,12 @@ function checkInput(input: StvInput): void {
   if (!Number.isSafeInteger(candidates) || candidates < 1) throw invalid('invalid_candidates', 'No candidates.');
   if (!Number.isSafeInteger(seats) || seats < 1) throw invalid('invalid_seats', 'Seats must be a positive integer.');
   papers.forEach((paper, i) => {
-    if (!Number.isSafeInteger(paper.weight) || paper.weight < 1 || !Number.isSafeInteger(paper.count) || paper.count < 1)
+    if (
+      !Number.isSafeInteger(paper.weight) ||
+      paper.weight < 1 ||
+      !Number.isSafeInteger(paper.count) ||
+      paper.count < 1
+    )
       throw invalid('invalid_paper', `Paper ${i + 1} has a weight or count that is not a positive integer.`);
     const seen = new Set<number>();
     for (const c of paper.ranking) {
@@ -132,7 +139,9 @@ export function countStv(input: StvInput): StvResult {
   checkInput(input);
   const { candidates: n, seats, lots } = input;
   const minimum = input.minimum && input.minimum.minimum > 0 ? input.minimum : null;
-  const state: ('continuing' | 'elected' | 'excluded')[] = Array.from({ length: n }, () => 'continuing');
+  const state: ('continuing' | 'elected' | 'excluded' | 'withdrawn')[] = Array.from({ length: n }, (_, c) =>
+    input.standing && !input.standing[c] ? 'withdrawn' : 'continuing',
+  );
   const votes = new Array<number>(n).fill(0);
   const piles: Entry[][] = Array.from({ length: n }, () => []);
   const elected: number[] = [];
@@ -175,7 +184,11 @@ export function countStv(input: StvInput): StvResult {
       if (narrowed.length < best.length) {
         best = narrowed;
         if (best.length === 1) {
-          record({ action: 'tie', candidate: best[0]!, tie: { among: tied, by: 'earlier_stage', stage: figureStages[s]!.n } });
+          record({
+            action: 'tie',
+            candidate: best[0]!,
+            tie: { among: tied, by: 'earlier_stage', stage: figureStages[s]!.n },
+          });
           return best[0]!;
         }
       }
@@ -186,7 +199,6 @@ export function countStv(input: StvInput): StvResult {
     record({ action: 'tie', candidate: chosen, tie: { among: tied, by: 'lot', lot } });
     return chosen;
   };
-
 
   const groupNeed = (): { needed: number; groupContinuing: number[] } => {
     if (!minimum) return { needed: 0, groupContinuing: [] };
@@ -204,11 +216,12 @@ export function countStv(input: StvInput): StvResult {
   // Rule 45: the first stage.
   let totalWeight = 0;
   for (const paper of input.papers) {
-    const first = paper.ranking[0];
-    if (first === undefined) continue; // a paper with no preference is not a valid vote
+    const pos = paper.ranking.findIndex((c) => state[c] === 'continuing');
+    if (pos < 0) continue; // a paper with no preference for a standing candidate is not a valid vote
+    const first = paper.ranking[pos]!;
     totalWeight += paper.weight * paper.count;
     const value = paper.weight * UNIT;
-    piles[first]!.push({ ranking: paper.ranking, pos: 0, value, count: paper.count });
+    piles[first]!.push({ ranking: paper.ranking, pos, value, count: paper.count });
     votes[first] = votes[first]! + value * paper.count;
   }
   const quota = Math.floor(totalWeight / (seats + 1)) + 1;

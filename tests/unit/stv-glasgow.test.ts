@@ -30,7 +30,8 @@ function expectedStages(rows: ReferenceRow[]) {
     else if (row.action === 'transfer') {
       out.push({ ...named!, ...figures });
       named = null;
-    } else if (row.action === 'elect') out.push({ action: 'elect', candidate: (changed(['H'], 'e') ?? changed(['H'], 'E'))!, ...figures });
+    } else if (row.action === 'elect')
+      out.push({ action: 'elect', candidate: (changed(['H'], 'e') ?? changed(['H'], 'E'))!, ...figures });
     previous = row;
   }
   return out;
