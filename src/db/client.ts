@@ -44,7 +44,10 @@ export interface Database {
   /** True when a query can reach the database now (for /ready). */
   ping(): Promise<boolean>;
   migrate(): Promise<void>;
-  /** PGlite only: the data folder as a tarball (tests start from a migrated template). */
+  /**
+   * PGlite only: a consistent copy of the data folder as a gzipped tarball, taken while the
+   * service runs (backups; tests start from a migrated template). Queries wait meanwhile.
+   */
   dump(): Promise<Blob>;
   /**
    * LISTEN on a channel; resolves to a function that stops listening. PGlite: in-process
@@ -180,7 +183,13 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
     },
     async dump() {
-      return client.dumpDataDir('gzip');
+      // PGlite runs one transaction at a time: inside one of our own, no other transaction is
+      // half done while the files are read, and the checkpoint first writes every commit into
+      // the data files, so that the copy opens without replaying the WAL.
+      return client.transaction(async (tx) => {
+        await tx.exec('checkpoint');
+        return client.dumpDataDir('gzip');
+      });
     },
     async listen(channel, cb) {
       const unlisten = await client.listen(channel, cb);
