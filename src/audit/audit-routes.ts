@@ -84,7 +84,7 @@ const seatSchema = z.object({
 
 const recordSchema = z
   .object({
-    format: z.literal('plenary-vote-record/1'),
+    format: z.enum(['plenary-vote-record/2', 'plenary-vote-record/1']),
     vote: z.looseObject({ id: z.string(), conferenceId: z.string(), mode: z.enum(['roll_call', 'secret']) }),
     electorate: z.object({ hash: z.string(), seats: z.array(seatSchema) }),
     leafOrder: z.literal('receipt-asc'),
@@ -95,7 +95,13 @@ const recordSchema = z
           receipt: z.string(),
           leaf: rollCallLeafSchema,
           superseded: z.boolean(),
-          castBy: z.object({ via: z.string(), delegateId: z.string().nullable(), accountId: z.string().nullable() }),
+          // Who entered it: the delegate who cast it, or the role ('chair') of the staff member who
+          // entered a paper ballot. Staff account ids are not published.
+          castBy: z.object({
+            via: z.string(),
+            delegateId: z.string().nullable(),
+            role: z.enum(['delegate', 'chair']).nullable(),
+          }),
         }),
       )
       .nullable(),

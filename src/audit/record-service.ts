@@ -20,23 +20,27 @@ import {
   type SeatRow,
   type VoteRow,
 } from './record-repository.js';
-import { electorateHash, LEAF_ORDER, rollCallLeaf, seal, secretLeaf, sha256Hex, type Sealed } from './seal.js';
-
-export const RECORD_FORMAT = 'plenary-vote-record/1';
+import {
+  electorateHash,
+  LEAF_ORDER,
+  participationList,
+  RECORD_FORMAT,
+  RECORD_FORMAT_V1,
+  rollCallLeaf,
+  seal,
+  secretLeaf,
+  sha256Hex,
+  type ParticipationEntry,
+  type Sealed,
+} from './seal.js';
 
 export interface RecordBallot {
   receipt: string;
   leaf: RollCallLeaf;
   /** A later revision of the same seat replaced it; it stays in the tree all the same. */
   superseded: boolean;
-  castBy: { via: RollCallLeaf['castVia']; delegateId: string | null; accountId: string | null };
-}
-
-export interface ParticipationEntry {
-  seatId: string;
-  delegationId: string;
-  delegateId: string | null;
-  castVia: RollCallLeaf['castVia'];
+  /** Who entered it, by role: a paper ballot names no staff account id (public records). */
+  castBy: { via: RollCallLeaf['castVia']; delegateId: string | null; role: 'delegate' | 'chair' | null };
 }
 
 export interface ClosedData {
@@ -52,7 +56,7 @@ export interface ClosedData {
 }
 
 export interface VoteRecord {
-  format: typeof RECORD_FORMAT;
+  format: typeof RECORD_FORMAT | typeof RECORD_FORMAT_V1;
   vote: {
     id: string;
     conferenceId: string;
@@ -135,24 +139,21 @@ export async function buildRecord(db: DbOrTx, loaded: LoadedVote): Promise<VoteR
         receipt,
         leaf,
         superseded: latest.get(leaf.seatId) !== leaf.revision,
-        castBy: { via: leaf.castVia, delegateId: row.castByDelegateId, accountId: row.castByAccountId },
+        castBy: {
+          via: leaf.castVia,
+          delegateId: row.castByDelegateId,
+          role: row.castByDelegateId !== null ? 'delegate' : row.castByAccountId !== null ? 'chair' : null,
+        },
       };
     });
   } else {
-    const seatById = new Map(seats.map((s) => [s.seatId, s]));
-    participation = ballotRows
-      .map((b) => ({
-        seatId: b.seatId,
-        delegationId: seatById.get(b.seatId)?.delegationId ?? '',
-        delegateId: seatById.get(b.seatId)?.delegateId ?? null,
-        castVia: b.castVia,
-      }))
-      .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+    participation = participationList(seats, ballotRows);
     secretLeaves = (sealed as Sealed<SecretLeaf>).leaves;
   }
 
   return {
-    format: RECORD_FORMAT,
+    // A vote closed before format 2 (no signed `format`) keeps the format it was sealed in.
+    format: data && data.format !== RECORD_FORMAT ? RECORD_FORMAT_V1 : RECORD_FORMAT,
     vote: {
       id: vote.id,
       conferenceId: vote.conferenceId,
