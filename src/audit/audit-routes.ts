@@ -164,7 +164,8 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
         tags: ['audit'],
         summary: 'Is this ballot in the count? After close: its inclusion proof against the signed Merkle root',
         description:
-          'Anyone holding a receipt may ask. `leaf` is the ballot as sealed (its RFC 9162 leaf hash is the receipt). ' +
+          'Anyone holding a receipt may ask. `leaf` is the ballot as sealed (its RFC 9162 leaf hash is the receipt); ' +
+          "for a secret vote it is given to the conference's auditors only, never to anyone else. " +
           'After close the answer carries leafIndex, treeSize, proof, merkleRoot and the signature of the vote.closed ' +
           'entry, whose payload holds the same root: `npm run verify -- answer.json --jwks <jwks>` checks it.',
         params: z.strictObject({ voteId: idSchema, receipt: hex64 }),
@@ -176,10 +177,16 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       const vote = await findVote(ctx.db, voteId);
       if (!vote) throw notFound('vote', voteId);
       const answer = await lookupReceipt(ctx.db, voteId, receipt);
-      if (!answer.included) {
-        // Without the receipt, a private conference's votes do not exist for outsiders.
+      if (!answer.included || vote.mode === 'secret') {
         const c = await loadConference(ctx.db, vote.conferenceId);
-        if (!canRead(req.principal, c)) throw notFound('vote', voteId);
+        // Without the receipt, a private conference's votes do not exist for outsiders.
+        if (!answer.included && !canRead(req.principal, c)) throw notFound('vote', voteId);
+        // A secret ballot's receipt shows inclusion, never the choice: a receipt seen over a
+        // shoulder or kept in a phone's history must not tell how its holder voted.
+        if (vote.mode === 'secret' && !isAuditorOf(req.principal, c)) {
+          const { leaf: _choice, ...inclusion } = answer;
+          return inclusion;
+        }
       }
       return answer;
     },
