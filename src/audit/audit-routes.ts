@@ -9,7 +9,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { canRead, loadConference, type ConferenceRow } from '../conferences/conference-access.js';
 import type { Principal } from '../auth/principal.js';
 import { findVote, loadEvents } from './record-repository.js';
-import { buildRecord, loadVote, lookupReceipt } from './record-service.js';
+import { lookupReceipt, recordOf } from './record-service.js';
 import { recordCsv } from './record-csv.js';
 import { exportConference } from './export-service.js';
 
@@ -217,7 +217,7 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       const c = await loadConference(ctx.db, vote.conferenceId);
       const open = c.visibility === 'public' && vote.mode === 'roll_call' && vote.state === 'closed';
       if (!open) await assertAuditor(ctx, req, c.id);
-      const record = await buildRecord(ctx.db, await loadVote(ctx.db, vote.id));
+      const record = await recordOf(ctx.db, vote.id, vote.state);
       if (open) reply.header('cache-control', 'public, max-age=60');
       if (wantsCsv(req.query.format, req.headers.accept)) {
         // A string with a non-JSON type is sent as it is, past the JSON serializer.
