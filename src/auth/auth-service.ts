@@ -1,6 +1,7 @@
 /** Sign-in, sign-out and the first admin. Transactions live here; routes stay thin. */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
+import { ConfigError } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { accounts, delegates, sessions } from '../db/schema.js';
 import { hashAccessCode } from './access-codes.js';
@@ -141,6 +142,13 @@ export async function ensureAdmin(
 ): Promise<{ username: string; generatedPassword: string | null } | null> {
   const existing = await ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.role, 'admin')).limit(1);
   if (existing.length > 0) return null;
+  // A generated password is printed to the console: fine on a laptop, not in a
+  // production log that others read. Production names the first password itself.
+  if (ctx.config.production && !ctx.config.adminPassword)
+    throw new ConfigError(
+      'NODE_ENV=production: set PLENARY_ADMIN_PASSWORD for the first start (no admin account exists yet); ' +
+        'a generated password would be printed to the log.',
+    );
   const password = ctx.config.adminPassword ?? generatePassword();
   const inserted = await ctx.db
     .insert(accounts)
