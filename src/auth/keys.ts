@@ -57,16 +57,16 @@ export interface KeyOptions {
   log?: Pick<Logger, 'warn'> | undefined;
 }
 
-const seconds = (d: Date, round: (x: number) => number = Math.floor) => round(d.getTime() / 1000);
-
 /**
- * A stored key's validity window, published with it (JWT NumericDate members `nbf` and
- * `exp`, in seconds): from its creation to its retirement. The verifier refuses a
- * signature dated outside its key's window, so a retired key that leaks cannot sign a
- * record dated after it was retired.
+ * A stored key's validity window, published with it as the JWT NumericDate member `exp`
+ * (seconds): set when the key is retired. The verifier refuses a signature dated after
+ * its key's `exp`, so a retired key that leaks cannot sign a record dated later. No
+ * `nbf` for a generated key: its creation time is the database's clock, and the dates
+ * the service signs are its own (tests run the service on an earlier clock); a
+ * configured key carries the `nbf` its JWK was given (`npm run keys` sets it).
  */
-function windowOf(row: { createdAt: Date; retiredAt: Date | null }): { nbf: number; exp?: number } {
-  return { nbf: seconds(row.createdAt), ...(row.retiredAt ? { exp: seconds(row.retiredAt, Math.ceil) } : {}) };
+function windowOf(row: { retiredAt: Date | null }): { exp?: number } {
+  return row.retiredAt ? { exp: Math.ceil(row.retiredAt.getTime() / 1000) } : {};
 }
 
 export async function loadKeyRing(db: Db, opts: KeyOptions): Promise<KeyRing> {
