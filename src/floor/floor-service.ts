@@ -98,6 +98,10 @@ export async function withList<T>(
   fn: (tx: Tx, s: Snapshot, now: Date) => Promise<{ result: T; events: FloorEvent[] }>,
 ): Promise<T> {
   return ctx.db.transaction(async (tx) => {
+    // The conference row first, as every other writer takes it (its event log's head):
+    // taking it only at the append, after the request's foreign keys share-locked a
+    // delegation, could deadlock with a roster import (conference, then delegations).
+    await tx.execute(sql`select 1 from conferences where id = ${item.conferenceId} for no key update`);
     const now = ctx.clock();
     const settings = await loadFloorSettings(tx, item.conferenceId);
     const { list, created } = await lockOrCreateList(tx, item, subject, initialList(settings));
