@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams } from '../http/schemas.js';
+import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
 import { assertConference, requireRole, type Principal } from '../auth/principal.js';
 import { assertReadable } from '../conferences/conference-access.js';
 import { requireStaffOf } from '../conferences/structure-access.js';
@@ -153,7 +154,8 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         description:
           '409 speakers_list_closed (points of order and speeches on a motion may always be asked), ' +
           '409 speaker_request_duplicate (already waiting with this kind), 409 motion_speech_taken, ' +
-          '409 no_current_speaker (a question needs a speaker), 422 use_motions_route for procedural motions.',
+          '409 no_current_speaker (a question needs a speaker), 422 use_motions_route for procedural motions. ' +
+          'A phone may send Idempotency-Key: a retry with the same key answers the same request.',
         security,
         params: idParams('itemId'),
         querystring: subjectQuery,
@@ -165,7 +167,15 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
       requireRole(req, 'admin', 'chair', 'delegate');
       const item = await loadItem(ctx.db, req.params.itemId);
       const p = memberOf(req, item.conferenceId);
-      const requestId = await requestToSpeak(ctx, p, item.id, req.query.subject, req.body);
+      const idem = req.headers['idempotency-key']
+        ? {
+            accountId: p.accountId,
+            key: idempotencyKeyOf(req),
+            scope: 'speaker_request',
+            requestHash: requestHash(req.method, req.url, req.body),
+          }
+        : null;
+      const requestId = await requestToSpeak(ctx, p, item.id, req.query.subject, req.body, idem);
       return reply.code(201).send({ requestId, list: await readList(ctx, p, item, req.query.subject) });
     },
   );

@@ -21,6 +21,8 @@ import type { Principal } from '../auth/principal.js';
 import { pgConstraint, rowsOf, type Tx } from '../db/client.js';
 import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
+import { idempotencyRecords } from '../db/schema.js';
+import { findIdempotencyRecord, replayOf, storedKey, type IdempotencyRequest } from '../http/idempotency.js';
 import { delegationBudgets, elapsedMs, pauseClock, resumeClock } from '../domain/floor-clock.js';
 import { nextDue, pinForPosition, type QueueEntry, type SpeechKind } from '../domain/speaker-order.js';
 import {
@@ -270,6 +272,8 @@ export async function requestToSpeak(
   itemId: string,
   subject: Subject,
   input: RequestInput,
+  /** A phone's retry with the same Idempotency-Key gets the same request back, not a 409 duplicate. */
+  idem: IdempotencyRequest | null = null,
 ): Promise<string> {
   const item = await loadItem(ctx.db, itemId);
   await checkSubject(ctx.db, item.conferenceId, subject);
@@ -300,6 +304,8 @@ export async function requestToSpeak(
   }
   try {
     return await withList(ctx, item, subject, async (tx, { list, requests, motion, settings }, now) => {
+      const earlier = idem ? await findIdempotencyRecord(tx, idem) : null;
+      if (idem && earlier) return { result: replayOf<{ requestId: string }>(idem, earlier).body.requestId, events: [] };
       if (input.private && !settings.allowPrivateRequests) {
         throw new DomainError(
           'unprocessable',
@@ -363,6 +369,16 @@ export async function requestToSpeak(
         requestedBy: p.accountId,
         requestedAt: now,
       });
+      if (idem) {
+        await tx.insert(idempotencyRecords).values({
+          accountId: idem.accountId,
+          key: storedKey(idem.key),
+          scope: idem.scope,
+          requestHash: idem.requestHash,
+          status: 201,
+          response: { requestId: r.id },
+        });
+      }
       return {
         result: r.id,
         events: [
@@ -577,6 +593,9 @@ export async function stop(ctx: AppContext, p: Principal, item: AgendaItemRow, s
     const spokenMs = elapsedMs(clockOf(c), now.getTime());
     const limitMs = limitFor(c, s.list, s.settings);
     await updateRequest(tx, c.id, { state: 'done', endedAt: now, spokenMs, pausedAt: null });
+    // A question is to the speaker who just finished: those not taken lapse with the speech.
+    const lapsedQuestions = s.requests.filter((r) => r.kind === 'question' && r.state === 'waiting').map((r) => r.id);
+    for (const q of lapsedQuestions) await updateRequest(tx, q, { state: 'withdrawn' });
     let budget: Record<string, number> | null = null;
     if (s.list.delegationBudgetMs !== null && c.motionId === null) {
       const shares = delegationBudgets(s.list.delegationBudgetMs, await delegationVotes(tx, item.conferenceId));
@@ -600,6 +619,7 @@ export async function stop(ctx: AppContext, p: Principal, item: AgendaItemRow, s
             limitMs,
             overrunMs: limitMs === null ? 0 : Math.max(0, spokenMs - limitMs),
             delegationBudget: budget,
+            lapsedQuestions,
           },
         },
       ],

@@ -594,6 +594,26 @@ describe('requests: duplicates, withdrawals, privacy, refusals', () => {
     );
   });
 
+  it('a phone retrying with its Idempotency-Key gets its request back; a question lapses with the speech', async () => {
+    const itemId = await item('Retries');
+    const url = `/api/v1/agenda-items/${itemId}/speakers/requests`;
+    const milo = await f.tokenOf('Milo');
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await call('POST', url, milo, { kind: 'contribution' }, key);
+    const retry = await call('POST', url, milo, { kind: 'contribution' }, key);
+    expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
+    expect(retry.json<{ requestId: string }>().requestId).toBe(first.json<{ requestId: string }>().requestId);
+    const other = await call('POST', url, milo, { kind: 'reply' }, key);
+    expect(other.json<{ code: string }>().code).toBe('idempotency_key_reused');
+    expect((await list(itemId)).queue).toHaveLength(1);
+
+    await ok('POST', `/api/v1/agenda-items/${itemId}/speakers/next`, chair);
+    await ok('POST', url, await f.tokenOf('Wren'), { kind: 'question' }, 201);
+    expect((await list(itemId)).queue.map((q) => q.kind)).toEqual(['question']);
+    await ok('POST', `/api/v1/agenda-items/${itemId}/speakers/stop`, chair);
+    expect((await list(itemId)).queue).toEqual([]);
+  });
+
   it('hides the names of speakers who asked for it from observers, where the conference allows it', async () => {
     const settings = await ok<Record<string, unknown>>('GET', `/api/v1/conferences/${f.conferenceId}/floor-settings`);
     await ok('PUT', `/api/v1/conferences/${f.conferenceId}/floor-settings`, chair, {
