@@ -167,12 +167,13 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
       requireRole(req, 'admin', 'chair', 'delegate');
       const item = await loadItem(ctx.db, req.params.itemId);
       const p = memberOf(req, item.conferenceId);
-      const idem = req.headers['idempotency-key']
+      const key = req.headers['idempotency-key'] ? idempotencyKeyOf(req) : null;
+      const idem = key
         ? {
             accountId: p.accountId,
-            key: idempotencyKeyOf(req),
+            key,
             scope: 'speaker_request',
-            requestHash: requestHash(req.method, req.url, req.body),
+            requestHash: requestHash(key, req.method, req.url, req.body),
           }
         : null;
       const requestId = await requestToSpeak(ctx, p, item.id, req.query.subject, req.body, idem);
