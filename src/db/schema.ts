@@ -131,6 +131,9 @@ export const delegates = pgTable(
     // Only a hash of the badge code is kept; see src/auth/access-codes.ts.
     accessCodeHash: text('access_code_hash'),
     accessCodeIssuedAt: ts('access_code_issued_at'),
+    // Floor rules (src/floor): the self-declared quota group, from the conference's set, and a first congress.
+    quotaGroup: text('quota_group'),
+    firstCongress: boolean('first_congress').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -467,3 +470,4 @@ export const loginThrottle = pgTable('login_throttle', {
   failures: integer('failures').notNull().default(0),
   blockedUntil: ts('blocked_until'),
 });
+export * from './schema-floor.js';
