@@ -80,6 +80,26 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Security headers on every answer. Set before the route runs, so a route (the hall's
+  // pages) can set its own Content-Security-Policy or Cache-Control over these defaults.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // req.protocol is https only when the connection or a trusted proxy (TRUST_PROXY) says so.
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+    if (req.url === '/docs' || req.url.startsWith('/docs/'))
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data: validator.swagger.io; style-src 'self' 'unsafe-inline'; " +
+          "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+  });
+  // What an account reads is for that account only: no cache on the way may keep it,
+  // unless the route said otherwise.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.headers.authorization !== undefined && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
+  });
   // Runs for every route: a bad token is refused even where no account is needed.
   app.addHook('preHandler', async (req) => {
     if (req.routeOptions.config.ownAuthorization) return;
