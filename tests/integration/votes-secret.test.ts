@@ -136,6 +136,7 @@ describe('S2: participation and choice are never one statement', () => {
 
   it.skipIf(!onPostgres())('no statement sent to PostgreSQL holds a seat or account next to a receipt', async () => {
     const id = await f.openVote({ mode: 'secret' });
+    const bloc = await f.openVote({ mode: 'secret', weighting: 'delegation' });
     const sent: { text: string; values: unknown[] }[] = [];
     const original = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
@@ -147,15 +148,15 @@ describe('S2: participation and choice are never one statement', () => {
     } as typeof original;
     let answers: { receipts: string[] }[];
     try {
-      // The fast path (own seat) and the full path (a head's bloc, with a split).
+      // The fast path (own seat) and the full path (a head casting the bloc of 7).
       const dia = await cast(id, await f.tokenOf('Dia'), { choice: 'no' });
-      const sam = await cast(id, await f.tokenOf('Sam'), { choice: 'yes' });
+      const sam = await cast(bloc, await f.tokenOf('Sam'), { choice: 'yes' });
       answers = [dia.json(), sam.json()];
     } finally {
       pg.Client.prototype.query = original;
     }
     const receipts = answers.flatMap((a) => a.receipts);
-    expect(receipts).toHaveLength(2);
+    expect(receipts).toHaveLength(8);
     const voters = ['Dia', 'Sam'].map((n) => f.delegate(n).id);
     const linking = sent.filter((q) => {
       const all = q.text + JSON.stringify(q.values);
