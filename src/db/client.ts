@@ -4,7 +4,6 @@
  * typed as one PgDatabase so services never know which they run on.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -17,6 +16,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { prepareDataDir, tightenModes } from './data-dir.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -44,7 +44,10 @@ export interface Database {
   /** True when a query can reach the database now (for /ready). */
   ping(): Promise<boolean>;
   migrate(): Promise<void>;
-  /** PGlite only: the data folder as a tarball (tests start from a migrated template). */
+  /**
+   * PGlite only: a consistent copy of the data folder as a gzipped tarball, taken while the
+   * service runs (backups; tests start from a migrated template). Queries wait meanwhile.
+   */
   dump(): Promise<Blob>;
   /**
    * LISTEN on a channel; resolves to a function that stops listening. PGlite: in-process
@@ -183,10 +186,11 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   let lock: DataDirLock | undefined;
   let dataPath: string | undefined;
   if (opts.dataDir) {
+    // PGlite does not create parent folders; and the folder must be the service's alone.
+    prepareDataDir(opts.dataDir);
     if (opts.lock !== false) lock = lockDataDir(opts.dataDir);
     dataPath = path.join(opts.dataDir, 'pgdata');
-    // PGlite does not create parent folders.
-    fs.mkdirSync(opts.dataDir, { recursive: true });
+    tightenModes(dataPath);
   }
   let client: PGlite;
   try {
@@ -219,7 +223,13 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
     },
     async dump() {
-      return client.dumpDataDir('gzip');
+      // PGlite runs one transaction at a time: inside one of our own, no other transaction is
+      // half done while the files are read, and the checkpoint first writes every commit into
+      // the data files, so that the copy opens without replaying the WAL.
+      return client.transaction(async (tx) => {
+        await tx.exec('checkpoint');
+        return client.dumpDataDir('gzip');
+      });
     },
     async listen(channel, cb) {
       const unlisten = await client.listen(channel, cb);
@@ -230,6 +240,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     async close() {
       try {
         if (!client.closed) await client.close();
+        if (dataPath) tightenModes(dataPath);
       } finally {
         lock?.release();
       }
