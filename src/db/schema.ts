@@ -460,3 +460,4 @@ export const loginThrottle = pgTable('login_throttle', {
   failures: integer('failures').notNull().default(0),
   blockedUntil: ts('blocked_until'),
 });
+export * from './schema-elections.js';

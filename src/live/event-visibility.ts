@@ -22,6 +22,8 @@ const PUBLIC_FAMILIES = new Set([
   'amendment',
   'voting_list',
   'correction',
+  'election',
+  'candidate',
 ]);
 
 /** Keys never sent, at any depth: choices, credentials and receipts. */
