@@ -37,7 +37,7 @@ const time = (fn: () => unknown) =>
 const seed = '11'.repeat(32);
 const ceiling = time(() => {
   const v = new Array<number>(candidates).fill(0);
-  for (const p of papers) v[p.ranking[0]!] += 1;
+  for (const p of papers) v[p.ranking[0]!] = v[p.ranking[0]!]! + 1;
 });
 let stages = 0;
 const count = time(() => {

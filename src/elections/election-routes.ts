@@ -258,11 +258,12 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     },
     async (req, reply) => {
       const p = requireRole(req, 'delegate', 'chair');
+      const key = idempotencyKeyOf(req);
       const idem = {
         accountId: p.accountId,
-        key: idempotencyKeyOf(req),
+        key,
         scope: 'election-ballot',
-        requestHash: requestHash(req.method, req.url, req.body),
+        requestHash: requestHash(key, req.method, req.url, req.body),
       };
       const answer = await castElectionBallot(ctx, p, req.params.electionId, req.body, idem);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
@@ -295,11 +296,12 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
       },
       async (req, reply) => {
         const p = requireRole(req, 'chair', 'admin');
+        const key = idempotencyKeyOf(req);
         const idem = {
           accountId: p.accountId,
-          key: idempotencyKeyOf(req),
+          key,
           scope: 'paper-ballots',
-          requestHash: requestHash(req.method, req.url, req.body),
+          requestHash: requestHash(key, req.method, req.url, req.body),
         };
         const answer = await enterPaperBallots(ctx, p, req.params.electionId, req.body, idem);
         if (answer.replayed) reply.header('idempotent-replayed', 'true');
