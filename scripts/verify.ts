@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { kindOf, verifyExport, verifyReceiptAnswer, verifyRecord, type Check, type Jwks } from './verify-core.js';
+import { isElectionRecord, verifyElectionRecord } from './verify-election.js';
 
 const USAGE = 'usage: verify <record.json | export.jsonl | receipt.json> [--jwks <file or url>] [--receipt <hex>]';
 
@@ -21,6 +22,14 @@ async function loadJwks(source: string): Promise<Jwks> {
   const jwks = JSON.parse(text) as Jwks;
   if (!Array.isArray(jwks.keys)) throw new Error(`${source} is not a JWKS ({"keys": [...]})`);
   return jwks;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 export async function runVerify(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -56,7 +65,8 @@ export async function runVerify(argv: string[], out: (line: string) => void = co
   }
 
   let checks: Check[];
-  const kind = kindOf(text);
+  // An election record (scripts/verify-election.ts) recounts every round and stage.
+  const kind = isElectionRecord(safeParse(text)) ? 'election' : kindOf(text);
   switch (kind) {
     case 'export': {
       const result = await verifyExport(text, jwks, receipt);
@@ -70,6 +80,9 @@ export async function runVerify(argv: string[], out: (line: string) => void = co
       break;
     case 'receipt':
       checks = await verifyReceiptAnswer(JSON.parse(text) as Record<string, unknown>, jwks, receipt);
+      break;
+    case 'election':
+      checks = await verifyElectionRecord(JSON.parse(text) as Record<string, unknown>, jwks);
       break;
     case 'unknown':
       out(`FAIL input: ${file} is not a Plenary record, export or receipt answer`);

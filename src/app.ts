@@ -30,6 +30,7 @@ import { registerVoteRoutes } from './votes/vote-routes.js';
 import { registerLiveRoutes } from './live/live-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerFloorRoutes } from './floor/floor-routes.js';
+import { registerElectionRoutes } from './elections/election-routes.js';
 
 export interface BuildOptions {
   /** A pino logger to use (the server's, or a test's that captures the output). */
@@ -145,6 +146,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerLiveRoutes(typed, ctx);
   await registerAuditRoutes(typed, ctx);
   registerFloorRoutes(typed, ctx);
+  await registerElectionRoutes(typed, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return typed;

@@ -137,7 +137,11 @@ function isAuditorOf(p: Principal | null, c: ConferenceRow): boolean {
 }
 
 /** Auditors and admins of the conference; a private conference answers 404 to outsiders. */
-async function assertAuditor(ctx: AppContext, req: FastifyRequest, conferenceId: string): Promise<ConferenceRow> {
+export async function assertAuditor(
+  ctx: AppContext,
+  req: FastifyRequest,
+  conferenceId: string,
+): Promise<ConferenceRow> {
   const c = await loadConference(ctx.db, conferenceId);
   if (isAuditorOf(req.principal, c)) return c;
   const p = req.principal;

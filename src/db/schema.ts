@@ -471,3 +471,4 @@ export const loginThrottle = pgTable('login_throttle', {
   blockedUntil: ts('blocked_until'),
 });
 export * from './schema-floor.js';
+export * from './schema-elections.js';

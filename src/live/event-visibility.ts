@@ -26,6 +26,8 @@ const PUBLIC_FAMILIES = new Set([
   'speakers',
   'motion',
   'floor',
+  'election',
+  'candidate',
 ]);
 
 /**

@@ -37,22 +37,32 @@ const seatOf = (r: SeatDbRow): SnapshotSeat => ({
   castableById: r.castable_by_id,
 });
 
+/** Where an electorate snapshot goes: a vote's or an election's table, and its owner column. */
+export interface ElectorateTable {
+  table: 'electorate_seats' | 'election_seats';
+  owner: 'vote_id' | 'election_id';
+}
+const VOTE_ELECTORATE: ElectorateTable = { table: 'electorate_seats', owner: 'vote_id' };
+
 /**
  * Freezes the electorate in one statement. Delegate weighting: every delegate with a weight
  * (an alternate has weight 0 unless the desk gave it one, and then it counts), castable by its
  * proxy holder. Delegation weighting: one seat per delegation holding its allocation, present
  * when any of its delegates is, castable by its head (the earliest registered head, should
- * there be two).
+ * there be two). Elections freeze theirs the same way, into election_seats.
  */
 export async function snapshotElectorate(
   db: DbOrTx,
   vote: Pick<VoteRow, 'id' | 'conferenceId' | 'weighting'>,
+  into: ElectorateTable = VOTE_ELECTORATE,
 ): Promise<SnapshotSeat[]> {
+  const table = sql.identifier(into.table);
+  const owner = sql.identifier(into.owner);
   const rows =
     vote.weighting === 'delegate'
       ? rowsOf<SeatDbRow>(
           await db.execute(sql`
-            insert into electorate_seats (vote_id, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
+            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
             select ${vote.id}, d.id, d.delegation_id, d.id, d.weight, d.present, d.proxy_to_id
             from delegates d
             where d.conference_id = ${vote.conferenceId} and d.weight > 0
@@ -60,7 +70,7 @@ export async function snapshotElectorate(
         )
       : rowsOf<SeatDbRow>(
           await db.execute(sql`
-            insert into electorate_seats (vote_id, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
+            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
             select ${vote.id}, g.id, g.id, null, g.votes,
                    coalesce((select bool_or(d.present) from delegates d where d.delegation_id = g.id), false),
                    (select h.id from delegates h where h.delegation_id = g.id and h.role = 'head'

@@ -149,6 +149,39 @@ const table: Record<string, Entry> = {
     // A delegate of A who was entitled records their own intention; that is the route's purpose.
     allowed: ['delegateA'],
   },
+  'POST /api/v1/conferences/{conferenceId}/elections': {
+    url: () => `/api/v1/conferences/${a.conferenceId}/elections`,
+    body: () => ({ title: 'Snap election', seats: 1, method: 'approval' }),
+  },
+  'PATCH /api/v1/elections/{electionId}': {
+    url: () => `/api/v1/elections/${ids.draftElection}`,
+    body: () => ({ seats: 2 }),
+  },
+  'POST /api/v1/elections/{electionId}/candidates': {
+    url: () => `/api/v1/elections/${ids.draftElection}/candidates`,
+    body: () => ({ name: 'Planted candidate' }),
+  },
+  'PATCH /api/v1/candidates/{candidateId}': {
+    url: () => `/api/v1/candidates/${ids.draftCandidate}`,
+    body: () => ({ state: 'withdrawn' }),
+  },
+  'POST /api/v1/elections/{electionId}/open': {
+    url: () => `/api/v1/elections/${ids.draftElection}/open`,
+    body: () => ({}),
+  },
+  'POST /api/v1/elections/{electionId}/close': {
+    url: () => `/api/v1/elections/${ids.openElection}/close`,
+    body: () => ({}),
+  },
+  'POST /api/v1/elections/{electionId}/cancel': { url: () => `/api/v1/elections/${ids.openElection}/cancel` },
+  'POST /api/v1/elections/{electionId}/ballots': {
+    url: () => `/api/v1/elections/${ids.openElection}/ballots`,
+    body: () => ({ approve: [ids.openCandidate], onBehalfOf: a.delegate('Dx2').id }),
+  },
+  'POST /api/v1/elections/{electionId}/paper-ballots': {
+    url: () => `/api/v1/elections/${ids.openElection}/paper-ballots`,
+    body: () => ({ ballots: [{ count: 5, approve: [ids.openCandidate] }] }),
+  },
   'POST /api/v1/conferences/{conferenceId}/roster': {
     url: () => `/api/v1/conferences/${a.conferenceId}/roster`,
     body: () => ({
@@ -276,6 +309,20 @@ beforeAll(async () => {
   ids.motion = String(
     (await ok('POST', `/api/v1/agenda-items/${ids.item}/motions`, chairA, { type: 'close_list' })).motionId,
   );
+  const election = async (title: string) =>
+    ok('POST', `/api/v1/conferences/${a.conferenceId}/elections`, chairA, {
+      title,
+      seats: 1,
+      method: 'approval',
+      candidates: [{ name: 'Candidate' }],
+    });
+  const draft = await election('Draft election');
+  ids.draftElection = String(draft.id);
+  ids.draftCandidate = String((draft.candidates as { id: string }[])[0]!.id);
+  const open = await election('Open election');
+  ids.openElection = String(open.id);
+  ids.openCandidate = String((open.candidates as { id: string }[])[0]!.id);
+  await ok('POST', `/api/v1/elections/${ids.openElection}/open`, chairA, {});
 });
 afterAll(async () => t?.close());
 

@@ -34,3 +34,37 @@ export function wardReference(ward: GlasgowWard): ReferenceRow[] {
   }
   return rows;
 }
+
+/** Declared elected in 2007 (by surname). */
+export const ELECTED_2007: Record<GlasgowWard, string[]> = {
+  'Anderston-City': ['Nina Baker', 'Philip Braat', 'Craig MacKay', 'Gordon Matheson'],
+  Calton: ['George Redmond', 'Ruth Simpson', 'Alison E Thewliss'],
+  Linn: ['Margot Clark', 'Sadie Docherty', 'John McKenzie', 'David Ritchie'],
+  Springburn: ['Phil Greene', 'Allan Stewart', 'James Todd'],
+};
+
+/*
+ * The reference writes a row per action: "defeat" or "unpend" names the candidate,
+ * the "transfer" after it carries the figures. Turn it into our stages: first,
+ * transfer (a surplus), exclude, elect, each with its candidate and figures.
+ */
+export function expectedStages(rows: ReferenceRow[]) {
+  const out: { action: string; candidate: string | null; votes: string[]; nonTransferable: string }[] = [];
+  let previous: ReferenceRow | undefined;
+  let named: { action: string; candidate: string } | null = null;
+  for (const row of rows) {
+    const changed = (from: string[], to: string) =>
+      row.candidates.find((c, i) => c.state === to && from.includes(previous?.candidates[i]?.state ?? ''))?.name;
+    const figures = { votes: row.candidates.map((c) => c.vote), nonTransferable: row.nonTransferable };
+    if (row.action === 'begin') out.push({ action: 'first', candidate: null, ...figures });
+    else if (row.action === 'defeat') named ??= { action: 'exclude', candidate: changed(['H'], 'D')! };
+    else if (row.action === 'unpend') named = { action: 'transfer', candidate: changed(['e'], 'E')! };
+    else if (row.action === 'transfer') {
+      out.push({ ...named!, ...figures });
+      named = null;
+    } else if (row.action === 'elect')
+      out.push({ action: 'elect', candidate: (changed(['H'], 'e') ?? changed(['H'], 'E'))!, ...figures });
+    previous = row;
+  }
+  return out;
+}

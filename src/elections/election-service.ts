@@ -1,0 +1,978 @@
+/**
+ * Elections (docs/elections.md): create and edit while draft, open (the ballot order, the
+ * seed's commitment, the frozen electorate), ballots, paper ballots in bulk, close (a round
+ * after another, then the count, the seal and the signed record), cancel. Each transition is
+ * one transaction holding the election row FOR UPDATE, which every ballot holds FOR SHARE:
+ * no ballot commits after a close.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { DomainError } from '../domain/errors.js';
+import { parseBlt } from '../domain/blt.js';
+import {
+  checkDefinition,
+  firstRound,
+  nextRound,
+  type ElectionDefinition,
+  type RoundResult,
+  type RoundSpec,
+} from '../domain/election-count.js';
+import { isIdempotentElectionClose, nextElectionState } from '../domain/election-lifecycle.js';
+import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots.js';
+import { pgConstraint, pgErrorCode, type Tx } from '../db/client.js';
+import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
+import { appendEvent } from '../audit/event-log.js';
+import { canonicalJson } from '../audit/hash-chain.js';
+import { leafHash, merkleRoot } from '../audit/merkle.js';
+import { electorateHash } from '../audit/seal.js';
+import { signRecord } from '../audit/signing.js';
+import { assertConference, type Principal } from '../auth/principal.js';
+import { loadConference } from '../conferences/conference-access.js';
+import {
+  findIdempotencyRecord,
+  replayOf,
+  sealAnswer,
+  storedKey,
+  type IdempotencyRequest,
+  type StoredAnswer,
+} from '../http/idempotency.js';
+import { snapshotElectorate } from '../votes/vote-repository.js';
+import {
+  countPapers,
+  findSeat,
+  loadCandidate,
+  loadCandidates,
+  loadChoices,
+  loadElection,
+  loadElectionSeats,
+  lockElection,
+  shareElection,
+  type ChoiceRow,
+} from './election-repository.js';
+import { countRoundJson, definitionOf, type BallotContent } from './election-tally.js';
+import {
+  settingsOf,
+  roundsOf,
+  type CandidateInput,
+  type CandidateRow,
+  type CreateElectionInput,
+  type ElectionBallotAnswer,
+  type ElectionBallotInput,
+  type ElectionResult,
+  type ElectionRow,
+  type PaperBallotsAnswer,
+  type PatchElectionInput,
+  type RoundJson,
+  type StoredRounds,
+} from './election-views.js';
+
+const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError('unprocessable', code, message, details);
+
+function groupsOf(candidates: readonly CandidateRow[]): Map<string, string | null> {
+  return new Map(candidates.map((c) => [c.id, c.quotaGroup]));
+}
+
+/** The definition the count will see, checked before anything is stored. */
+function checkElection(
+  e: Pick<ElectionRow, 'method' | 'seats' | 'quota' | 'settings'>,
+  groups: readonly (string | null)[],
+): void {
+  const s = e.settings as { threshold?: ElectionDefinition['threshold'] };
+  checkDefinition({
+    method: e.method,
+    seats: e.seats,
+    groups,
+    quota: (e.quota as ElectionDefinition['quota']) ?? null,
+    threshold: s.threshold ?? null,
+  });
+}
+
+function settingsInput(input: PatchElectionInput, old: Record<string, unknown> = {}): Record<string, unknown> {
+  const out = { ...old };
+  for (const key of ['threshold', 'maxApprovals', 'nextRound', 'ballotOrder'] as const) {
+    if (input[key] !== undefined) out[key] = input[key];
+  }
+  return out;
+}
+
+export async function createElection(ctx: AppContext, p: Principal, conferenceId: string, input: CreateElectionInput) {
+  assertConference(p, conferenceId);
+  await loadConference(ctx.db, conferenceId);
+  const settings = settingsInput(input);
+  checkElection(
+    { ...input, settings },
+    input.candidates.map((c) => c.group ?? null),
+  );
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const [e] = await tx
+      .insert(elections)
+      .values({
+        conferenceId,
+        title: input.title,
+        seats: input.seats,
+        method: input.method,
+        mode: input.mode,
+        weighting: input.weighting,
+        quota: input.quota,
+        settings,
+        createdBy: p.accountId,
+        createdAt: now,
+      })
+      .returning();
+    const election = e!;
+    for (const c of input.candidates) await insertCandidate(tx, election, c, now);
+    await appendEvent(
+      tx,
+      { conferenceId, type: 'election.created', actor: p.accountId, data: definitionData(election) },
+      now,
+    );
+    return election;
+  });
+}
+
+function definitionData(e: ElectionRow): Record<string, unknown> {
+  return {
+    electionId: e.id,
+    title: e.title,
+    seats: e.seats,
+    method: e.method,
+    mode: e.mode,
+    weighting: e.weighting,
+    quota: e.quota,
+    settings: e.settings,
+  };
+}
+
+async function insertCandidate(tx: Tx, e: ElectionRow, c: CandidateInput, now: Date): Promise<CandidateRow> {
+  // The election row is locked (or new in this transaction): the next ordinal is ours.
+  const [last] = await tx
+    .select({ n: sql<number>`coalesce(max(${electionCandidates.ordinal}), 0)::int` })
+    .from(electionCandidates)
+    .where(eq(electionCandidates.electionId, e.id));
+  const [row] = await tx
+    .insert(electionCandidates)
+    .values({
+      electionId: e.id,
+      ordinal: Number(last?.n ?? 0) + 1,
+      name: c.name,
+      delegateId: c.delegateId ?? null,
+      delegationId: c.delegationId ?? null,
+      quotaGroup: c.group ?? null,
+      createdAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+async function lockForStaff(tx: Tx, p: Principal, electionId: string): Promise<ElectionRow> {
+  const e = await lockElection(tx, electionId);
+  assertConference(p, e.conferenceId);
+  return e;
+}
+
+export async function updateElection(ctx: AppContext, p: Principal, electionId: string, input: PatchElectionInput) {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, electionId);
+    nextElectionState(e.state, 'edit');
+    const next = {
+      title: input.title ?? e.title,
+      seats: input.seats ?? e.seats,
+      method: input.method ?? e.method,
+      mode: input.mode ?? e.mode,
+      weighting: input.weighting ?? e.weighting,
+      quota: input.quota === undefined ? e.quota : input.quota,
+      settings: settingsInput(input, e.settings as Record<string, unknown>),
+    };
+    const standing = (await loadCandidates(tx, e.id)).filter((c) => c.state === 'nominated');
+    checkElection(
+      next,
+      standing.map((c) => c.quotaGroup),
+    );
+    const [updated] = await tx.update(elections).set(next).where(eq(elections.id, e.id)).returning();
+    await appendEvent(
+      tx,
+      { conferenceId: e.conferenceId, type: 'election.updated', actor: p.accountId, data: definitionData(updated!) },
+      now,
+    );
+    return updated!;
+  });
+}
+
+export async function nominate(ctx: AppContext, p: Principal, electionId: string, input: CandidateInput) {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, electionId);
+    nextElectionState(e.state, 'edit');
+    const c = await insertCandidate(tx, e, input, now);
+    await appendEvent(
+      tx,
+      {
+        conferenceId: e.conferenceId,
+        type: 'candidate.nominated',
+        actor: p.accountId,
+        data: { electionId: e.id, candidateId: c.id, name: c.name, group: c.quotaGroup },
+      },
+      now,
+    );
+    return c;
+  });
+}
+
+export async function updateCandidate(
+  ctx: AppContext,
+  p: Principal,
+  candidateId: string,
+  input: { name?: string | undefined; group?: string | null | undefined; state?: 'withdrawn' | undefined },
+) {
+  const found = await loadCandidate(ctx.db, candidateId);
+  assertConference(p, (await loadElection(ctx.db, found.electionId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, found.electionId);
+    nextElectionState(e.state, 'edit');
+    const [c] = await tx
+      .update(electionCandidates)
+      .set({
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.group !== undefined ? { quotaGroup: input.group } : {}),
+        ...(input.state !== undefined ? { state: input.state } : {}),
+      })
+      .where(eq(electionCandidates.id, candidateId))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: e.conferenceId,
+        type: input.state === 'withdrawn' ? 'candidate.withdrawn' : 'candidate.updated',
+        actor: p.accountId,
+        data: { electionId: e.id, candidateId, name: c!.name, group: c!.quotaGroup, state: c!.state },
+      },
+      now,
+    );
+    return c!;
+  });
+}
+
+/** Code-unit order, the same in every JavaScript engine and in the verifier (no locale). */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export async function openElection(ctx: AppContext, p: Principal, electionId: string, durationSeconds?: number) {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, electionId);
+    nextElectionState(e.state, 'open');
+    const standing = (await loadCandidates(tx, e.id)).filter((c) => c.state === 'nominated');
+    if (standing.length < 1)
+      throw new DomainError('conflict', 'no_candidates', 'Nominate at least one candidate before opening.');
+    checkElection(
+      e,
+      standing.map((c) => c.quotaGroup),
+    );
+    const seed = randomBytes(32).toString('hex');
+    const lots = lotSource(seed);
+    const settings = settingsOf(e);
+    // Candidates come from loadCandidates in nomination order.
+    const order =
+      settings.ballotOrder === 'lot'
+        ? shuffleByLot(standing.map((c) => c.id).sort(byCodeUnits), lots)
+        : settings.ballotOrder === 'nomination'
+          ? standing.map((c) => c.id)
+          : [...standing].sort((a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.id, b.id)).map((c) => c.id);
+    const def = definitionOf(e, order, groupsOf(standing));
+    const spec = firstRound(def);
+    // Conference row first, as a vote's open does: the snapshot must not deadlock with a proxy change.
+    await tx.execute(sql`select 1 from conferences where id = ${e.conferenceId} for no key update`);
+    const seats = await snapshotElectorate(tx, e, { table: 'election_seats', owner: 'election_id' });
+    const hash = electorateHash(seats);
+    const seedHash = seedCommitment(seed);
+    const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
+    const rounds: StoredRounds = { ...roundState(spec, order, lots.used), orderLots: lots.used, closed: [] };
+    const [opened] = await tx
+      .update(elections)
+      .set({
+        state: 'open',
+        round: 1,
+        candidateOrder: order,
+        seed,
+        seedHash,
+        electorateHash: hash,
+        rounds,
+        openedAt: now,
+        deadlineAt,
+      })
+      .where(eq(elections.id, e.id))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: e.conferenceId,
+        type: 'election.opened',
+        actor: p.accountId,
+        data: {
+          electionId: e.id,
+          title: e.title,
+          method: e.method,
+          mode: e.mode,
+          round: 1,
+          candidateOrder: order,
+          standing: rounds.standing,
+          seedHash,
+          electorateHash: hash,
+          seats: seats.length,
+          openedAt: now.toISOString(),
+          deadlineAt: deadlineAt?.toISOString() ?? null,
+        },
+      },
+      now,
+    );
+    return opened!;
+  });
+}
+
+function roundState(spec: RoundSpec, order: readonly string[], lotsBefore: number) {
+  return {
+    standing: spec.standing.map((c) => order[c]!),
+    decisive: spec.decisive,
+    kind: spec.kind,
+    seats: spec.seats,
+    lotsBefore,
+  };
+}
+
+export async function cancelElection(ctx: AppContext, p: Principal, electionId: string) {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, electionId);
+    nextElectionState(e.state, 'cancel');
+    const [cancelled] = await tx
+      .update(elections)
+      .set({ state: 'cancelled', cancelledAt: now })
+      .where(eq(elections.id, e.id))
+      .returning();
+    await appendEvent(
+      tx,
+      {
+        conferenceId: e.conferenceId,
+        type: 'election.cancelled',
+        actor: p.accountId,
+        data: { electionId: e.id, previousState: e.state, cancelledAt: now.toISOString() },
+      },
+      now,
+    );
+    return cancelled!;
+  });
+}
+
+// ---------------------------------------------------------------- ballots
+
+/** The leaf of a ballot's content: its receipt is the RFC 9162 leaf hash of its canonical JSON. */
+export interface ElectionLeaf {
+  kind: 'election_choice';
+  electionId: string;
+  round: number;
+  choiceId: string;
+  weight: number;
+  count: number;
+  paper: boolean;
+  /** Only in a roll call. */
+  seatId: string | null;
+  ballot: BallotContent;
+}
+
+export function leafOf(electionId: string, c: ChoiceRow): ElectionLeaf {
+  return {
+    kind: 'election_choice',
+    electionId,
+    round: c.round,
+    choiceId: c.id,
+    weight: c.weight,
+    count: c.count,
+    paper: c.paper,
+    seatId: c.seatId,
+    ballot: c.ballot,
+  };
+}
+
+export const receiptOfLeaf = (leaf: ElectionLeaf): string => leafHash(canonicalJson(leaf));
+
+type BallotShape = Pick<ElectionBallotInput, 'ranking' | 'approve' | 'marks' | 'choice'>;
+
+/**
+ * A ballot checked against the method and the round's standing candidates, in the form it
+ * is stored and sealed. Every refusal has its own stable code.
+ */
+export function checkedBallot(
+  e: ElectionRow,
+  standing: readonly string[],
+  seats: number,
+  b: BallotShape,
+): BallotContent {
+  const given = (['ranking', 'approve', 'marks', 'choice'] as const).filter((k) => b[k] !== undefined);
+  const expected = {
+    stv_scottish: 'ranking',
+    approval: 'approve',
+    yes_no_abstain: 'marks',
+    majority_rounds: 'choice',
+  }[e.method];
+  if (given.length !== 1 || given[0] !== expected)
+    throw unprocessable('ballot_shape_mismatch', `A ${e.method} ballot is {"${expected}": ...} and nothing else.`, {
+      expected,
+    });
+  const isStanding = new Set(standing);
+  const check = (ids: readonly string[]) => {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (!isStanding.has(id))
+        throw unprocessable('candidate_not_standing', `Candidate ${id} is not standing in this round.`, {
+          candidateId: id,
+        });
+      if (seen.has(id))
+        throw unprocessable('duplicate_candidate', `Candidate ${id} appears twice on the ballot.`, { candidateId: id });
+      seen.add(id);
+    }
+  };
+  switch (e.method) {
+    case 'stv_scottish':
+      check(b.ranking!);
+      return { ranking: [...b.ranking!] };
+    case 'approval': {
+      check(b.approve!);
+      const max = settingsOf(e).maxApprovals ?? seats;
+      if (b.approve!.length > max)
+        throw unprocessable('too_many_approvals', `At most ${max} candidates may be approved.`, { max });
+      return { approve: [...b.approve!].sort(byCodeUnits) };
+    }
+    case 'yes_no_abstain': {
+      const keys = Object.keys(b.marks!).sort(byCodeUnits);
+      if (keys.length === 0) throw unprocessable('empty_ballot', 'Mark at least one candidate.');
+      check(keys);
+      const yes = keys.filter((k) => b.marks![k] === 'yes').length;
+      if (yes > seats)
+        throw unprocessable('too_many_yes', `At most ${seats} yes (one per seat) on this ballot.`, { max: seats });
+      return { marks: Object.fromEntries(keys.map((k) => [k, b.marks![k]!])) };
+    }
+    case 'majority_rounds': {
+      if (b.choice === 'abstain') return { choice: null };
+      check([b.choice!]);
+      return { choice: b.choice! };
+    }
+  }
+}
+
+class Replay extends Error {
+  constructor(readonly answer: StoredAnswer<unknown>) {
+    super('replay');
+  }
+}
+
+const notEntitled = (why: string) => new DomainError('forbidden', 'not_entitled', why);
+
+function assertOpen(e: ElectionRow, now: Date): void {
+  if (e.state !== 'open' || (e.deadlineAt !== null && e.deadlineAt.getTime() <= now.getTime()))
+    throw new DomainError(
+      'conflict',
+      'election_not_open',
+      e.state === 'open'
+        ? 'The voting time is over.'
+        : `The election is ${e.state}: ballots are accepted only while it is open.`,
+      { state: e.state },
+    );
+}
+
+async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, response: unknown): Promise<void> {
+  await tx.insert(idempotencyRecords).values({
+    accountId: idem.accountId,
+    key: storedKey(idem.key),
+    scope: idem.scope,
+    requestHash: idem.requestHash,
+    status,
+    response,
+  });
+}
+
+async function withRetries<T>(
+  ctx: AppContext,
+  idem: IdempotencyRequest,
+  work: (tx: Tx) => Promise<T>,
+  onUnique: (constraint: string | undefined) => 'retry' | DomainError,
+): Promise<StoredAnswer<T>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction(async (tx) => {
+        const stored = await findIdempotencyRecord(tx, idem);
+        if (stored) throw new Replay(replayOf(idem, stored));
+        return { status: 201, body: await work(tx), replayed: false };
+      });
+    } catch (err) {
+      if (err instanceof Replay) return err.answer as StoredAnswer<T>;
+      const code = pgErrorCode(err);
+      if (code === '23505') {
+        // The twin of this very request (same key) may have won the race: answer as it did.
+        const twin = await findIdempotencyRecord(ctx.db, idem);
+        if (twin) return replayOf<T>(idem, twin);
+        const verdict = onUnique(pgConstraint(err));
+        if (verdict !== 'retry' || attempt >= 8) throw verdict === 'retry' ? err : verdict;
+        continue;
+      }
+      if ((code === '40001' || code === '40P01') && attempt < 8) continue;
+      throw err;
+    }
+  }
+}
+
+export async function castElectionBallot(
+  ctx: AppContext,
+  p: Principal,
+  electionId: string,
+  body: ElectionBallotInput,
+  idem: IdempotencyRequest,
+): Promise<StoredAnswer<ElectionBallotAnswer>> {
+  if (p.role !== 'delegate' && p.role !== 'chair')
+    throw notEntitled('Only delegates (own seat, proxy, head of delegation) and the chair (paper) cast ballots.');
+  let bloc = false;
+  return withRetries(
+    ctx,
+    idem,
+    async (tx) => {
+      const e = await shareElection(tx, electionId);
+      if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
+      const now = ctx.clock();
+      assertOpen(e, now);
+      bloc = e.weighting === 'delegation';
+      const state = roundsOf(e)!;
+      const content = checkedBallot(e, state.standing, state.seats, body);
+      const onBehalfOf = body.onBehalfOf ?? null;
+      const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
+      if (!seat)
+        throw notEntitled(
+          onBehalfOf ? 'That seat is not in the electorate of this election.' : 'You hold no seat in this election.',
+        );
+      let castVia: 'self' | 'proxy' | 'head' | 'paper';
+      if (p.role === 'chair') {
+        if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
+        castVia = 'paper';
+      } else if (e.weighting === 'delegate') {
+        if (seat.seatId === p.delegateId) castVia = 'self';
+        else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'proxy';
+        else throw notEntitled('You hold no proxy for that seat.');
+      } else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'head';
+      else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
+
+      const left = seat.weight - seat.used;
+      if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
+      if (body.weight !== undefined && !bloc)
+        throw unprocessable(
+          'weight_not_allowed',
+          'Only a delegation bloc divides its votes; a seat casts its own weight.',
+        );
+      const weight = body.weight ?? left;
+      if (weight > left)
+        throw unprocessable('weight_exceeds_allocation', `This bloc has ${left} of its votes left to cast.`, { left });
+
+      const ballotId = randomUUID();
+      const choiceId = randomUUID();
+      const castAt = now.toISOString();
+      const secret = e.mode === 'secret';
+      const leaf: ElectionLeaf = {
+        kind: 'election_choice',
+        electionId: e.id,
+        round: e.round,
+        choiceId,
+        weight,
+        count: 1,
+        paper: castVia === 'paper',
+        seatId: secret ? null : seat.seatId,
+        ballot: content,
+      };
+      const receipt = receiptOfLeaf(leaf);
+      await tx.insert(electionBallots).values({
+        id: ballotId,
+        electionId: e.id,
+        round: e.round,
+        seatId: seat.seatId,
+        part: seat.parts + 1,
+        weight,
+        castByAccountId: p.accountId,
+        castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
+        castVia,
+        castAt: now,
+      });
+      // A separate statement from the participation row: the content row has no column,
+      // and no statement in common, that leads back to the voter.
+      await tx.insert(electionChoices).values({
+        id: choiceId,
+        electionId: e.id,
+        round: e.round,
+        weight,
+        count: 1,
+        ballot: content,
+        paper: leaf.paper,
+        seatId: leaf.seatId,
+        receipt,
+      });
+      const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
+      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer);
+      return answer;
+    },
+    (constraint) =>
+      constraint === 'election_ballots_seat_uq' && bloc
+        ? 'retry'
+        : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
+  );
+}
+
+/** Paper ballots as lines: JSON lines, or a BLT text whose candidate numbers follow the ballot order. */
+function paperLines(
+  e: ElectionRow,
+  order: readonly string[],
+  body: string | { ballots: (BallotShape & { count: number })[] },
+): { line: number; count: number; ballot: BallotShape }[] {
+  if (typeof body !== 'string') return body.ballots.map((b, i) => ({ line: i + 1, count: b.count, ballot: b }));
+  if (e.method !== 'stv_scottish')
+    throw unprocessable('blt_needs_ranking', 'BLT carries rankings: it is for stv_scottish elections only.');
+  const blt = parseBlt(body);
+  if (blt.candidates !== order.length)
+    throw new DomainError(
+      'unprocessable',
+      'invalid_blt',
+      `BLT line 1: ${blt.candidates} candidates, but the election has ${order.length} on its ballot.`,
+      { line: 1 },
+    );
+  if (blt.withdrawn.length > 0)
+    throw new DomainError(
+      'unprocessable',
+      'invalid_blt',
+      'BLT line 2: withdrawals are made in the election, not here.',
+      {
+        line: 2,
+      },
+    );
+  return blt.lines.map((l) => ({ line: l.line, count: l.count, ballot: { ranking: l.ranking.map((c) => order[c]!) } }));
+}
+
+export async function enterPaperBallots(
+  ctx: AppContext,
+  p: Principal,
+  electionId: string,
+  body: string | { ballots: (BallotShape & { count: number })[] },
+  idem: IdempotencyRequest,
+): Promise<StoredAnswer<PaperBallotsAnswer>> {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  return withRetries(
+    ctx,
+    idem,
+    async (tx) => {
+      const e = await shareElection(tx, electionId);
+      assertOpen(e, ctx.clock());
+      const state = roundsOf(e)!;
+      const order = e.candidateOrder as string[];
+      const lines = paperLines(e, order, body);
+      if (lines.length === 0) throw unprocessable('empty_ballot', 'No paper ballots given.');
+      const batchId = randomUUID();
+      const rows = lines.map(({ line, count, ballot }) => {
+        let content: BallotContent;
+        try {
+          content = checkedBallot(e, state.standing, state.seats, ballot);
+        } catch (err) {
+          if (err instanceof DomainError)
+            throw unprocessable('invalid_paper_ballot', `Line ${line}: ${err.message} Nothing was entered.`, {
+              line,
+              reason: err.code,
+            });
+          throw err;
+        }
+        const choiceId = randomUUID();
+        const leaf: ElectionLeaf = {
+          kind: 'election_choice',
+          electionId: e.id,
+          round: e.round,
+          choiceId,
+          weight: 1,
+          count,
+          paper: true,
+          seatId: null,
+          ballot: content,
+        };
+        return {
+          id: choiceId,
+          electionId: e.id,
+          round: e.round,
+          weight: 1,
+          count,
+          ballot: content,
+          paper: true,
+          seatId: null,
+          batchId,
+          receipt: receiptOfLeaf(leaf),
+        };
+      });
+      for (let i = 0; i < rows.length; i += 1000) await tx.insert(electionChoices).values(rows.slice(i, i + 1000));
+      const answer: PaperBallotsAnswer = {
+        batchId,
+        round: e.round,
+        lines: rows.length,
+        papers: rows.reduce((a, r) => a + r.count, 0),
+        receipts: rows.map((r) => r.receipt),
+      };
+      await storeAnswer(tx, idem, 201, answer);
+      await appendEvent(
+        tx,
+        {
+          conferenceId: e.conferenceId,
+          type: 'election.paper_ballots',
+          actor: p.accountId,
+          data: { electionId: e.id, round: e.round, batchId, lines: answer.lines, papers: answer.papers },
+        },
+        ctx.clock(),
+      );
+      return answer;
+    },
+    () => new DomainError('conflict', 'paper_ballots_conflict', 'A receipt collided; send the batch again.'),
+  );
+}
+
+// ---------------------------------------------------------------- close and result
+
+interface Counted {
+  rounds: RoundJson[];
+  raws: RoundResult[];
+  next: RoundSpec | null;
+  lotsUsed: number;
+}
+
+/** Counts rounds 1..e.round from the stored ballots, lots drawn in order from the seed. */
+function countAll(e: ElectionRow, candidates: readonly CandidateRow[], choices: readonly ChoiceRow[]): Counted {
+  const order = e.candidateOrder as string[];
+  const def = definitionOf(e, order, groupsOf(candidates));
+  const state = roundsOf(e)!;
+  const lots = lotSource(e.seed!, state.orderLots);
+  const rounds: RoundJson[] = [];
+  const raws: RoundResult[] = [];
+  let spec: RoundSpec | null = firstRound(def);
+  for (let n = 1; n <= e.round && spec; n++) {
+    const { raw, json } = countRoundJson(
+      def,
+      order,
+      spec,
+      choices.filter((c) => c.round === n),
+      lots,
+      raws,
+    );
+    raws.push(raw);
+    rounds.push(json);
+    spec = nextRound(def, raws);
+  }
+  return { rounds, raws, next: spec, lotsUsed: lots.used };
+}
+
+export async function closeElectionAs(ctx: AppContext, p: Principal, electionId: string, round?: number) {
+  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
+  return closeElection(ctx, electionId, p.accountId, round);
+}
+
+/**
+ * Closes the current round. With a further round to go (majority rounds, or the open round
+ * after reserved places) the election stays open in its next round; otherwise it is
+ * counted, sealed and signed. Idempotent: a close of a closed election, or naming a round
+ * already closed, answers with the stored state instead of closing another round.
+ */
+export async function closeElection(
+  ctx: AppContext,
+  electionId: string,
+  actor: string | null,
+  round?: number,
+): Promise<ElectionResult> {
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockElection(tx, electionId);
+    if (isIdempotentElectionClose(e.state) || (round !== undefined && e.state === 'open' && round < e.round))
+      return resultOf(e);
+    nextElectionState(e.state, 'close');
+    if (round !== undefined && round > e.round)
+      throw new DomainError(
+        'conflict',
+        'round_not_open',
+        `Round ${round} is not open; the election is in round ${e.round}.`,
+      );
+    const now = ctx.clock();
+    const closedAt = e.deadlineAt && e.deadlineAt.getTime() <= now.getTime() ? e.deadlineAt : now;
+    const candidates = await loadCandidates(tx, e.id);
+    const choices = await loadChoices(tx, e.id);
+    const counted = countAll(e, candidates, choices);
+    const state = roundsOf(e)!;
+    if (counted.next) {
+      const order = e.candidateOrder as string[];
+      const rounds: StoredRounds = {
+        ...roundState(counted.next, order, counted.lotsUsed),
+        orderLots: state.orderLots,
+        closed: counted.rounds,
+      };
+      const [moved] = await tx
+        .update(elections)
+        .set({ round: e.round + 1, rounds, deadlineAt: null })
+        .where(eq(elections.id, e.id))
+        .returning();
+      await appendEvent(
+        tx,
+        {
+          conferenceId: e.conferenceId,
+          type: 'election.round_closed',
+          actor,
+          data: {
+            electionId: e.id,
+            round: counted.rounds[counted.rounds.length - 1],
+            nextRound: { n: e.round + 1, standing: rounds.standing, seats: rounds.seats, decisive: rounds.decisive },
+          },
+        },
+        now,
+      );
+      return resultOf(moved!);
+    }
+    const leaves = choices.map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) }));
+    const receipts = leaves.map((l) => l.receipt).sort(byCodeUnits);
+    const elected = counted.rounds.flatMap((r) => r.elected);
+    const order = e.candidateOrder as string[];
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    const settings = settingsOf(e);
+    const unsigned = {
+      electionId: e.id,
+      conferenceId: e.conferenceId,
+      title: e.title,
+      method: e.method,
+      mode: e.mode,
+      weighting: e.weighting,
+      seats: e.seats,
+      quota: e.quota ?? null,
+      settings,
+      candidates: order.map((id) => ({ id, name: byId.get(id)!.name, group: byId.get(id)!.quotaGroup })),
+      withdrawn: candidates
+        .filter((c) => !order.includes(c.id))
+        .map((c) => c.id)
+        .sort(byCodeUnits),
+      orderLots: state.orderLots,
+      seedHash: e.seedHash!,
+      seed: e.seed!,
+      electorateHash: e.electorateHash!,
+      openedAt: e.openedAt!.toISOString(),
+      closedAt: closedAt.toISOString(),
+      ballotCount: leaves.length,
+      paperCount: choices.filter((c) => c.paper).reduce((a, c) => a + c.count, 0),
+      merkleRoot: merkleRoot(receipts),
+      leafOrder: 'receipt-asc' as const,
+      rounds: counted.rounds,
+      elected,
+    };
+    const payload = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+    const signature = await signRecord(ctx.keys, payload);
+    const event = await appendEvent(
+      tx,
+      { conferenceId: e.conferenceId, type: 'election.closed', actor, data: { ...payload, signature } },
+      now,
+    );
+    const [closed] = await tx
+      .update(elections)
+      .set({
+        state: 'closed',
+        closedAt,
+        rounds: { ...state, closed: counted.rounds },
+        result: { payload, signature, eventSeq: event.seq },
+      })
+      .where(eq(elections.id, e.id))
+      .returning();
+    return resultOf(closed!);
+  });
+}
+
+interface StoredFinal {
+  payload: {
+    merkleRoot: string;
+    ballotCount: number;
+    closedAt: string;
+    seed: string;
+    rounds: RoundJson[];
+    elected: string[];
+  };
+  signature: { jws: string; kid: string };
+  eventSeq: number;
+}
+
+export function resultOf(e: ElectionRow): ElectionResult {
+  const state = roundsOf(e);
+  const final = e.result as StoredFinal | null;
+  const rounds = final?.payload.rounds ?? state?.closed ?? [];
+  const lastStv = [...rounds].reverse().find((r) => r.stages);
+  return {
+    electionId: e.id,
+    state: e.state,
+    method: e.method,
+    seats: e.seats,
+    quota: lastStv?.quota ?? null,
+    elected: rounds.flatMap((r) => r.elected),
+    ...(lastStv?.stages ? { stages: lastStv.stages } : {}),
+    rounds,
+    nextRound: e.state === 'open' && rounds.length > 0 ? e.round : null,
+    seedHash: e.seedHash,
+    seed: final ? final.payload.seed : null,
+    merkleRoot: final?.payload.merkleRoot ?? null,
+    ballotCount: final?.payload.ballotCount ?? 0,
+    closedAt: final?.payload.closedAt ?? null,
+    eventSeq: final?.eventSeq ?? null,
+  };
+}
+
+export async function electionResult(ctx: AppContext, electionId: string): Promise<ElectionResult> {
+  const e = await loadElection(ctx.db, electionId);
+  if (e.state !== 'closed' && (e.state !== 'open' || e.round <= 1))
+    throw new DomainError(
+      'conflict',
+      'election_not_closed',
+      `The election is ${e.state}; its result is declared at close.`,
+      {
+        state: e.state,
+      },
+    );
+  return resultOf(e);
+}
+
+/** The signed record with what it seals: the leaves (every ballot's content) and the electorate. */
+export async function electionRecord(ctx: AppContext, e: ElectionRow) {
+  if (e.state !== 'closed')
+    throw new DomainError(
+      'conflict',
+      'election_not_closed',
+      `The election is ${e.state}; its record is sealed at close.`,
+    );
+  const final = e.result as StoredFinal;
+  const choices = await loadChoices(ctx.db, e.id);
+  const leaves = choices
+    .map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) as unknown as Record<string, unknown> }))
+    .sort((a, b) => byCodeUnits(a.receipt, b.receipt));
+  return {
+    kind: 'plenary.election-record' as const,
+    payload: final.payload as unknown as Record<string, unknown>,
+    signature: final.signature,
+    electorate: await loadElectionSeats(ctx.db, e.id),
+    leaves,
+  };
+}
+
+export async function ballotsCounted(ctx: AppContext, e: ElectionRow): Promise<number> {
+  return e.state === 'open' ? countPapers(ctx.db, e.id, e.round) : 0;
+}
+
+export async function listElections(ctx: AppContext, conferenceId: string, limit: number, offset: number) {
+  return ctx.db
+    .select()
+    .from(elections)
+    .where(and(eq(elections.conferenceId, conferenceId)))
+    .orderBy(elections.createdAt, elections.id)
+    .limit(limit + 1)
+    .offset(offset);
+}
