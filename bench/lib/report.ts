@@ -206,7 +206,7 @@ export function summarize(results: Results): Summary {
           ratioToClient,
           connections: point?.connections ?? 0,
           target: {
-            text: `>= 1.0 x minimal pg client at ${connections} concurrent`,
+            text: `>= 1.0 x minimal client at ${connections} concurrent`,
             met: ratioToClient >= 1 && w.errors === 0,
           },
         };
@@ -314,7 +314,7 @@ export function renderMarkdown(results: Results): string {
       lines.push(
         row(
           p.paired,
-          `; minimal pg client, same rows and concurrency (${p.paired.connections} connections): ${bm(p.paired.client)}/s, **x ${n2(p.paired.ratioToClient)}**`,
+          `; minimal ${p.db === 'postgres' ? `pg client, same rows and concurrency (${p.paired.connections} connections)` : 'PGlite client, same rows and concurrency (one connection)'}: ${bm(p.paired.client)}/s, **x ${n2(p.paired.ratioToClient)}**`,
         ),
       );
     }
