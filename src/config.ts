@@ -54,6 +54,11 @@ const envSchema = z.object({
     .min(1024)
     .default(5 * 1024 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(8000),
+  // Group commit of ballots (src/votes/ballot-batcher.ts): rows per batch, wait before a
+  // batch starts (0: the next turn of the event loop), batches written at once (PostgreSQL).
+  BALLOT_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(128),
+  BALLOT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(0),
+  BALLOT_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export type Config = {
@@ -77,6 +82,7 @@ export type Config = {
   trustProxy: boolean;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  ballotBatch: { maxSize: number; maxWaitMs: number; maxInFlight: number };
 };
 
 export class ConfigError extends Error {}
@@ -109,5 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    ballotBatch: {
+      maxSize: e.BALLOT_BATCH_MAX,
+      maxWaitMs: e.BALLOT_BATCH_WAIT_MS,
+      maxInFlight: e.BALLOT_BATCH_IN_FLIGHT,
+    },
   };
 }

@@ -42,6 +42,7 @@ import {
 import { TALLIES_CHANNEL } from './tally-snapshot.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
+import type { BallotBatcher, BatchItem } from './ballot-batcher.js';
 
 interface Head {
   conference_id: string;
@@ -226,13 +227,15 @@ async function castOnce(
 }
 
 /**
- * The fast path: a delegate's first ballot for their own seat in one statement, or null
- * when this request needs the full path (castBallot) for its answer. `claims` is a
- * verified token whose session has not been read: the statement checks it.
+ * The fast path: a delegate's first ballot for their own seat, written with the ballots
+ * that arrive with it in one statement and one commit (group commit, ballot-batcher.ts),
+ * or null when this request needs the full path (castBallot) for its answer. `claims` is a
+ * verified token whose session has not been read: the batch's statement checks it.
  */
 export async function castOwnBallot(
   ctx: AppContext,
   openVotes: OpenVoteCache,
+  batcher: BallotBatcher,
   claims: VerifiedToken,
   voteId: string,
   body: BallotInput,
@@ -240,76 +243,72 @@ export async function castOwnBallot(
 ): Promise<StoredAnswer<BallotAnswer> | null> {
   if (!('choice' in body) || body.onBehalfOf !== undefined) return null;
   const vote = await openVotes.get(voteId);
-  const write =
-    vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock(), ctx.database.kind === 'postgres');
-  if (!write) return null;
-  try {
-    const written = await ctx.database.executePrepared(write.statement);
-    return written.length === 1 ? { status: 201, body: write.answer, replayed: false } : null;
-  } catch (err) {
-    // A racing ballot for the seat (23505) or a lock conflict: the full path sorts it out.
-    const code = pgErrorCode(err);
-    if (code === '23505' || code === '40001' || code === '40P01') return null;
-    throw err;
-  }
+  const own = vote && ownBallotItem(vote, claims, voteId, body.choice, idem, ctx.clock());
+  if (!own) return null;
+  // Answered only after the commit that holds the ballot; false: the full path answers.
+  const written = await batcher.submit(own.item);
+  return written ? { status: 201, body: own.answer, replayed: false } : null;
 }
 
 /**
- * The fast path's one statement, or null when the cached facts already show that this
- * caller needs the full path. Exported for the benchmark's SQL ceiling (bench/ceiling-sql.ts).
+ * The values of a delegate's own first ballot for the batch, or null when the cached facts
+ * already show that this caller needs the full path. The batch checks, per row, everything
+ * that can change after the vote opened; the account's role, conference and seat are
+ * compared with the token's claims, so the caller is exactly who the full path's session
+ * read would have found. Exported for the benchmark's SQL ceiling (bench/ceiling-sql.ts).
  */
-export function ownBallotWrite(
+export function ownBallotItem(
   vote: OpenVoteFacts,
   claims: VerifiedToken,
   voteId: string,
   choice: Choice,
   idem: IdempotencyRequest,
   now: Date,
-  /**
-   * On PostgreSQL a close can commit while this statement runs: the share lock makes the
-   * statement wait for it and re-check the state (a close takes FOR UPDATE first). PGlite
-   * runs one statement or transaction at a time, so no close can interleave there, and
-   * the lock, a write to the vote's row that cost a third of the statement, is left out.
-   */
-  lockVoteRow: boolean,
-): { answer: BallotAnswer; statement: SQL } | null {
+): { answer: BallotAnswer; item: BatchItem } | null {
   const seatId = claims.delegateId;
   if (claims.role !== 'delegate' || seatId === null) return null;
   if (vote.weighting !== 'delegate' || vote.conferenceId !== claims.conferenceId) return null;
   const weight = vote.seatWeights.get(seatId);
   if (weight === undefined) return null;
-  // Everything here can change after the vote opened. The account's role, conference and
-  // seat are compared with the token's claims, so the caller is exactly who the full
-  // path's session read would have found.
-  const gate = sql`
-    select 1 from votes v
-    where v.id = ${voteId}::uuid and v.state = 'open'
-      and (v.deadline_at is null or v.deadline_at > ${now.toISOString()}::timestamptz)
-      and not exists (select 1 from ballots b where b.vote_id = v.id and b.seat_id = ${seatId}::uuid)
-      and exists (
-        select 1 from sessions s join accounts a on a.id = s.account_id
-        where s.id = ${claims.sessionId}::uuid and s.account_id = ${claims.accountId}::uuid
-          and s.revoked_at is null and s.expires_at > ${sessionExpiryCutoff(now).toISOString()}::timestamptz
-          and not a.disabled and a.role = 'delegate'
-          and a.conference_id = ${vote.conferenceId}::uuid and a.delegate_id = ${seatId}::uuid)
-    ${lockVoteRow ? sql`for share of v` : sql``}`;
-  return ballotWrite(
-    {
-      voteId,
-      conferenceId: vote.conferenceId,
-      mode: vote.mode,
-      seatId,
-      revision: 1,
-      weight,
-      split: choiceSplit(choice, weight),
-      castVia: 'self',
-      accountId: claims.accountId,
-      castByDelegateId: seatId,
-      castAt: now,
+  const f: BallotFacts = {
+    voteId,
+    conferenceId: vote.conferenceId,
+    mode: vote.mode,
+    seatId,
+    revision: 1,
+    weight,
+    split: choiceSplit(choice, weight),
+    castVia: 'self',
+    accountId: claims.accountId,
+    castByDelegateId: seatId,
+    castAt: now,
+  };
+  const v = ballotValues(f, idem);
+  const secret = f.mode === 'secret';
+  return {
+    answer: v.answer,
+    item: {
+      row: {
+        ballotId: v.ballotId,
+        voteId,
+        conferenceId: vote.conferenceId,
+        seatId,
+        accountId: claims.accountId,
+        sessionId: claims.sessionId,
+        keyHash: storedKey(idem.key),
+        requestHash: idem.requestHash,
+        response: JSON.stringify(v.stored),
+        yes: secret ? null : f.split.yes,
+        no: secret ? null : f.split.no,
+        abstain: secret ? null : f.split.abstain,
+        weight,
+        receipt: secret ? null : v.answer.receipt,
+        castAt: v.castAt,
+        sessionCutoff: sessionExpiryCutoff(now).toISOString(),
+      },
+      choices: secret ? [{ id: v.choiceId, voteId, ...f.split, receipt: v.answer.receipt }] : null,
     },
-    idem,
-    gate,
-  );
+  };
 }
 
 export interface BallotFacts {
@@ -333,11 +332,8 @@ export interface BallotFacts {
  * `gate` query, nothing is written unless it returns a row. The statement returns one row
  * when the ballot was written, none when the key was already on record.
  */
-export function ballotWrite(
-  f: BallotFacts,
-  idem: IdempotencyRequest,
-  gate?: SQL,
-): { answer: BallotAnswer; statement: SQL } {
+/** A ballot's ids, receipt, answer and stored answer: what its statement (or batch row) writes. */
+export function ballotValues(f: BallotFacts, idem: IdempotencyRequest) {
   const ballotId = randomUUID();
   const castAt = f.castAt.toISOString();
   const secret = f.mode === 'secret';
@@ -362,6 +358,17 @@ export function ballotWrite(
   // A secret ballot's stored answer is sealed with the client's key (src/http/idempotency.ts)
   // so that the record table does not link the account to the choice's receipt either.
   const stored = secret ? sealAnswer(f.accountId, idem.key, answer) : answer;
+  return { ballotId, choiceId, castAt, receipt, answer, stored };
+}
+
+export function ballotWrite(
+  f: BallotFacts,
+  idem: IdempotencyRequest,
+  gate?: SQL,
+): { answer: BallotAnswer; statement: SQL } {
+  const { ballotId, choiceId, castAt, receipt, answer, stored } = ballotValues(f, idem);
+  const secret = f.mode === 'secret';
+  const { yes, no, abstain } = f.split;
   const choice = secret ? sql`null, null, null` : sql`${yes}::int, ${no}::int, ${abstain}::int`;
   const statement = sql`
     with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
