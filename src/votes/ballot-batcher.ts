@@ -65,6 +65,16 @@ export class BallotBatcher {
     });
   }
 
+  /** Rows waiting for a batch to start (not those being written). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Batches being written now. */
+  get writing(): number {
+    return this.inFlight;
+  }
+
   /** Calls `listener` after every batch; returns the function that stops it. */
   observe(listener: (r: BatchReport) => void): () => void {
     this.listeners.add(listener);
