@@ -19,6 +19,7 @@ import { problem, sendProblem, toProblem } from './http/problem.js';
 import type { App } from './http/types.js';
 import { loadPrincipal, verifyBearer } from './auth/principal.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
+import { registerMetrics } from './ops/metrics.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { registerConferenceRoutes } from './conferences/conference-routes.js';
 import { registerDelegationRoutes } from './delegations/delegation-routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
   // Runs for every route: a bad token is refused even where no account is needed.
   app.addHook('preHandler', async (req) => {
+    if (req.routeOptions.config.ownAuthorization) return;
     const verified = await verifyBearer(ctx, req);
     if (verified && req.routeOptions.config.deferSessionCheck) req.claims = verified;
     else req.principal = verified && (await loadPrincipal(ctx, verified));
@@ -109,6 +111,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   const typed = app as unknown as App;
   registerOpsRoutes(typed, ctx);
+  registerMetrics(typed, ctx);
   registerAuthRoutes(typed, ctx);
   registerConferenceRoutes(typed, ctx);
   registerDelegationRoutes(typed, ctx);

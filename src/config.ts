@@ -54,6 +54,11 @@ const envSchema = z.object({
     .min(1024)
     .default(5 * 1024 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(8000),
+  // SIGTERM: how long /ready answers 503 while requests are still served, so that a balancer's
+  // health check (HAProxy's default inter 2 s x fall 2 = 4 s) takes the instance out first.
+  // GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   // Group commit of ballots (src/votes/ballot-batcher.ts): rows per batch, wait before a
   // batch starts (0: the next turn of the event loop), batches written at once (PostgreSQL).
   BALLOT_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(128),
@@ -82,6 +87,8 @@ export type Config = {
   trustProxy: boolean;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  shutdownDrainMs: number;
+  metricsToken: string | undefined;
   ballotBatch: { maxSize: number; maxWaitMs: number; maxInFlight: number };
 };
 
@@ -115,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    metricsToken: e.METRICS_TOKEN,
     ballotBatch: {
       maxSize: e.BALLOT_BATCH_MAX,
       maxWaitMs: e.BALLOT_BATCH_WAIT_MS,
