@@ -146,7 +146,7 @@ async function main(): Promise<void> {
         },
         idem,
       );
-      const query = dialect.sqlToQuery(write.statement);
+      const query = dialect.sqlToQuery(write.ballot);
       const written = await db.query(query.sql, query.params);
       if (written.length !== 1) throw new Error('nothing written');
     };

@@ -4,6 +4,7 @@
  * model first, then authentication, then each module's routes.
  */
 import { randomUUID } from 'node:crypto';
+import { errorSerializer } from './http/log-serializers.js';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -47,6 +48,8 @@ export function loggerOptions(level: string) {
         url: req.url.split('?')[0],
         id: req.id,
       }),
+      // Database errors by code, constraint and table only: never their bind parameters.
+      err: errorSerializer,
     },
   };
 }

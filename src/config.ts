@@ -16,6 +16,9 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  // The role that owns the tables and runs migrations; the service then runs as DATABASE_URL's
+  // role, which cannot update, delete or truncate the record (docs/deployment-postgres.md).
+  DATABASE_MIGRATION_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
   PLENARY_SEED: z.enum(['demo', 'none']).default('demo'),
   PLENARY_ADMIN_USERNAME: z.string().min(1).default('admin'),
@@ -71,6 +74,8 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: the table owner's URL for migrations; unset, DATABASE_URL's role migrates (and owns). */
+  databaseMigrationUrl: string | undefined;
   dbPoolSize: number;
   seed: 'demo' | 'none';
   adminUsername: string;
@@ -106,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     seed: e.PLENARY_SEED,
     adminUsername: e.PLENARY_ADMIN_USERNAME,

@@ -7,6 +7,7 @@ import { errors } from '../http/schemas.js';
 import { rowsOf } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
 import { Drain } from './drain.js';
+import { registerBackupRoute } from './backup-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +61,8 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
       return { status: 'ready' as const, database: ctx.database.kind };
     },
   );
+
+  registerBackupRoute(app, ctx);
 
   const jwk = z.object({ kty: z.string(), kid: z.string().optional() }).catchall(z.unknown());
   app.get(

@@ -88,8 +88,8 @@ export function batchBallotStatement(rows: readonly BatchRow[], lockVoteRows: bo
             and not a.disabled and a.role = 'delegate'
             and a.conference_id = i.conference_id and a.delegate_id = i.seat_id)
     ), idem as (
-      insert into idempotency_records (account_id, key, scope, request_hash, status, response)
-      select account_id, key, 'ballot', request_hash, 201, response from ok
+      insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
+      select account_id, key, 'ballot', request_hash, 201, response, vote_id from ok
       on conflict do nothing
       returning account_id, key
     ), b as (
