@@ -7,11 +7,11 @@
  * sends it), each in its own durable commit, through a pg pool of the service's size, with
  * 200 concurrent workers (each seat of the vote once).
  *
- * Variant `service-sql` is all the SQL the service issues for a delegate's ballot: the
- * fast path's one statement (ownBallotWrite), which adds to the insert the checks of the
- * session, the vote's state and deadline and the seat's earlier ballots. The gap between
- * it and the burst is what the Node side (HTTP, token, JSON) costs; between it and
- * `insert`, what those checks cost.
+ * Variant `service-sql` is all the SQL the service issues for a delegate's ballot, as it
+ * issues it: the service's own group commit (BallotBatcher, with the service's default
+ * settings, on the service's Database) fed by 200 workers, each ballot the batch row of
+ * ownBallotItem, checked in the batch statement (session, vote state and deadline, earlier
+ * ballots). The gap between it and the burst is what the Node side (HTTP, token, JSON) costs.
  *
  * On PGlite (one connection) the same statements run on the service's data folder, after
  * the service has stopped.
@@ -22,8 +22,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { ballotWrite, ownBallotWrite } from '../src/votes/ballot-service.js';
+import { ballotWrite, ownBallotItem } from '../src/votes/ballot-service.js';
 import type { OpenVoteFacts } from '../src/votes/open-vote-cache.js';
+import { BallotBatcher } from '../src/votes/ballot-batcher.js';
+import { openDatabase } from '../src/db/client.js';
+import { loadConfig } from '../src/config.js';
 
 export interface SqlJob {
   db: 'postgres' | 'pglite';
@@ -46,10 +49,23 @@ export interface SqlResult {
 
 interface Runner {
   query<T>(text: string, params: unknown[]): Promise<T[]>;
+  /** The service-sql variant: the service's own batcher over the service's Database. */
+  batcher?: BallotBatcher;
   close(): Promise<void>;
 }
 
 async function openRunner(job: SqlJob): Promise<Runner> {
+  if (job.variant === 'service-sql') {
+    const database = await openDatabase({ databaseUrl: job.url, dataDir: job.dataDir, poolSize: job.poolSize });
+    return {
+      query: async <T>(text: string, params: unknown[]) =>
+        (job.db === 'postgres'
+          ? (await database.pool!.query(text, params)).rows
+          : (await (database.db as unknown as { $client: PGlite }).$client.query(text, params)).rows) as T[],
+      batcher: new BallotBatcher(database, loadConfig({}).ballotBatch),
+      close: () => database.close(),
+    };
+  }
   if (job.db === 'postgres') {
     const pool = new pg.Pool({ connectionString: job.url, max: job.poolSize });
     pool.on('error', () => undefined);
@@ -108,27 +124,28 @@ async function main(): Promise<void> {
         conferenceId: facts.conferenceId,
         delegateId: seat.seat_id,
       };
-      const write =
-        job.variant === 'insert'
-          ? ballotWrite(
-              {
-                voteId: job.voteId,
-                conferenceId: facts.conferenceId,
-                mode: 'roll_call',
-                seatId: seat.seat_id,
-                revision: 1,
-                weight: 1,
-                split: { yes: 1, no: 0, abstain: 0 },
-                castVia: 'self',
-                accountId: seat.account_id,
-                castByDelegateId: seat.seat_id,
-                castAt: now,
-              },
-              idem,
-            )
-          : ownBallotWrite(facts, claims, job.voteId, 'yes', idem, now, job.db === 'postgres');
-      if (!write) throw new Error('the fast path refused this seat');
-      // Roll call only: a secret vote would add the choices statement (BallotWrite.choices).
+      if (job.variant === 'service-sql') {
+        const own = ownBallotItem(facts, claims, job.voteId, 'yes', idem, now);
+        if (!own) throw new Error('the fast path refused this seat');
+        if (!(await db.batcher!.submit(own.item))) throw new Error('nothing written');
+        return;
+      }
+      const write = ballotWrite(
+        {
+          voteId: job.voteId,
+          conferenceId: facts.conferenceId,
+          mode: 'roll_call',
+          seatId: seat.seat_id,
+          revision: 1,
+          weight: 1,
+          split: { yes: 1, no: 0, abstain: 0 },
+          castVia: 'self',
+          accountId: seat.account_id,
+          castByDelegateId: seat.seat_id,
+          castAt: now,
+        },
+        idem,
+      );
       const query = dialect.sqlToQuery(write.ballot);
       const written = await db.query(query.sql, query.params);
       if (written.length !== 1) throw new Error('nothing written');

@@ -15,18 +15,22 @@
  *
  * Reported per observer count: the time to the LAST observer (p50 and p99 over rounds),
  * the median observer, and the server's memory per connection (heap and RSS, after GC,
- * before and after connecting).
+ * before and after connecting). Then, as the ceiling of the same run, a bare `ws` server in
+ * this process broadcasts the very final-tally frame the hub sent (its bytes, captured by an
+ * observer) to as many sockets from the same observer process, serialized once and sent in
+ * one loop, the least any server can do; the hub's final tally is reported as a ratio to it.
  *
  * The latest figures are in docs/performance.md. The observers' process runs on the same
  * cores as the service: the times include its share of the CPU; STACK.md's bare `ws`
  * broadcast (200-300 ms to the last of 10,000 on an idle machine) is the floor to compare with.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pg from 'pg';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { start } from '../src/bootstrap.js';
@@ -56,17 +60,29 @@ interface ChildRound {
   kind: 'round';
   voteId: string;
 }
-type ToChild = ChildStart | ChildRound | { kind: 'stop' };
+/** Leave the hub, open `observers` sockets to the bare broadcast server. */
+interface ChildBareStart {
+  kind: 'bare-start';
+  url: string;
+  observers: number;
+}
+type ToChild = ChildStart | ChildRound | ChildBareStart | { kind: 'bare-round' } | { kind: 'stop' };
 type FromChild =
   | { kind: 'ready'; connected: number; failed: number; ms: number }
-  | { kind: 'arrivals'; voteId: string; event: number[]; tally: number[]; missing: number };
+  | { kind: 'arrivals'; voteId: string; event: number[]; tally: number[]; missing: number; tallyFrame: string }
+  | { kind: 'armed' }
+  | { kind: 'bare-arrivals'; at: number[]; missing: number };
 
 async function runChild(): Promise<void> {
   const sockets: WebSocket[] = [];
   // voteId -> per observer arrival times.
   const eventAt = new Map<string, number[]>();
   const tallyAt = new Map<string, number[]>();
+  const tallyFrame = new Map<string, string>();
   const send = (m: FromChild) => process.send!(m);
+  // The bare broadcast: its sockets, and per round each socket's arrival time.
+  const bare: WebSocket[] = [];
+  let bareAt: number[] = [];
 
   process.on('message', (raw: ToChild) => {
     void (async () => {
@@ -95,6 +111,7 @@ async function runChild(): Promise<void> {
                       (eventAt.get(v) ?? eventAt.set(v, new Array<number>(raw.observers).fill(0)).get(v)!)[idx] = at;
                     } else if (m.type === 'tally' && m.data.final) {
                       const v = m.data.voteId;
+                      if (!tallyFrame.has(v)) tallyFrame.set(v, String(data));
                       (tallyAt.get(v) ?? tallyAt.set(v, new Array<number>(raw.observers).fill(0)).get(v)!)[idx] = at;
                     }
                   });
@@ -123,9 +140,47 @@ async function runChild(): Promise<void> {
           event: e.filter((x) => x > 0),
           tally: tl.filter((x) => x > 0),
           missing: sockets.length * 2 - e.filter((x) => x > 0).length - tl.filter((x) => x > 0).length,
+          tallyFrame: tallyFrame.get(raw.voteId) ?? '',
         });
+      } else if (raw.kind === 'bare-start') {
+        for (const ws of sockets) ws?.terminate();
+        sockets.length = 0;
+        const t0 = now();
+        let failed = 0;
+        for (let i = 0; i < raw.observers; i += 200) {
+          const slice = Array.from({ length: Math.min(200, raw.observers - i) }, (_, k) => i + k);
+          await Promise.all(
+            slice.map(
+              (idx) =>
+                new Promise<void>((resolve) => {
+                  const ws = new WebSocket(raw.url, { perMessageDeflate: false });
+                  bare[idx] = ws;
+                  ws.on('open', () => resolve());
+                  // Parsed as an observer parses the hub's frames, so that both sides do the same work.
+                  ws.on('message', (data) => {
+                    const at = now();
+                    JSON.parse(String(data));
+                    if (bareAt[idx] === 0) bareAt[idx] = at;
+                  });
+                  ws.on('error', () => {
+                    failed++;
+                    resolve();
+                  });
+                }),
+            ),
+          );
+        }
+        send({ kind: 'ready', connected: raw.observers - failed, failed, ms: Math.round(now() - t0) });
+      } else if (raw.kind === 'bare-round') {
+        bareAt = new Array<number>(bare.length).fill(0);
+        send({ kind: 'armed' });
+        const deadline = now() + 30_000;
+        while (!bareAt.every((x) => x > 0) && now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        const at = bareAt.filter((x) => x > 0);
+        send({ kind: 'bare-arrivals', at, missing: bare.length - at.length });
       } else {
         for (const ws of sockets) ws?.terminate();
+        for (const ws of bare) ws?.terminate();
         process.exit(0);
       }
     })();
@@ -183,6 +238,9 @@ interface Row {
   heapPerConn: number;
   rssPerConn: number;
   missing: number;
+  /** The bare ws broadcast of the same frame to as many sockets: time to the last, p50 / p99 over rounds. */
+  bareLastP50: number;
+  bareLastP99: number;
 }
 
 async function runParent(): Promise<void> {
@@ -301,6 +359,7 @@ async function runParent(): Promise<void> {
     const lastTally: number[] = [];
     const medians: number[] = [];
     let missing = 0;
+    let frame = '';
     for (const voteId of voteIds) {
       await closeVote(ctx, voteId, null);
       const committed = now();
@@ -308,6 +367,7 @@ async function runParent(): Promise<void> {
       const arrivals = await next();
       if (arrivals.kind !== 'arrivals') throw new Error('unexpected child message');
       missing += arrivals.missing;
+      frame ||= arrivals.tallyFrame;
       const ev = arrivals.event.map((t) => t - committed);
       const tl = arrivals.tally.map((t) => t - committed);
       lastEvent.push(Math.max(...ev));
@@ -315,8 +375,35 @@ async function runParent(): Promise<void> {
       medians.push(quantile(tl, 0.5));
       await new Promise((r) => setTimeout(r, 300));
     }
+
+    // The ceiling: the same frame, to as many sockets of the same observer process, from a bare ws server.
+    const bareHttp = http.createServer();
+    const wss = new WebSocketServer({ server: bareHttp, perMessageDeflate: false });
+    await new Promise<void>((resolve) => bareHttp.listen(0, '127.0.0.1', resolve));
+    const bareAddr = bareHttp.address();
+    const barePort = typeof bareAddr === 'object' && bareAddr ? bareAddr.port : 0;
+    child.send({ kind: 'bare-start', url: `ws://127.0.0.1:${barePort}`, observers: n } satisfies ToChild);
+    const bareReady = await next();
+    if (bareReady.kind !== 'ready') throw new Error('unexpected child message');
+    await new Promise((r) => setTimeout(r, 1000));
+    const bareMessage = Buffer.from(frame);
+    const lastBare: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      child.send({ kind: 'bare-round' } satisfies ToChild);
+      if ((await next()).kind !== 'armed') throw new Error('unexpected child message');
+      const sent = now();
+      for (const ws of wss.clients) ws.send(bareMessage, { binary: false });
+      const arrivals = await next();
+      if (arrivals.kind !== 'bare-arrivals') throw new Error('unexpected child message');
+      missing += arrivals.missing;
+      lastBare.push(Math.max(...arrivals.at.map((t) => t - sent)));
+      await new Promise((res) => setTimeout(res, 300));
+    }
     child.send({ kind: 'stop' } satisfies ToChild);
     await new Promise((r) => child.once('exit', r));
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise((r) => wss.close(r));
+    await new Promise((r) => bareHttp.close(r));
     await new Promise((r) => setTimeout(r, 1500));
 
     rows.push({
@@ -331,6 +418,8 @@ async function runParent(): Promise<void> {
       heapPerConn: (after.heap - before.heap) / conns,
       rssPerConn: (after.rss - before.rss) / conns,
       missing,
+      bareLastP50: quantile(lastBare, 0.5),
+      bareLastP99: quantile(lastBare, 0.99),
     });
   }
 
@@ -339,13 +428,17 @@ async function runParent(): Promise<void> {
   const lines = [
     `Live fan-out on ${db.database.kind}, one instance, ${rounds} rounds per row (times in ms from commit)`,
     '',
-    '| observers | connected (s) | vote.closed to last p50 / p99 | final tally to last p50 / p99 | median observer | server heap / conn | server RSS / conn | missed |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| observers | connected (s) | vote.closed to last p50 / p99 | final tally to last p50 / p99 | bare ws broadcast to last p50 / p99 | final tally x bare (p50 / p99) | median observer | server heap / conn | server RSS / conn | missed |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
         `| ${r.observers} | ${r.connected} (${(r.connectMs / 1000).toFixed(1)}) | ${f(r.eventLastP50)} / ${f(r.eventLastP99)} | ` +
-        `${f(r.tallyLastP50)} / ${f(r.tallyLastP99)} | ${f(r.medianObserver)} | ${kb(r.heapPerConn)} | ${kb(r.rssPerConn)} | ${r.missing} |`,
+        `${f(r.tallyLastP50)} / ${f(r.tallyLastP99)} | ${f(r.bareLastP50)} / ${f(r.bareLastP99)} | ` +
+        `${(r.tallyLastP50 / r.bareLastP50).toFixed(2)} / ${(r.tallyLastP99 / r.bareLastP99).toFixed(2)} | ` +
+        `${f(r.medianObserver)} | ${kb(r.heapPerConn)} | ${kb(r.rssPerConn)} | ${r.missing} |`,
     ),
+    '',
+    'Target: final tally to the last of 10,000 observers <= 1.2 x the bare ws broadcast of the same frame to the same number of sockets.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await app.close();

@@ -8,9 +8,14 @@
  * with the load generator in its own process (bench/load.ts, Node's HTTP client):
  *
  * - burst: every delegate casts one ballot on one open roll-call vote, 200 connections;
+ * - paired: 1,000 delegates at 100 concurrent, against the physical ceiling's point of the
+ *   same rows at the same concurrency;
+ * - window: 2,000 ballots paced evenly over 10 s;
  * - sitting: the demo resolution's voting list, vote by vote (open, all vote, close);
- * - ceilings: the ballot's SQL alone through a pool of the service's size with 200 workers
- *   (bench/ceiling-sql.ts), and a bare Fastify route doing only the token check
+ * - ceilings, in the same run: the physical one, a plain single-row durable insert through a
+ *   minimal pg client at 4, 16, 64 and 200 concurrent (bench/ceiling-insert.ts, with pgbench
+ *   beside it when installed); the service's own SQL without HTTP and the ballot statement
+ *   alone (bench/ceiling-sql.ts); a bare Fastify route doing only the token check
  *   (bench/ceiling-http.ts) under the same load generator;
  * - startup: spawn to the first 200 from /health, on a new database and on an existing one.
  *
@@ -31,6 +36,7 @@ import { ballotRequest, type LoadJob, type LoadResult, type SittingJob, type Sit
 import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
 import { repoRoot, startService, type Service } from './lib/service.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
+import type { InsertJob, InsertPoint, InsertResult } from './ceiling-insert.js';
 
 type Size = 'ci' | 'full';
 
@@ -41,6 +47,10 @@ export interface SizeSpec {
   bursts: number[];
   /** `delegates` of the largest burst's conference vote, paced evenly over `seconds`. */
   window: { delegates: number; seconds: number };
+  /** `delegates` ballots at `connections` concurrent, paired with the physical ceiling at the same concurrency. */
+  paired: { delegates: number; connections: number };
+  /** The physical ceiling's points: rows inserted at each concurrency (the paired point is added). */
+  physical: InsertPoint[];
   sitting: { delegates: number; votes: number };
   connections: number;
   frameworkRequests: number;
@@ -53,6 +63,13 @@ export const SIZES: Record<Size, SizeSpec> = {
   full: {
     bursts: [1000, 5000],
     window: { delegates: 2000, seconds: 10 },
+    paired: { delegates: 1000, connections: 100 },
+    physical: [
+      { concurrency: 4, rows: 2000 },
+      { concurrency: 16, rows: 4000 },
+      { concurrency: 64, rows: 5000 },
+      { concurrency: 200, rows: 5000 },
+    ],
     sitting: { delegates: 750, votes: 5 },
     connections: 200,
     frameworkRequests: 20_000,
@@ -61,6 +78,13 @@ export const SIZES: Record<Size, SizeSpec> = {
   ci: {
     bursts: [200],
     window: { delegates: 200, seconds: 2 },
+    paired: { delegates: 200, connections: 100 },
+    physical: [
+      { concurrency: 4, rows: 200 },
+      { concurrency: 16, rows: 300 },
+      { concurrency: 64, rows: 300 },
+      { concurrency: 200, rows: 300 },
+    ],
     sitting: { delegates: 200, votes: 2 },
     connections: 200,
     frameworkRequests: 3_000,
@@ -151,6 +175,8 @@ async function runPass(
   runId: string,
 ): Promise<DbPass> {
   const serviceOpts = { databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize };
+  const paired: LoadResult[] = [];
+  const physicalRuns: InsertResult[] = [];
   const pass: DbPass = {
     db: target.kind,
     startup: { freshMs: 0, existingMs: [] },
@@ -158,7 +184,8 @@ async function runPass(
     bursts: {},
     sitting: [],
     windows: [],
-    ceilings: { insert: [], serviceSql: [], framework: [] },
+    paired,
+    ceilings: { physical: physicalRuns, insert: [], serviceSql: [], framework: [] },
     errors: 0,
   };
 
@@ -173,7 +200,7 @@ async function runPass(
   const admin = await adminToken(base());
   const confs = new Map<number, BenchConference>();
   const burstVotes = new Map<number, string[]>();
-  const ceilingVotes: { insert: string; serviceSql: string; window: string }[] = [];
+  const ceilingVotes: { insert: string; serviceSql: string; window: string; paired: string }[] = [];
   for (const n of spec.bursts) {
     log(`${target.kind}: preparing ${n} delegates`);
     const c = await prepareConference(base(), admin, n, { label: target.kind, checkIn: spec.checkIn });
@@ -184,8 +211,10 @@ async function runPass(
     burstVotes.set(n, votes);
   }
   const biggest = confs.get(Math.max(...spec.bursts))!;
+  const pairedConf = confs.get(spec.paired.delegates) ?? biggest;
   for (let r = 0; r < repeats; r++) {
     ceilingVotes.push({
+      paired: await openMotion(base(), pairedConf, `Paired #${r + 1}`),
       insert: await openMotion(base(), biggest, `Insert ceiling #${r + 1}`),
       serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
       window: await openMotion(base(), biggest, `Window #${r + 1}`),
@@ -258,6 +287,19 @@ async function runPass(
     );
     pass.errors += windowResult.errors;
     pass.windows.push(windowResult);
+    const pairedResult = await load({
+      url: base(),
+      connections: spec.paired.connections,
+      expectStatus: 201,
+      requests: pairedConf.delegates
+        .slice(0, spec.paired.delegates)
+        .map((d, i) => ballotRequest(ceilingVotes[r]!.paired, d.token, `${runId}-paired-${r}-${i}`, i)),
+    });
+    log(
+      `${target.kind}: paired ${spec.paired.delegates} at ${spec.paired.connections}: ${pairedResult.perSecond.toFixed(0)} ballots/s, p99 ${pairedResult.latencyMs.p99} ms, errors ${pairedResult.errors}`,
+    );
+    pass.errors += pairedResult.errors;
+    paired.push(pairedResult);
     const sitting = await runJsonChild<SittingResult>('bench/load.ts', [
       jobFile({
         kind: 'sitting',
@@ -277,6 +319,18 @@ async function runPass(
     await service.stop();
 
     // Ceilings, with the service stopped (its tally listener would otherwise work during them).
+    const physicalJob: InsertJob = {
+      db: target.kind,
+      url: target.databaseUrl,
+      dataDir: target.dataDir,
+      points: [...spec.physical, { concurrency: spec.paired.connections, rows: spec.paired.delegates }],
+      pgbench: true,
+    };
+    const physical = await runJsonChild<InsertResult>('bench/ceiling-insert.ts', [jobFile(physicalJob)]);
+    log(
+      `${target.kind}: physical ceiling: ${physical.points.map((p) => `${p.concurrency}: ${p.perSecond.toFixed(0)}/s${p.pgbenchPerSecond ? ` (pgbench ${p.pgbenchPerSecond.toFixed(0)})` : ''}`).join(', ')}`,
+    );
+    physicalRuns.push(physical);
     for (const variant of ['insert', 'service-sql'] as const) {
       const job: SqlJob = {
         db: target.kind,
@@ -370,6 +424,7 @@ async function main(): Promise<void> {
     postgresServer: 'n/a',
     passes: [],
     liveFanout: null,
+    ...(process.env.PLENARY_BENCH_SERVICE_ROOT ? { serviceRoot: process.env.PLENARY_BENCH_SERVICE_ROOT } : {}),
   };
   log(`size ${args.size}, databases ${args.dbs.join(' + ')}, ${args.repeats} round(s)`);
   for (const kind of args.dbs) {
@@ -421,6 +476,7 @@ async function writeResults(
   started: Date,
 ): Promise<string> {
   results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000);
+  results.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   results.summary = summarize(results);
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

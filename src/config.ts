@@ -69,6 +69,11 @@ const envSchema = z.object({
   // GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  // Group commit of ballots (src/votes/ballot-batcher.ts): rows per batch, wait before a
+  // batch starts (0: the next turn of the event loop), batches written at once (PostgreSQL).
+  BALLOT_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(128),
+  BALLOT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(0),
+  BALLOT_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export type Config = {
@@ -102,6 +107,7 @@ export type Config = {
   shutdownGraceMs: number;
   shutdownDrainMs: number;
   metricsToken: string | undefined;
+  ballotBatch: { maxSize: number; maxWaitMs: number; maxInFlight: number };
 };
 
 /** A public or private JWK with the validity window the JWKS publishes (NumericDate seconds). */
@@ -250,5 +256,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,
+    ballotBatch: {
+      maxSize: e.BALLOT_BATCH_MAX,
+      maxWaitMs: e.BALLOT_BATCH_WAIT_MS,
+      maxInFlight: e.BALLOT_BATCH_IN_FLIGHT,
+    },
   };
 }

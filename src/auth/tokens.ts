@@ -7,6 +7,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
 import { DomainError } from '../domain/errors.js';
 import type { KeyRing } from './keys.js';
+import { checkOwnToken } from './own-token-check.js';
 
 export type Role = 'admin' | 'chair' | 'delegate' | 'auditor';
 export const roles = ['admin', 'chair', 'delegate', 'auditor'] as const;
@@ -84,17 +85,29 @@ export async function verifyAccessToken(
   try {
     // jose checks nbf whenever it is present, exp and iat because they are required, and
     // iss, aud and typ against exactly what we issue; `algorithms` is the allow-list.
-    const { payload } = await jwtVerify(token, pickKey, {
-      algorithms: ['HS256'],
-      typ: 'JWT',
-      issuer: settings.issuer,
-      audience: settings.audience,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      // A token can never be older than its configured lifetime.
-      maxTokenAge: settings.ttlSeconds + CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
-      currentDate: now,
-    });
+    // A token of ours that is valid now passes a synchronous HMAC check (src/auth/own-token-check.ts,
+    // the same rules as below); anything else, refusals included, is jose's to decide.
+    const maxTokenAge = settings.ttlSeconds + CLOCK_TOLERANCE_SECONDS;
+    const payload =
+      checkOwnToken(
+        keys,
+        { ...settings, clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS, maxTokenAgeSeconds: maxTokenAge },
+        token,
+        now,
+      ) ??
+      (
+        await jwtVerify(token, pickKey, {
+          algorithms: ['HS256'],
+          typ: 'JWT',
+          issuer: settings.issuer,
+          audience: settings.audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          // A token can never be older than its configured lifetime.
+          maxTokenAge,
+          requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+          currentDate: now,
+        })
+      ).payload;
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || !UUID.test(payload.jti)) {
       throw invalidToken('missing subject or session');
     }

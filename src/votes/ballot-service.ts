@@ -45,6 +45,7 @@ import {
 import { TALLIES_CHANNEL } from './tally-snapshot.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
+import type { BallotBatcher, BatchItem } from './ballot-batcher.js';
 
 interface Head {
   conference_id: string;
@@ -239,13 +240,15 @@ async function castOnce(
 }
 
 /**
- * The fast path: a delegate's first ballot for their own seat in one statement, or null
- * when this request needs the full path (castBallot) for its answer. `claims` is a
- * verified token whose session has not been read: the statement checks it.
+ * The fast path: a delegate's first ballot for their own seat, written with the ballots
+ * that arrive with it in one statement and one commit (group commit, ballot-batcher.ts),
+ * or null when this request needs the full path (castBallot) for its answer. `claims` is a
+ * verified token whose session has not been read: the batch's statement checks it.
  */
 export async function castOwnBallot(
   ctx: AppContext,
   openVotes: OpenVoteCache,
+  batcher: BallotBatcher,
   claims: VerifiedToken,
   voteId: string,
   body: BallotInput,
@@ -253,85 +256,76 @@ export async function castOwnBallot(
 ): Promise<StoredAnswer<BallotAnswer> | null> {
   if (!('choice' in body) || body.onBehalfOf !== undefined) return null;
   const vote = await openVotes.get(voteId);
-  const write =
-    vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock(), ctx.database.kind === 'postgres');
-  if (!write) return null;
-  try {
-    // A roll call: one prepared autocommit statement. A secret vote: the participation and
-    // the choices are two statements (BallotWrite.choices), so they need a transaction.
-    const choices = write.choices;
-    const written = choices
-      ? await ctx.db.transaction(async (tx) => {
-          const rows = rowsOf<unknown>(await tx.execute(write.ballot));
-          if (rows.length === 1) await tx.execute(choices);
-          return rows;
-        })
-      : await ctx.database.executePrepared(write.ballot);
-    return written.length === 1 ? { status: 201, body: write.answer, replayed: false } : null;
-  } catch (err) {
-    // A racing ballot for the seat (23505) or a lock conflict: the full path sorts it out.
-    const code = pgErrorCode(err);
-    if (code === '23505' || code === '40001' || code === '40P01') return null;
-    throw err;
-  }
+  const own = vote && ownBallotItem(vote, claims, voteId, body.choice, idem, ctx.clock());
+  if (!own) return null;
+  // Answered only after the commit that holds the ballot; false: the full path answers.
+  const written = await batcher.submit(own.item);
+  return written ? { status: 201, body: own.answer, replayed: false } : null;
 }
 
 /**
- * The fast path's one statement, or null when the cached facts already show that this
- * caller needs the full path. Exported for the benchmark's SQL ceiling (bench/ceiling-sql.ts).
+ * The values of a delegate's own first ballot for the batch, or null when the cached facts
+ * already show that this caller needs the full path. The batch checks, per row, everything
+ * that can change after the vote opened; the account's role, conference and seat are
+ * compared with the token's claims, so the caller is exactly who the full path's session
+ * read would have found. Exported for the benchmark's SQL ceiling (bench/ceiling-sql.ts).
  */
-export function ownBallotWrite(
+export function ownBallotItem(
   vote: OpenVoteFacts,
   claims: VerifiedToken,
   voteId: string,
   choice: Choice,
   idem: IdempotencyRequest,
   now: Date,
-  /**
-   * On PostgreSQL a close can commit while this statement runs: the share lock makes the
-   * statement wait for it and re-check the state (a close takes FOR UPDATE first). PGlite
-   * runs one statement or transaction at a time, so no close can interleave there, and
-   * the lock, a write to the vote's row that cost a third of the statement, is left out.
-   */
-  lockVoteRow: boolean,
-): BallotWrite | null {
+): { answer: BallotAnswer; item: BatchItem } | null {
   const seatId = claims.delegateId;
   if (claims.role !== 'delegate' || seatId === null) return null;
   if (vote.weighting !== 'delegate' || vote.conferenceId !== claims.conferenceId) return null;
   const weight = vote.seatWeights.get(seatId);
   if (weight === undefined) return null;
-  // Everything here can change after the vote opened. The account's role, conference and
-  // seat are compared with the token's claims, so the caller is exactly who the full
-  // path's session read would have found.
-  const gate = sql`
-    select 1 from votes v
-    where v.id = ${voteId}::uuid and v.state = 'open'
-      and (v.deadline_at is null or v.deadline_at > ${now.toISOString()}::timestamptz)
-      and not exists (select 1 from ballots b where b.vote_id = v.id and b.seat_id = ${seatId}::uuid)
-      and exists (
-        select 1 from sessions s join accounts a on a.id = s.account_id
-        where s.id = ${claims.sessionId}::uuid and s.account_id = ${claims.accountId}::uuid
-          and s.revoked_at is null and s.expires_at > ${sessionExpiryCutoff(now).toISOString()}::timestamptz
-          and not a.disabled and a.role = 'delegate'
-          and a.conference_id = ${vote.conferenceId}::uuid and a.delegate_id = ${seatId}::uuid)
-    ${lockVoteRow ? sql`for share of v` : sql``}`;
-  return ballotWrite(
-    {
-      voteId,
-      conferenceId: vote.conferenceId,
-      mode: vote.mode,
-      seatId,
-      revision: 1,
-      weight,
-      split: choiceSplit(choice, weight),
-      castVia: 'self',
-      accountId: claims.accountId,
-      castByDelegateId: seatId,
-      castAt: now,
+  const f: BallotFacts = {
+    voteId,
+    conferenceId: vote.conferenceId,
+    mode: vote.mode,
+    seatId,
+    revision: 1,
+    weight,
+    split: choiceSplit(choice, weight),
+    castVia: 'self',
+    accountId: claims.accountId,
+    castByDelegateId: seatId,
+    castAt: now,
+  };
+  // A secret ballot that casts nothing has no unit leaf: the full path refuses it.
+  if (f.mode === 'secret' && weight === 0) return null;
+  const v = ballotValues(f, idem);
+  const secret = f.mode === 'secret';
+  return {
+    answer: v.answer,
+    item: {
+      row: {
+        ballotId: v.ballotId,
+        voteId,
+        conferenceId: vote.conferenceId,
+        seatId,
+        accountId: claims.accountId,
+        sessionId: claims.sessionId,
+        keyHash: storedKey(idem.key),
+        requestHash: idem.requestHash,
+        response: JSON.stringify(v.stored),
+        yes: secret ? null : f.split.yes,
+        no: secret ? null : f.split.no,
+        abstain: secret ? null : f.split.abstain,
+        weight,
+        receipt: secret ? null : v.answer.receipt,
+        castAt: v.castAt,
+        sessionCutoff: sessionExpiryCutoff(now).toISOString(),
+      },
+      choices: secret
+        ? v.units.map((u) => ({ id: u.choiceId, voteId, yes: u.yes, no: u.no, abstain: u.abstain, receipt: u.receipt }))
+        : null,
     },
-    idem,
-    gate,
-  );
+  };
 }
 
 export interface BallotFacts {
@@ -381,32 +375,30 @@ export function secretUnits(split: Totals): Totals[] {
   return out;
 }
 
-/** The answer to a ballot and the statements that record it (see BallotWrite). */
-export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL): BallotWrite {
+/** A secret ballot's unit leaf with its random id and receipt. */
+interface SecretUnit extends Totals {
+  choiceId: string;
+  receipt: string;
+}
+
+/** A ballot's id, answer, stored answer and (secret votes) unit leaves: what its statements or batch row write. */
+export function ballotValues(f: BallotFacts, idem: IdempotencyRequest) {
   const ballotId = randomUUID();
   const castAt = f.castAt.toISOString();
   const secret = f.mode === 'secret';
   const { yes, no, abstain } = f.split;
   let answer: BallotAnswer;
-  let choices: SQL | null = null;
+  let units: SecretUnit[] = [];
   if (secret) {
     // Each unit gets its own random id; they are inserted (and answered) in receipt order,
     // so nothing in their order tells a yes from a no.
-    const units = secretUnits(f.split)
+    units = secretUnits(f.split)
       .map((u) => {
         const choiceId = randomUUID();
         return { ...u, choiceId, receipt: receiptOf({ kind: 'secret_choice', voteId: f.voteId, choiceId, ...u }) };
       })
       .sort((a, b) => (a.receipt < b.receipt ? -1 : 1));
     answer = { ballotId, receipt: units[0]!.receipt, receipts: units.map((u) => u.receipt), castAt };
-    choices = sql`
-      insert into secret_choices (id, vote_id, yes, no, abstain, receipt) values ${sql.join(
-        units.map(
-          (u) =>
-            sql`(${u.choiceId}::uuid, ${f.voteId}::uuid, ${u.yes}::int, ${u.no}::int, ${u.abstain}::int, ${u.receipt})`,
-        ),
-        sql`, `,
-      )}`;
   } else {
     const receipt = receiptOf({
       kind: 'ballot',
@@ -426,6 +418,24 @@ export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL
   // A secret ballot's stored answer is sealed with the client's key (src/http/idempotency.ts)
   // so that the record table does not link the account to the choice's receipts either.
   const stored = secret ? sealAnswer(f.accountId, idem.key, answer) : answer;
+  return { ballotId, castAt, answer, stored, units };
+}
+
+/** The answer to a ballot and the statements that record it (see BallotWrite). */
+export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL): BallotWrite {
+  const { ballotId, castAt, answer, stored, units } = ballotValues(f, idem);
+  const secret = f.mode === 'secret';
+  const { yes, no, abstain } = f.split;
+  const choices = secret
+    ? sql`
+      insert into secret_choices (id, vote_id, yes, no, abstain, receipt) values ${sql.join(
+        units.map(
+          (u) =>
+            sql`(${u.choiceId}::uuid, ${f.voteId}::uuid, ${u.yes}::int, ${u.no}::int, ${u.abstain}::int, ${u.receipt})`,
+        ),
+        sql`, `,
+      )}`
+    : null;
   const choice = secret ? sql`null, null, null` : sql`${yes}::int, ${no}::int, ${abstain}::int`;
   const ballot = sql`
     with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (

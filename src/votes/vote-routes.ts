@@ -15,6 +15,7 @@ import { checkedAccount, requireAccount, requireRole } from '../auth/principal.j
 import { assertReadable } from '../conferences/conference-access.js';
 import { castBallot, castOwnBallot } from './ballot-service.js';
 import { OpenVoteCache } from './open-vote-cache.js';
+import { BallotBatcher } from './ballot-batcher.js';
 import { loadTallySnapshot } from './tally-snapshot.js';
 import {
   cancelVote,
@@ -44,8 +45,17 @@ import {
 
 const voteParams = idParams('voteId');
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's group commit of ballots (tests observe its batches). */
+    ballotBatcher: BallotBatcher;
+  }
+}
+
 export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<void> {
   const openVotes = new OpenVoteCache(ctx.db);
+  const batcher = new BallotBatcher(ctx.database, ctx.config.ballotBatch);
+  app.decorate('ballotBatcher', batcher);
   // Only a ready app sweeps deadlines (not one built to print its OpenAPI document); stopped on close.
   let sweeper: ReturnType<typeof startDeadlineSweeper> | null = null;
   app.addHook('onReady', async () => {
@@ -53,6 +63,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
   });
   app.addHook('onClose', async () => {
     await sweeper?.stop();
+    await batcher.drain();
   });
 
   app.get(
@@ -191,7 +202,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
       const hash = requestHash(key, req.method, req.url, req.body);
       const idem = (accountId: string) => ({ accountId, key, scope: 'ballot', requestHash: hash, voteId });
       let answer = req.claims
-        ? await castOwnBallot(ctx, openVotes, req.claims, voteId, req.body, idem(req.claims.accountId))
+        ? await castOwnBallot(ctx, openVotes, batcher, req.claims, voteId, req.body, idem(req.claims.accountId))
         : null;
       if (!answer) {
         const p = await checkedAccount(ctx, req);
