@@ -27,6 +27,7 @@ import { registerAccountRoutes } from './auth/account-routes.js';
 import { registerVoteRoutes } from './votes/vote-routes.js';
 import { registerLiveRoutes } from './live/live-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerWebPages } from '../web/server/web-routes.js';
 
 export interface BuildOptions {
   /** A pino logger to use (the server's, or a test's that captures the output). */
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerVoteRoutes(typed, ctx);
   await registerLiveRoutes(typed, ctx);
   await registerAuditRoutes(typed, ctx);
+  await registerWebPages(typed, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return typed;
