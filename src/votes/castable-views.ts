@@ -9,7 +9,9 @@ export const castableSeatSchema = z
     seatId: z.string(),
     kind: z
       .enum(['own', 'proxy', 'bloc'])
-      .describe('own: the caller\'s seat; proxy: a seat whose proxy the caller holds; bloc: a delegation cast by its head'),
+      .describe(
+        "own: the caller's seat; proxy: a seat whose proxy the caller holds; bloc: a delegation cast by its head",
+      ),
     delegationId: z.string(),
     delegationName: z.string(),
     delegateId: z.string().nullable(),

@@ -111,9 +111,13 @@ export async function verifyJws(jws: string, kid: string, keys: Jwk[]): Promise<
   if (header.alg !== 'EdDSA' || header.kid !== kid) return null;
   const jwk = keys.find((k) => k.kid === kid && k.kty === 'OKP' && k.crv === 'Ed25519');
   if (!jwk?.x) return null;
-  const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, [
-    'verify',
-  ]);
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+    { name: 'Ed25519' },
+    false,
+    ['verify'],
+  );
   const ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, b64url(s), new TextEncoder().encode(`${h}.${p}`));
   return ok ? (JSON.parse(new TextDecoder().decode(b64url(p))) as Record<string, unknown>) : null;
 }
@@ -145,7 +149,11 @@ export async function checkReceipt(voteId: string, receipt: string): Promise<Rec
   checks.push({ id: 'signature', ok: signed !== null });
   checks.push({
     id: 'signed',
-    ok: signed !== null && signed.merkleRoot === a.merkleRoot && signed.ballotCount === a.treeSize && signed.voteId === voteId,
+    ok:
+      signed !== null &&
+      signed.merkleRoot === a.merkleRoot &&
+      signed.ballotCount === a.treeSize &&
+      signed.voteId === voteId,
   });
   const root = typeof signed?.merkleRoot === 'string' ? signed.merkleRoot : String(a.merkleRoot);
   checks.push({

@@ -24,7 +24,7 @@ export interface BoardVote {
 export interface BoardState {
   conference: Conference;
   current: AgendaItem | null;
-  /** The open votes; when none is open, the one closed last (its result stays up). */
+  /** The open votes, then the one closed last (its result stays up until the next one). */
   votes: BoardVote[];
   adopted: ResolutionText | null;
 }
@@ -41,7 +41,7 @@ export async function loadBoard(get: Getter, conferenceId: string): Promise<Boar
   const closed = list.items
     .filter((v) => v.state === 'closed' && v.closedAt !== null)
     .sort((a, b) => (a.closedAt! < b.closedAt! ? 1 : -1));
-  const shown = open.length > 0 ? open : closed.slice(0, 1);
+  const shown = [...open, ...closed.slice(0, 1)];
   const [votes, adopted] = await Promise.all([
     Promise.all(
       shown.map(async (v) => ({

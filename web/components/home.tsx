@@ -31,7 +31,11 @@ export function Home(props: { conferences: Conference[] }) {
             <li key={c.id} class="card">
               <h2>{c.name}</h2>
               {(c.location || c.startsOn) && (
-                <p class="muted">{[c.location, c.startsOn && c.endsOn ? `${c.startsOn} – ${c.endsOn}` : c.startsOn].filter(Boolean).join(' · ')}</p>
+                <p class="muted">
+                  {[c.location, c.startsOn && c.endsOn ? `${c.startsOn} – ${c.endsOn}` : c.startsOn]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </p>
               )}
               <a href={`/board/${c.id}`}>
                 <Tr k="home.board" />

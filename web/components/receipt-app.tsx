@@ -114,7 +114,11 @@ function ReceiptForm(props: ReceiptPageState & { checker?: ReceiptChecker }) {
         {outcome && (
           <>
             <p class={allOk ? 'verdict good' : 'verdict bad'}>
-              {outcome.voteState === 'open' && allOk ? t('receipt.open') : allOk ? t('receipt.allPassed') : t('receipt.someFailed')}
+              {outcome.voteState === 'open' && allOk
+                ? t('receipt.open')
+                : allOk
+                  ? t('receipt.allPassed')
+                  : t('receipt.someFailed')}
             </p>
             <ul class="checks">
               {outcome.checks.map((c) => (

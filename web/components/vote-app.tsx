@@ -69,11 +69,7 @@ export function VoteApp(props: VotePageState & { runtime?: VoteRuntime }) {
           </a>
           <LangSwitch path="/vote" />
         </header>
-        {props.runtime?.view.signedIn ? (
-          <SignedIn rt={props.runtime} />
-        ) : (
-          <SignIn rt={props.runtime} />
-        )}
+        {props.runtime?.view.signedIn ? <SignedIn rt={props.runtime} /> : <SignIn rt={props.runtime} />}
       </div>
     </Langs>
   );
@@ -302,7 +298,9 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
           ) : (
             <ul>
               {chosen.map((s) => (
-                <li key={s.seatId}>{t('vote.reviewLine', { seat: seatLabel(t, s), choice: selectionWords(t, picks[s.seatId]!) })}</li>
+                <li key={s.seatId}>
+                  {t('vote.reviewLine', { seat: seatLabel(t, s), choice: selectionWords(t, picks[s.seatId]!) })}
+                </li>
               ))}
             </ul>
           )}
@@ -375,7 +373,13 @@ function SeatBlock(props: {
               <span aria-hidden="true">✓ </span>
               <strong>{t('vote.received')}</strong> · {props.label}
               {(received?.castAt ?? seat.ballot?.castAt) && (
-                <> · {t('vote.receivedAt', { time: new Date(received?.castAt ?? seat.ballot!.castAt).toLocaleTimeString() })}</>
+                <>
+                  {' '}
+                  ·{' '}
+                  {t('vote.receivedAt', {
+                    time: new Date(received?.castAt ?? seat.ballot!.castAt).toLocaleTimeString(),
+                  })}
+                </>
               )}
             </p>
             {received && <ReceiptCode receipt={received} />}
@@ -425,7 +429,8 @@ function SplitInput(props: {
     props.selection && 'split' in props.selection ? props.selection.split : { yes: 0, no: 0, abstain: 0 };
   const allocation = props.seat.weight;
   const cast = split.yes + split.no + split.abstain;
-  const set = (c: Choice, n: number) => props.onSelect({ split: { ...split, [c]: Math.max(0, Math.min(allocation, n)) } });
+  const set = (c: Choice, n: number) =>
+    props.onSelect({ split: { ...split, [c]: Math.max(0, Math.min(allocation, n)) } });
   const id = `s-${props.seat.seatId}`;
   return (
     <fieldset class="split">
@@ -433,7 +438,12 @@ function SplitInput(props: {
       {CHOICES.map((c) => (
         <div key={c} class="stepper">
           <label for={`${id}-${c}`}>{t(CHOICE_KEY[c])}</label>
-          <button type="button" class="button step" aria-label={t('vote.less', { choice: t(CHOICE_KEY[c]) })} onClick={() => set(c, split[c] - 1)}>
+          <button
+            type="button"
+            class="button step"
+            aria-label={t('vote.less', { choice: t(CHOICE_KEY[c]) })}
+            onClick={() => set(c, split[c] - 1)}
+          >
             −
           </button>
           <input
@@ -448,7 +458,12 @@ function SplitInput(props: {
               props.onSelect({ split: { ...split, [c]: Number.isFinite(n) && n >= 0 ? n : 0 } });
             }}
           />
-          <button type="button" class="button step" aria-label={t('vote.more', { choice: t(CHOICE_KEY[c]) })} onClick={() => set(c, split[c] + 1)}>
+          <button
+            type="button"
+            class="button step"
+            aria-label={t('vote.more', { choice: t(CHOICE_KEY[c]) })}
+            onClick={() => set(c, split[c] + 1)}
+          >
             +
           </button>
         </div>
@@ -515,7 +530,13 @@ function Correction(props: { voteId: string; rt: VoteRuntime }) {
         <legend>{t('vote.correction')}</legend>
         {options.map((o) => (
           <label key={o} class="choice">
-            <input type="radio" name={`i-${props.voteId}`} value={o} checked={intended === o} onChange={() => setIntended(o)} />
+            <input
+              type="radio"
+              name={`i-${props.voteId}`}
+              value={o}
+              checked={intended === o}
+              onChange={() => setIntended(o)}
+            />
             <span>{o === 'not_voting' ? t('vote.notVoting') : t(CHOICE_KEY[o])}</span>
           </label>
         ))}

@@ -68,7 +68,7 @@ export const fr: Messages = {
   'vote.correctionDone': 'Votre intention est notée à côté du résultat. Elle ne change pas le résultat.',
   'vote.correctionSend': 'Enregistrer',
   'vote.receipts': 'Mes reçus',
-  'vote.receiptsNone': "Ce téléphone ne garde encore aucun reçu.",
+  'vote.receiptsNone': 'Ce téléphone ne garde encore aucun reçu.',
   'vote.secretReceipt': "vote secret : le choix n'est pas gardé",
 
   'board.title': 'Écran',

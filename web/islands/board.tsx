@@ -43,6 +43,9 @@ function BoardIsland(p: Props) {
     };
     return new LiveClient({
       url: async () => '/live',
+      // One screen per hall, not 2,000 phones: it can retry often, and must show current
+      // data within 5 s of the service being back (phones keep the 30 s ceiling).
+      maxDelayMs: 4000,
       handlers: {
         onConference: () => reread(),
         onTally: (t) => {

@@ -7,8 +7,22 @@
  */
 import { hydrate } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { VoteApp, type ShownVote, type VotePageState, type VoteRuntime, type VoteView } from '../components/vote-app.js';
-import { getJson, type AgendaItem, type Castable, type Conference, type Page, type Vote, type VoteResult } from '../components/api-types.js';
+import {
+  VoteApp,
+  type ShownVote,
+  type VotePageState,
+  type VoteRuntime,
+  type VoteView,
+} from '../components/vote-app.js';
+import {
+  getJson,
+  type AgendaItem,
+  type Castable,
+  type Conference,
+  type Page,
+  type Vote,
+  type VoteResult,
+} from '../components/api-types.js';
 import { Outbox, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
 import { browserGet, initialState, islandRoot } from '../client/boot.js';
@@ -108,7 +122,9 @@ function VoteIsland(p: VotePageState) {
         shown.map(async (vote): Promise<ShownVote> => {
           const [castable, result] = await Promise.all([
             getJson<Castable>(api, `/api/v1/votes/${vote.id}/castable`),
-            vote.state === 'closed' ? getJson<VoteResult>(api, `/api/v1/votes/${vote.id}/result`) : Promise.resolve(null),
+            vote.state === 'closed'
+              ? getJson<VoteResult>(api, `/api/v1/votes/${vote.id}/result`)
+              : Promise.resolve(null),
           ]);
           return { vote, castable, result, voters: null };
         }),
@@ -138,7 +154,10 @@ function VoteIsland(p: VotePageState) {
         url: async () => {
           const s = loadSession();
           if (!s) return '/live';
-          const res = await fetch('/api/v1/live/tickets', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+          const res = await fetch('/api/v1/live/tickets', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${s.token}` },
+          });
           if (!res.ok) throw new Error(`ticket ${res.status}`);
           const { ticket } = (await res.json()) as { ticket: string };
           return `/live?ticket=${encodeURIComponent(ticket)}`;
@@ -205,13 +224,21 @@ function VoteIsland(p: VotePageState) {
   const signOut = () => {
     const s = loadSession();
     localStorage.removeItem(SESSION);
-    if (s) void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
+    if (s)
+      void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(
+        () => undefined,
+      );
     outbox.pause();
     live.stop();
     setSession(null);
     setWho(null);
     setVotes([]);
   };
+
+  // One topic per shown vote: its tally (participation) arrives live.
+  useEffect(() => {
+    if (session) live.follow([`conference:${session.conferenceId}`, ...votes.map((v) => `vote:${v.vote.id}`)]);
+  }, [session?.conferenceId, votes.map((v) => v.vote.id).join()]);
 
   useEffect(() => {
     const s = loadSession();
@@ -254,7 +281,14 @@ function VoteIsland(p: VotePageState) {
             'choice' in selection
               ? { choice: selection.choice, ...(seat.kind === 'proxy' ? { onBehalfOf: seat.seatId } : {}) }
               : { split: selection.split };
-          return { voteId: sv.vote.id, seatId: seat.seatId, body, voteTitle: sv.vote.title, seatLabel: label, mode: sv.vote.mode };
+          return {
+            voteId: sv.vote.id,
+            seatId: seat.seatId,
+            body,
+            voteTitle: sv.vote.title,
+            seatLabel: label,
+            mode: sv.vote.mode,
+          };
         }),
       );
     },

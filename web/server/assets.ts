@@ -91,10 +91,7 @@ function writeOnce(file: string, contents: Uint8Array): void {
   const variants: [string, () => Uint8Array][] = [
     [file, () => contents],
     [`${file}.gz`, () => zlib.gzipSync(contents, { level: 9 })],
-    [
-      `${file}.br`,
-      () => zlib.brotliCompressSync(contents, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
-    ],
+    [`${file}.br`, () => zlib.brotliCompressSync(contents, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } })],
   ];
   for (const [target, make] of variants) {
     if (fs.existsSync(target)) continue;

@@ -27,7 +27,10 @@ export interface DocumentProps {
 
 /** JSON that cannot close its script element or start a comment. */
 function safeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function renderDocument(p: DocumentProps): string {
@@ -39,6 +42,7 @@ export function renderDocument(p: DocumentProps): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{p.title}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={p.assets.css} />
         {scripts.slice(1).map((s) => (
           <link key={s} rel="modulepreload" href={s} />

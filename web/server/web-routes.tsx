@@ -155,7 +155,12 @@ function QrAside(props: { url: string; langs: Lang[] }) {
   const words = props.langs.map((l) => translator(l)('board.scan')).join(' / ');
   return (
     <aside class="qr" aria-label={words}>
-      <div class="qr-code" role="img" aria-label={props.url} dangerouslySetInnerHTML={{ __html: renderSVG(props.url) }} />
+      <div
+        class="qr-code"
+        role="img"
+        aria-label={props.url}
+        dangerouslySetInnerHTML={{ __html: renderSVG(props.url) }}
+      />
       <p>
         {words}
         <br />

@@ -48,8 +48,9 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.evaluate(AXE_SOURCE);
   return page.evaluate(async (tags) => {
-    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: unknown[] }> } })
-      .axe;
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: unknown[] }> } }
+    ).axe;
     const r = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     return r.violations as AxeViolation[];
   }, AXE_TAGS);
@@ -57,7 +58,13 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 
 /** Readable in a failed assertion: rule, impact and the first elements concerned. */
 export function describeViolations(v: AxeViolation[]): string[] {
-  return v.map((x) => `${x.id} (${x.impact}): ${x.help} at ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  return v.map(
+    (x) =>
+      `${x.id} (${x.impact}): ${x.help} at ${x.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ')}`,
+  );
 }
 
 /** Collects CSP violations and page errors: a page that breaks its own policy fails its test. */
