@@ -78,6 +78,7 @@ export function VoteApp(props: VotePageState & { runtime?: VoteRuntime }) {
 function SignIn(props: { rt: VoteRuntime | undefined }) {
   const t = useT();
   const busy = props.rt?.view.signingIn ?? false;
+  // Disabled until the island runs: a form submitted without it would put the code in the URL.
   return (
     <section aria-labelledby="signin-h">
       <h1 id="signin-h">
@@ -85,8 +86,6 @@ function SignIn(props: { rt: VoteRuntime | undefined }) {
       </h1>
       <form
         class="stack"
-        method="get"
-        action="/vote"
         onSubmit={(e) => {
           e.preventDefault();
           const input = e.currentTarget.elements.namedItem('code') as HTMLInputElement | null;
@@ -110,7 +109,7 @@ function SignIn(props: { rt: VoteRuntime | undefined }) {
         <p id="badge-hint" class="hint">
           <Tr k="vote.badgeHint" />
         </p>
-        <button type="submit" class="button primary big" disabled={busy}>
+        <button type="submit" class="button primary big" disabled={busy || !props.rt}>
           {busy ? t('vote.signingIn') : t('vote.signinButton')}
         </button>
       </form>

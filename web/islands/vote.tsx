@@ -63,6 +63,9 @@ function VoteIsland(p: VotePageState) {
   const [corrected, setCorrected] = useState<Set<string>>(new Set());
   const [offset, setOffset] = useState(0);
   const rerender = () => setTick((n) => n + 1);
+  // Hydration does not diff attributes: the first render must be the server's (no runtime),
+  // the live one follows once mounted.
+  const [mounted, setMounted] = useState(false);
 
   const outbox = useMemo(
     () =>
@@ -241,6 +244,7 @@ function VoteIsland(p: VotePageState) {
   }, [session?.conferenceId, votes.map((v) => v.vote.id).join()]);
 
   useEffect(() => {
+    setMounted(true);
     const s = loadSession();
     if (codeFromQr) signIn(codeFromQr);
     else if (s) void startSession(s);
@@ -304,7 +308,7 @@ function VoteIsland(p: VotePageState) {
       });
     },
   };
-  return <VoteApp {...p} runtime={runtime} />;
+  return <VoteApp {...p} runtime={mounted ? runtime : undefined} />;
 }
 
 hydrate(<VoteIsland {...state} />, islandRoot());
