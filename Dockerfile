@@ -23,7 +23,7 @@ COPY package.json ./
 COPY migrations ./migrations
 # The pages' sources: their client bundles are built by esbuild when the service starts.
 COPY web ./web
-RUN mkdir -p /data /app/web/dist && chown node:node /data /app/web/dist
+RUN mkdir -p /data /app/web/dist && chown node:node /data /app/web/dist && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

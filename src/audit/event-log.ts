@@ -20,6 +20,12 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/** Where an entry sits in its conference's chain, known only once the chain head is locked. */
+export interface ChainPosition {
+  seq: number;
+  prevHash: string;
+}
+
 export interface AppendedEvent extends NewEvent {
   seq: number;
   at: string;
@@ -28,7 +34,17 @@ export interface AppendedEvent extends NewEvent {
   hash: string;
 }
 
-export async function appendEvent(tx: DbOrTx, event: NewEvent, now: Date): Promise<AppendedEvent> {
+/**
+ * `complete`, when given, receives the entry's chain position and returns the data to
+ * store: vote.closed signs its own seq and prevHash this way, so a signed result cannot be
+ * moved to another place of the history.
+ */
+export async function appendEvent(
+  tx: DbOrTx,
+  event: NewEvent,
+  now: Date,
+  complete?: (position: ChainPosition) => Promise<Record<string, unknown>>,
+): Promise<AppendedEvent> {
   const [head] = rowsOf<{ event_seq: number; event_head: string }>(
     await tx.execute(sql`
       update conferences set event_seq = event_seq + 1 where id = ${event.conferenceId}
@@ -38,7 +54,8 @@ export async function appendEvent(tx: DbOrTx, event: NewEvent, now: Date): Promi
   const seq = Number(head.event_seq);
   const at = now.toISOString();
   // JSON round trip: what is hashed must be exactly what jsonb stores and gives back.
-  const data = JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>;
+  const raw = complete ? await complete({ seq, prevHash: head.event_head }) : event.data;
+  const data = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
   const content = { conferenceId: event.conferenceId, seq, type: event.type, actor: event.actor, at, data };
   const cHash = contentHash(content);
   const hash = entryHash(head.event_head, cHash);

@@ -131,6 +131,9 @@ export const delegates = pgTable(
     // Only a hash of the badge code is kept; see src/auth/access-codes.ts.
     accessCodeHash: text('access_code_hash'),
     accessCodeIssuedAt: ts('access_code_issued_at'),
+    // Floor rules (src/floor): the self-declared quota group, from the conference's set, and a first congress.
+    quotaGroup: text('quota_group'),
+    firstCongress: boolean('first_congress').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -394,8 +397,15 @@ export const idempotencyRecords = pgTable(
     status: integer('status').notNull(),
     response: jsonb('response').notNull(),
     createdAt: createdAt(),
+    // A ballot's vote: a secret vote's records are deleted in its closing transaction.
+    voteId: uuid('vote_id'),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.key] }),
+    index('idempotency_records_vote_idx')
+      .on(t.voteId)
+      .where(sql`${t.voteId} is not null`),
+  ],
 );
 
 /** The per-conference event log: gap-free seq, hash-chained (src/audit/hash-chain.ts). */
@@ -460,3 +470,4 @@ export const loginThrottle = pgTable('login_throttle', {
   failures: integer('failures').notNull().default(0),
   blockedUntil: ts('blocked_until'),
 });
+export * from './schema-floor.js';

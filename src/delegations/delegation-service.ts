@@ -24,6 +24,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
+import { assertQuotaGroups } from '../floor/floor-settings.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { delegates, delegations, parties } from '../db/schema.js';
@@ -253,6 +254,8 @@ export interface DelegateInput {
   role: DelegateRole;
   weight: number;
   externalId?: string | null | undefined;
+  quotaGroup?: string | null | undefined;
+  firstCongress?: boolean | undefined;
 }
 
 export async function createDelegate(
@@ -266,6 +269,7 @@ export async function createDelegate(
       const d = await lockDelegation(tx, delegation0.conferenceId, delegation0.id);
       if (input.role === 'head') await assertNoOtherHead(tx, d);
       await assertExternalIdFree(tx, d.conferenceId, input.externalId);
+      await assertQuotaGroups(tx, d.conferenceId, [input.quotaGroup]);
       const weights = (await weightsOf(tx, d.id)) + input.weight;
       if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);
       const [m] = await tx
@@ -277,6 +281,8 @@ export async function createDelegate(
           role: input.role,
           weight: input.weight,
           externalId: input.externalId ?? null,
+          quotaGroup: input.quotaGroup ?? null,
+          firstCongress: input.firstCongress ?? false,
         })
         .returning();
       await appendEvent(
@@ -292,6 +298,8 @@ export async function createDelegate(
             role: m!.role,
             weight: m!.weight,
             externalId: m!.externalId,
+            quotaGroup: m!.quotaGroup,
+            firstCongress: m!.firstCongress,
           },
         },
         ctx.clock(),
@@ -317,6 +325,7 @@ export async function updateDelegate(
       if (Object.keys(changes).length === 0) return m;
       if (changes.role === 'head') await assertNoOtherHead(tx, d, m.id);
       if (changes.externalId) await assertExternalIdFree(tx, d.conferenceId, changes.externalId, m.id);
+      await assertQuotaGroups(tx, d.conferenceId, [changes.quotaGroup]);
       if (changes.weight !== undefined && changes.weight > m.weight) {
         const weights = (await weightsOf(tx, d.id, m.id)) + changes.weight;
         if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);

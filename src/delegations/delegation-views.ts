@@ -28,6 +28,8 @@ export const delegateSchema = z
     present: z.boolean(),
     proxyToId: z.string().nullable(),
     hasAccessCode: z.boolean(),
+    quotaGroup: z.string().nullable().describe("self-declared, one of the conference's floor quota groups"),
+    firstCongress: z.boolean(),
   })
   .meta({ id: 'Delegate' });
 
@@ -57,4 +59,6 @@ export const delegateView = (d: typeof delegates.$inferSelect): z.infer<typeof d
   present: d.present,
   proxyToId: d.proxyToId,
   hasAccessCode: d.accessCodeHash !== null,
+  quotaGroup: d.quotaGroup,
+  firstCongress: d.firstCongress,
 });

@@ -39,6 +39,12 @@ const votes = z.number().int().min(0).max(1_000_000);
 const weight = z.number().int().min(0).max(1_000_000);
 const role = z.enum(['head', 'delegate', 'alternate']);
 const externalId = z.string().trim().min(1).max(100);
+const quotaGroup = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'a quota group name')
+  .nullable()
+  .describe("self-declared, one of the conference's floor quota groups (GET .../floor-settings)");
+const firstCongress = z.boolean().describe('this is their first congress (the floor may give first-timers priority)');
 const nonEmpty = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
 const NOTHING = { message: 'give at least one field to change' };
 
@@ -56,6 +62,8 @@ const delegateCreate = z.strictObject({
   role: role.default('delegate'),
   weight: weight.default(1),
   externalId: externalId.nullable().optional(),
+  quotaGroup: quotaGroup.optional(),
+  firstCongress: firstCongress.optional(),
 });
 const delegatePatch = z
   .strictObject({
@@ -63,6 +71,8 @@ const delegatePatch = z
     role: role.optional(),
     weight: weight.optional(),
     externalId: externalId.nullable().optional(),
+    quotaGroup: quotaGroup.optional(),
+    firstCongress: firstCongress.optional(),
   })
   .refine(nonEmpty, NOTHING);
 
@@ -95,6 +105,8 @@ const rosterDelegate = z.strictObject({
   externalId: externalId.describe('required: re-imports recognise delegates by it'),
   role: role.default('delegate'),
   weight: weight.default(1),
+  quotaGroup: quotaGroup.optional().describe('absent: kept on a re-import; null clears'),
+  firstCongress: firstCongress.optional().describe('absent: kept on a re-import'),
 });
 const rosterBody = z.strictObject({
   delegations: z
@@ -133,6 +145,8 @@ const rosterAnswer = z
             name: z.string(),
             role,
             weight: z.number().int(),
+            quotaGroup: z.string().nullable(),
+            firstCongress: z.boolean(),
             status,
             accessCode: z.string().optional().describe('only when issued by this import; shown this once'),
           }),
@@ -362,7 +376,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
             'One request, one transaction. Delegations are matched by name, delegates by externalId: a re-import ' +
             'updates, never duplicates, and deletes nothing. With issueAccessCodes each delegate without a code gets ' +
             'one (rotateAccessCodes: every imported delegate), returned in this answer only. A text/csv body ' +
-            '(columns delegation,votes,name,externalId[,role][,weight]) takes the flags from the query string.',
+            '(columns delegation,votes,name,externalId[,role][,weight][,quotaGroup][,firstCongress]) takes the flags from the query string.',
           security: [{ bearer: [] }],
           consumes: ['application/json', 'text/csv'],
           params: idParams('conferenceId'),

@@ -1,7 +1,8 @@
 /**
  * The desk's spreadsheet as a roster: CSV (RFC 4180: quoted fields, doubled quotes,
  * CRLF or LF) with a header row naming the columns delegation, votes, name, externalId,
- * and optionally role (default delegate) and weight (default 1). One row per delegate;
+ * and optionally role (default delegate), weight (default 1), quotaGroup and firstCongress
+ * (true/false, yes/no, 1/0). One row per delegate;
  * a delegation's votes repeat on each of its rows and must agree. The result has the
  * shape of the JSON body, so the same schema validates both.
  */
@@ -55,7 +56,7 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
   return rows;
 }
 
-const COLUMNS = ['delegation', 'votes', 'name', 'externalid', 'role', 'weight'] as const;
+const COLUMNS = ['delegation', 'votes', 'name', 'externalid', 'role', 'weight', 'quotagroup', 'firstcongress'] as const;
 const REQUIRED = ['delegation', 'votes', 'name', 'externalid'] as const;
 
 const integer = (v: string, what: string, line: number): number => {
@@ -63,11 +64,25 @@ const integer = (v: string, what: string, line: number): number => {
   return Number.parseInt(v, 10);
 };
 
+const boolean = (v: string, what: string, line: number): boolean => {
+  const s = v.toLowerCase();
+  if (['true', 'yes', '1', 'y'].includes(s)) return true;
+  if (['false', 'no', '0', 'n'].includes(s)) return false;
+  throw csvInvalid(`${what} must be true or false (yes/no, 1/0), got "${v}"`, line);
+};
+
 export interface CsvRoster {
   delegations: {
     name: string;
     votes: number;
-    delegates: { name: string; externalId: string; role: string; weight: number }[];
+    delegates: {
+      name: string;
+      externalId: string;
+      role: string;
+      weight: number;
+      quotaGroup?: string | null;
+      firstCongress?: boolean;
+    }[];
   }[];
 }
 
@@ -103,11 +118,16 @@ export function rosterFromCsv(text: string): CsvRoster {
       throw csvInvalid(`delegation ${name} has ${g.votes} votes on line ${g.line} but ${votes} here`, r.line);
     }
     const weight = col(r, 'weight');
+    const quotaGroup = col(r, 'quotagroup');
+    const first = col(r, 'firstcongress');
     g.delegates.push({
       name: col(r, 'name'),
       externalId: col(r, 'externalid'),
       role: col(r, 'role') || 'delegate',
       weight: weight === '' ? 1 : integer(weight, 'weight', r.line),
+      // Without the column the stored value is kept; an empty cell clears the group.
+      ...(index.has('quotagroup') ? { quotaGroup: quotaGroup === '' ? null : quotaGroup } : {}),
+      ...(index.has('firstcongress') && first !== '' ? { firstCongress: boolean(first, 'firstCongress', r.line) } : {}),
     });
   }
   return { delegations: [...byName.values()].map(({ line: _line, ...g }) => g) };

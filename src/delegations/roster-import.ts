@@ -14,6 +14,7 @@
  * - The rules of single writes hold for the final state (checked in SQL before commit):
  *   allocation, one head per delegation; a failure rolls the whole import back.
  * - A delegate moved to another delegation loses the proxies they gave or held.
+ * - quotaGroup and firstCongress (the floor's rules) are optional: absent keeps what is stored.
  */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
@@ -24,6 +25,7 @@ import { DomainError } from '../domain/errors.js';
 import { rowsOf, type Tx } from '../db/client.js';
 import { delegates, delegations, parties } from '../db/schema.js';
 import { lockConference } from '../conferences/structure-access.js';
+import { assertQuotaGroups } from '../floor/floor-settings.js';
 import { allocationExceeded, headExists, mapUniqueViolation, type DelegateRole } from './delegation-service.js';
 
 export interface RosterDelegateInput {
@@ -31,6 +33,9 @@ export interface RosterDelegateInput {
   externalId: string;
   role: DelegateRole;
   weight: number;
+  /** Absent: kept as it is on a re-import (null on a new delegate); null clears. */
+  quotaGroup?: string | null | undefined;
+  firstCongress?: boolean | undefined;
 }
 
 export interface RosterDelegationInput {
@@ -67,6 +72,8 @@ export interface RosterResult {
       name: string;
       role: DelegateRole;
       weight: number;
+      quotaGroup: string | null;
+      firstCongress: boolean;
       status: ImportStatus;
       accessCode?: string;
     }[];
@@ -138,6 +145,11 @@ async function importInTransaction(
 ): Promise<RosterResult> {
   const now = ctx.clock();
   await lockConference(tx, conferenceId);
+  await assertQuotaGroups(
+    tx,
+    conferenceId,
+    input.delegations.flatMap((g) => g.delegates.map((m) => m.quotaGroup)),
+  );
   // Single delegate writes lock their delegation row: take them all, so that the final
   // allocation check cannot be raced by a concurrent single write.
   await tx.execute(sql`select id from delegations where conference_id = ${conferenceId} for update`);
@@ -195,17 +207,26 @@ async function importInTransaction(
   }
 
   // Delegates: match by externalId within the conference.
-  const incoming = input.delegations.flatMap((g) =>
+  const incoming0 = input.delegations.flatMap((g) =>
     g.delegates.map((m) => ({ ...m, delegationId: byName.get(g.name)!.id })),
   );
   const existing = new Map<string, typeof delegates.$inferSelect>();
-  for (const part of chunks(incoming.map((m) => m.externalId))) {
+  for (const part of chunks(incoming0.map((m) => m.externalId))) {
     const rows = await tx
       .select()
       .from(delegates)
       .where(and(eq(delegates.conferenceId, conferenceId), inArray(delegates.externalId, part)));
     for (const r of rows) existing.set(r.externalId!, r);
   }
+  // Floor attributes an import does not mention (the desk's older spreadsheets) are kept.
+  const incoming = incoming0.map((m) => {
+    const old = existing.get(m.externalId);
+    return {
+      ...m,
+      quotaGroup: m.quotaGroup !== undefined ? m.quotaGroup : (old?.quotaGroup ?? null),
+      firstCongress: m.firstCongress ?? old?.firstCongress ?? false,
+    };
+  });
 
   const codes = new Map<string, string>();
   const status = new Map<string, ImportStatus>();
@@ -227,12 +248,19 @@ async function importInTransaction(
         role: m.role,
         weight: m.weight,
         externalId: m.externalId,
+        quotaGroup: m.quotaGroup,
+        firstCongress: m.firstCongress,
         accessCodeHash: code ? hashAccessCode(code) : null,
         accessCodeIssuedAt: code ? now : null,
       });
       continue;
     }
-    const same = old.name === m.name && old.role === m.role && old.weight === m.weight;
+    const same =
+      old.name === m.name &&
+      old.role === m.role &&
+      old.weight === m.weight &&
+      old.quotaGroup === m.quotaGroup &&
+      old.firstCongress === m.firstCongress;
     const sameDelegation = old.delegationId === m.delegationId;
     if (same && sameDelegation && !code) {
       status.set(m.externalId, 'unchanged');
@@ -252,12 +280,15 @@ async function importInTransaction(
     const col = <K extends keyof (typeof creates)[number]>(k: K) => sql.param(creates.map((c) => c[k] ?? null));
     const inserted = rowsOf<{ id: string; external_id: string }>(
       await tx.execute(sql`
-        insert into delegates (conference_id, delegation_id, name, role, weight, external_id, access_code_hash, access_code_issued_at)
+        insert into delegates (conference_id, delegation_id, name, role, weight, external_id, access_code_hash, access_code_issued_at,
+                               quota_group, first_congress)
         select ${conferenceId}::uuid, v.delegation_id, v.name, v.role, v.weight, v.external_id, v.code_hash,
-               case when v.code_hash is null then null else ${now.toISOString()}::timestamptz end
+               case when v.code_hash is null then null else ${now.toISOString()}::timestamptz end,
+               v.quota_group, v.first_congress
         from unnest(${col('delegationId')}::uuid[], ${col('name')}::text[], ${col('role')}::text[],
-                    ${col('weight')}::int[], ${col('externalId')}::text[], ${col('accessCodeHash')}::text[])
-             as v(delegation_id, name, role, weight, external_id, code_hash)
+                    ${col('weight')}::int[], ${col('externalId')}::text[], ${col('accessCodeHash')}::text[],
+                    ${col('quotaGroup')}::text[], ${col('firstCongress')}::boolean[])
+             as v(delegation_id, name, role, weight, external_id, code_hash, quota_group, first_congress)
         returning id, external_id`),
     );
     for (const r of inserted) ids.set(r.external_id, r.id);
@@ -266,16 +297,17 @@ async function importInTransaction(
     const values = sql.join(
       part.map(
         (u) =>
-          sql`(${u.id}::uuid, ${u.m.name}::text, ${u.m.role}::text, ${u.m.weight}::int, ${u.m.delegationId}::uuid, ${u.codeHash}::text)`,
+          sql`(${u.id}::uuid, ${u.m.name}::text, ${u.m.role}::text, ${u.m.weight}::int, ${u.m.delegationId}::uuid, ${u.codeHash}::text, ${u.m.quotaGroup}::text, ${u.m.firstCongress}::boolean)`,
       ),
       sql`, `,
     );
     await tx.execute(sql`
       update delegates as d set
         name = v.name, role = v.role, weight = v.weight, delegation_id = v.delegation_id,
+        quota_group = v.quota_group, first_congress = v.first_congress,
         access_code_hash = coalesce(v.code_hash, d.access_code_hash),
         access_code_issued_at = case when v.code_hash is null then d.access_code_issued_at else ${now.toISOString()}::timestamptz end
-      from (values ${values}) as v(id, name, role, weight, delegation_id, code_hash)
+      from (values ${values}) as v(id, name, role, weight, delegation_id, code_hash, quota_group, first_congress)
       where d.id = v.id`);
   }
 
@@ -344,6 +376,7 @@ async function importInTransaction(
     now,
   );
 
+  const byExt = new Map(incoming.map((m) => [m.externalId, m]));
   return {
     delegations: input.delegations.map((g) => {
       const d = byName.get(g.name)!;
@@ -361,6 +394,8 @@ async function importInTransaction(
             name: m.name,
             role: m.role,
             weight: m.weight,
+            quotaGroup: byExt.get(m.externalId)!.quotaGroup,
+            firstCongress: byExt.get(m.externalId)!.firstCongress,
             status: status.get(m.externalId)!,
             ...(code ? { accessCode: code } : {}),
           };

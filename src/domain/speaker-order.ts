@@ -8,8 +8,9 @@
  *
  * 1. Priority classes, always first, first come first served within a class: a question
  *    to the current speaker, then points of order by the rank of their category, then
- *    procedural motions (taken after the current speech), then replies to the speech
- *    just given. None of them counts for the quota.
+ *    procedural motions (taken after the current speech) with the one speech for and the
+ *    one against the motion, then replies to the speech just given. None of them counts
+ *    for the quota. While a motion waits for its decision the debate proper is held.
  * 2. The debate proper (contribution, for, against), simulated one pick at a time so
  *    that alternation and "fewest contributions" see the picks before them:
  *    - quota: the group whose turn it is (the group after the last speaker's, round
@@ -69,6 +70,8 @@ export interface WaitingRequest {
   quotaGroup: string | null;
   firstCongress: boolean;
   category: string | null;
+  /** A speech on a procedural motion (the mover's, or the one for or against it). */
+  motion: boolean;
   /** The chair's pin: speak right after this request (null: first of the debate). */
   pin: { after: string | null; order: number } | null;
 }
@@ -78,6 +81,7 @@ export interface StartedSpeech {
   delegateId: string;
   kind: SpeechKind;
   quotaGroup: string | null;
+  motion: boolean;
   /** Spoke without the quota because the group of the turn had nobody waiting. */
   waived: boolean;
   /** Given the floor by the chair's override, outside the rules. */
@@ -93,9 +97,11 @@ export interface ListState {
   assemblyContinuedAt: number | null;
   /** Debate closed (by motion or decision): only priority requests still get the floor. */
   debateClosed: boolean;
+  /** A procedural motion is before the assembly: the debate waits for its decision. */
+  motionPending: boolean;
 }
 
-export type HoldReason = 'assembly_decision_required' | 'quota_exhausted' | 'debate_closed';
+export type HoldReason = 'assembly_decision_required' | 'quota_exhausted' | 'debate_closed' | 'motion_pending';
 
 export interface QueueEntry {
   requestId: string;
@@ -123,7 +129,13 @@ const PRIORITY_CLASS: Partial<Record<SpeechKind, number>> = {
   reply: 3,
 };
 
-export const isPriorityKind = (kind: SpeechKind): boolean => PRIORITY_CLASS[kind] !== undefined;
+const MOTION_CLASS = PRIORITY_CLASS.procedural_motion!;
+/** Within a motion's class: the mover, then the speech for, then the one against. */
+const MOTION_SPEECH_RANK: Partial<Record<SpeechKind, number>> = { procedural_motion: 0, for: 1, against: 2 };
+
+export const isPriority = (r: { kind: SpeechKind; motion: boolean }): boolean =>
+  r.motion || PRIORITY_CLASS[r.kind] !== undefined;
+const classOf = (r: WaitingRequest): number => (r.motion ? MOTION_CLASS : PRIORITY_CLASS[r.kind]!);
 
 export function groupOf(rule: QuotaRule, quotaGroup: string | null): string {
   return quotaGroup !== null && rule.groups.includes(quotaGroup) ? quotaGroup : rule.groups[rule.groups.length - 1]!;
@@ -137,13 +149,12 @@ export function allowanceOf(whenEmpty: WhenEmpty): number {
 
 function priorityOrder(rules: OrderRules, waiting: WaitingRequest[]): WaitingRequest[] {
   const rank = (r: WaitingRequest) => {
+    if (r.motion) return MOTION_SPEECH_RANK[r.kind] ?? 3;
     if (r.kind !== 'point_of_order') return 0;
     const i = r.category === null ? -1 : rules.pointOfOrderCategories.indexOf(r.category);
     return i < 0 ? rules.pointOfOrderCategories.length : i;
   };
-  return waiting
-    .filter((r) => isPriorityKind(r.kind))
-    .sort((a, b) => PRIORITY_CLASS[a.kind]! - PRIORITY_CLASS[b.kind]! || rank(a) - rank(b) || a.seq - b.seq);
+  return waiting.filter(isPriority).sort((a, b) => classOf(a) - classOf(b) || rank(a) - rank(b) || a.seq - b.seq);
 }
 
 interface Sim {
@@ -159,7 +170,7 @@ function initialSim(state: ListState): Sim {
   const rule = state.rules.quota;
   const sim: Sim = { lastGroup: null, waivedRun: 0, continued: false, lastSide: null, contributions: new Map() };
   for (const s of state.history) {
-    if (!DEBATE_KINDS.has(s.kind)) continue;
+    if (s.motion || !DEBATE_KINDS.has(s.kind)) continue;
     sim.contributions.set(s.delegateId, (sim.contributions.get(s.delegateId) ?? 0) + 1);
     if (s.kind === 'for' || s.kind === 'against') sim.lastSide = s.kind;
     if (s.overridden || !rule) continue;
@@ -173,7 +184,7 @@ function initialSim(state: ListState): Sim {
   if (state.assemblyContinuedAt !== null) {
     sim.continued = state.history
       .slice(state.assemblyContinuedAt)
-      .every((s) => !DEBATE_KINDS.has(s.kind) || s.overridden || s.waived);
+      .every((s) => s.motion || !DEBATE_KINDS.has(s.kind) || s.overridden || s.waived);
   }
   return sim;
 }
@@ -237,6 +248,7 @@ function debateOrder(state: ListState, debate: WaitingRequest[]): Pick<OrderResu
   const turn = rule ? turnOf(rule, sim) : null;
 
   if (state.debateClosed) return { queue, hold: left.length ? holdRest('debate_closed', null) : null, turn };
+  if (state.motionPending) return { queue, hold: left.length ? holdRest('motion_pending', null) : null, turn };
   let hold: OrderResult['hold'] = null;
   while (left.length > 0) {
     if (!rule) {
@@ -282,7 +294,7 @@ function applyPins(queue: QueueEntry[], pins: WaitingRequest[]): QueueEntry[] {
 
 export function speakerOrder(state: ListState): OrderResult {
   const priority = priorityOrder(state.rules, state.waiting);
-  const debate = state.waiting.filter((r) => !isPriorityKind(r.kind));
+  const debate = state.waiting.filter((r) => !isPriority(r));
   const { queue, hold, turn } = debateOrder(state, debate);
   const pins = debate.filter((r) => r.pin !== null);
   return {

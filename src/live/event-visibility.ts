@@ -22,7 +22,17 @@ const PUBLIC_FAMILIES = new Set([
   'amendment',
   'voting_list',
   'correction',
+  // The floor (src/floor): speakers' lists, motions and the floor settings.
+  'speakers',
+  'motion',
+  'floor',
 ]);
+
+/**
+ * A speaker who asked to be listed without a name (where the conference allows it): any
+ * object marked `private: true` loses these keys on the public topic.
+ */
+const PRIVATE_PERSON_KEYS = new Set(['delegateid', 'delegatename', 'delegationid', 'delegation', 'name']);
 
 /** Keys never sent, at any depth: choices, credentials and receipts. */
 const SECRET_KEYS = new Set([
@@ -59,9 +69,11 @@ function scrub(value: unknown, drop: Set<string>, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, drop, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
+    const anonymous = (value as { private?: unknown }).private === true;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const key = k.toLowerCase().replace(/[_-]/g, '');
       if (SECRET_KEYS.has(key) || drop.has(key)) continue;
+      if (anonymous && PRIVATE_PERSON_KEYS.has(key)) continue;
       out[k] = scrub(v, drop, depth + 1);
     }
     return out;

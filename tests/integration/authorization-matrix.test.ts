@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, signIn, type ConferenceFixture } from '../support/fixtures.js';
 import { rowsOf } from '../../src/db/client.js';
+import { DEFAULT_SETTINGS } from '../../src/floor/floor-settings.js';
 
 type Caller = 'anonymous' | 'auditorA' | 'delegateA' | 'chairB' | 'adminB' | 'delegateB';
 const callers: Caller[] = ['anonymous', 'auditorA', 'delegateA', 'chairB', 'adminB', 'delegateB'];
@@ -160,6 +161,41 @@ const table: Record<string, Entry> = {
       ],
     }),
   },
+  // The floor (src/floor): a delegate of A acts only for their own seat (Dx1), never for Dx2.
+  'PUT /api/v1/conferences/{conferenceId}/floor-settings': {
+    url: () => `/api/v1/conferences/${a.conferenceId}/floor-settings`,
+    body: () => ({ ...DEFAULT_SETTINGS, allowPrivateRequests: true }),
+  },
+  'PATCH /api/v1/agenda-items/{itemId}/speakers': {
+    url: () => `/api/v1/agenda-items/${ids.item}/speakers`,
+    body: () => ({ state: 'closed' }),
+  },
+  'POST /api/v1/agenda-items/{itemId}/speakers/requests': {
+    url: () => `/api/v1/agenda-items/${ids.item}/speakers/requests`,
+    body: () => ({ kind: 'contribution', delegateId: a.delegate('Dx2').id }),
+  },
+  'POST /api/v1/speaker-requests/{requestId}/withdraw': {
+    url: () => `/api/v1/speaker-requests/${ids.speakerRequest}/withdraw`,
+  },
+  'POST /api/v1/speaker-requests/{requestId}/override': {
+    url: () => `/api/v1/speaker-requests/${ids.speakerRequest}/override`,
+    body: () => ({ now: true, reason: 'an intruder wants the floor' }),
+  },
+  ...Object.fromEntries(
+    ['next', 'pause', 'resume', 'stop'].map((c) => [
+      `POST /api/v1/agenda-items/{itemId}/speakers/${c}`,
+      { url: () => `/api/v1/agenda-items/${ids.item}/speakers/${c}` },
+    ]),
+  ),
+  'POST /api/v1/agenda-items/{itemId}/motions': {
+    url: () => `/api/v1/agenda-items/${ids.item}/motions`,
+    body: () => ({ type: 'close_debate', delegateId: a.delegate('Dx2').id }),
+  },
+  'POST /api/v1/motions/{motionId}/decision': {
+    url: () => `/api/v1/motions/${ids.motion}/decision`,
+    body: () => ({ objection: false }),
+  },
+  'POST /api/v1/motions/{motionId}/settle': { url: () => `/api/v1/motions/${ids.motion}/settle` },
 };
 
 /** Routes every caller may use on their own behalf: only anonymous is refused. */
@@ -229,6 +265,17 @@ beforeAll(async () => {
   await ok('POST', `/api/v1/votes/${ids.closedVote}/open`, chairA, {});
   await ok('POST', `/api/v1/votes/${ids.closedVote}/ballots`, await a.tokenOf('Dx1'), { choice: 'yes' });
   await ok('POST', `/api/v1/votes/${ids.closedVote}/close`, chairA);
+  ids.speakerRequest = String(
+    (
+      await ok('POST', `/api/v1/agenda-items/${ids.item}/speakers/requests`, chairA, {
+        kind: 'contribution',
+        delegateId: a.delegate('Dx2').id,
+      })
+    ).requestId,
+  );
+  ids.motion = String(
+    (await ok('POST', `/api/v1/agenda-items/${ids.item}/motions`, chairA, { type: 'close_list' })).motionId,
+  );
 });
 afterAll(async () => t?.close());
 

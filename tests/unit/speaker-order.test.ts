@@ -38,6 +38,7 @@ function req(
     quotaGroup: opts.quotaGroup !== undefined ? opts.quotaGroup : name.startsWith('W') ? 'woman' : 'open',
     firstCongress: opts.firstCongress ?? false,
     category: opts.category ?? null,
+    motion: opts.motion ?? false,
     pin: opts.pin ?? null,
   };
 }
@@ -48,6 +49,7 @@ const spoke = (name: string, opts: Partial<StartedSpeech> = {}): StartedSpeech =
   quotaGroup: opts.quotaGroup !== undefined ? opts.quotaGroup : name.startsWith('W') ? 'woman' : 'open',
   waived: opts.waived ?? false,
   overridden: opts.overridden ?? false,
+  motion: opts.motion ?? false,
 });
 const state = (rules: OrderRules, waiting: WaitingRequest[], more: Partial<ListState> = {}): ListState => ({
   rules,
@@ -55,6 +57,7 @@ const state = (rules: OrderRules, waiting: WaitingRequest[], more: Partial<ListS
   history: [],
   assemblyContinuedAt: null,
   debateClosed: false,
+  motionPending: false,
   ...more,
 });
 const due = (s: ListState) =>
@@ -221,6 +224,34 @@ describe('speakerOrder: when the group of the turn has nobody waiting', () => {
     expect(r.queue.filter((e) => e.endsList).map((e) => e.requestId)).toEqual(['O3']);
   });
 
+  it('a motion before the assembly holds the debate; its mover, then one for, then one against speak first', () => {
+    const s = state(
+      quota(),
+      [
+        req('W1'),
+        req('O2', { kind: 'against', motion: true }),
+        req('O3', { kind: 'for', motion: true }),
+        req('O4', { kind: 'procedural_motion', motion: true }),
+        req('O5', { kind: 'point_of_order' }),
+      ],
+      { motionPending: true },
+    );
+    expect(due(s)).toEqual(['O5', 'O4', 'O3', 'O2']);
+    expect(speakerOrder(s).hold?.reason).toBe('motion_pending');
+  });
+
+  it('speeches on a motion do not count for the quota or for/against of the debate', () => {
+    const s = state(
+      { ...quota(), forAgainst: true },
+      [req('W2', { kind: 'for' }), req('W3', { kind: 'against' }), req('O4')],
+      {
+        history: [spoke('W0', { kind: 'for' }), spoke('W1', { kind: 'against', motion: true })],
+      },
+    );
+    // W3 (against) before W2: the last side spoken in the debate was W0's "for", not W1's on the motion.
+    expect(all(s)).toEqual(['O4', 'W3', 'W2']);
+  });
+
   it('a closed debate holds the debate but not points of order', () => {
     const s = state(quota(), [req('W1'), req('O2', { kind: 'point_of_order' })], { debateClosed: true });
     expect(due(s)).toEqual(['O2']);
@@ -297,6 +328,7 @@ const arbRequests = fc
       quotaGroup: r.group,
       firstCongress: r.firstCongress,
       category: r.kind === 'point_of_order' ? r.category : null,
+      motion: false,
       pin: null,
     })),
   );
