@@ -366,7 +366,8 @@ function SeatBlock(props: {
         {outcome?.kind === 'too_late' && <p class="bad">{t('vote.tooLate')}</p>}
         {outcome?.kind === 'refused' && <p class="bad">{t('vote.refused', { reason: outcome.code })}</p>}
         {outcome?.kind === 'already_voted' && <p>{t('vote.alreadyVoted')}</p>}
-        {onRecord && !props.editable && outcome?.kind !== 'already_voted' && (
+        {/* "Received" only after the 201 (or its replay), never while this phone is still sending. */}
+        {onRecord && !props.editable && outcome?.kind !== 'already_voted' && outcome?.kind !== 'sending' && (
           <div class="received">
             <p class="good">
               <span aria-hidden="true">✓ </span>
