@@ -6,6 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 FROM node:22-slim AS deps
@@ -20,11 +21,13 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
-RUN mkdir -p /data && chown node:node /data && chmod 700 /data
+# The pages' sources: their client bundles are built by esbuild when the service starts.
+COPY web ./web
+RUN mkdir -p /data /app/web/dist && chown node:node /data /app/web/dist && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # Run node directly (not npm start) so that SIGTERM reaches the process and shutdown is graceful.
-CMD ["node", "dist/server.js"]
+CMD ["node", "dist/src/server.js"]

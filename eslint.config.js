@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'migrations/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'migrations/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

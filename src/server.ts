@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     `Plenary is ready in ${Math.round(performance.now() - startedAt)} ms on ${ctx.database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}.`,
     `  API            ${base}/api/v1`,
     `  API reference  ${base}/docs`,
+    `  Pages          ${base}/ (the hall's board, the phone's ${base}/vote, ${base}/receipt)`,
     `  Health         ${base}/health`,
   ];
   if (admin) {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     const file = writeDemoCredentials(config.dataDir, demo);
     lines.push(
       `  Demo           ${base}/api/v1/conferences/${demo.conferenceId}`,
+      `  Board          ${base}/board/${demo.conferenceId}`,
       `  Resolution     ${base}/api/v1/resolutions/${demo.resolutionId}/text`,
       `  Chair          username "${demo.chair.username}", password ${demo.chair.password}`,
       ...demo.delegates

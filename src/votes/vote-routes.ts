@@ -17,6 +17,8 @@ import { castBallot, castOwnBallot } from './ballot-service.js';
 import { OpenVoteCache } from './open-vote-cache.js';
 import { BallotBatcher } from './ballot-batcher.js';
 import { loadTallySnapshot } from './tally-snapshot.js';
+import { loadCastable } from './castable-service.js';
+import { castableSchema } from './castable-views.js';
 import {
   cancelVote,
   closeVoteAs,
@@ -128,6 +130,29 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
           byDelegation: t.byDelegation,
         },
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/votes/:voteId/castable',
+    {
+      schema: {
+        tags: ['votes'],
+        summary: 'What the caller may cast in this vote: each seat (own, proxies, bloc) with its weight and ballot',
+        description:
+          'One read for the phone: the seats of the frozen electorate the caller casts for, whether each has a ' +
+          'ballot on record (with its receipt for a roll call), the weight or the allocation a split must not ' +
+          'exceed, the subject text and the service clock. Accounts that hold no seat get an empty list.',
+        security: [{ bearer: [] }],
+        params: voteParams,
+        response: { 200: castableSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const p = requireAccount(req);
+      const v = await loadVote(ctx.db, req.params.voteId);
+      await assertReadable(ctx, req, v.conferenceId);
+      return loadCastable(ctx, p, v);
     },
   );
 

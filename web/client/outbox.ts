@@ -1,0 +1,177 @@
+/**
+ * Ballots from a phone are never lost and never doubled. Each ballot is written to local
+ * storage with its Idempotency-Key BEFORE the request goes out; a network error, a
+ * timeout, a 5xx or a 429 keeps it there and it is sent again, with the same key, with
+ * backoff, also after a reload or hours offline. The service answers a repeated key with
+ * the first answer, so a retry can never cast twice. Only a 201 (or its replay) moves it
+ * to the receipts: "Received" is shown from nothing else.
+ */
+export type BallotBody =
+  | { choice: 'yes' | 'no' | 'abstain'; onBehalfOf?: string }
+  | { split: { yes: number; no: number; abstain: number }; onBehalfOf?: string };
+
+export interface OutboxEntry {
+  key: string;
+  voteId: string;
+  seatId: string;
+  body: BallotBody;
+  voteTitle: string;
+  seatLabel: string;
+  mode: 'roll_call' | 'secret';
+  createdAt: string;
+}
+
+export interface StoredReceipt {
+  voteId: string;
+  voteTitle: string;
+  seatId: string;
+  seatLabel: string;
+  receipt: string;
+  castAt: string;
+  mode: 'roll_call' | 'secret';
+  /** Roll calls only: the choice is public anyway. A secret choice never touches storage. */
+  choice: string | null;
+}
+
+export type SeatOutcome =
+  | { kind: 'sending' }
+  | { kind: 'received'; receipt: StoredReceipt }
+  | { kind: 'already_voted' }
+  | { kind: 'too_late' }
+  | { kind: 'refused'; code: string };
+
+/** What sending one entry gave: an HTTP status and body, or null when no answer came. */
+export type Sender = (entry: OutboxEntry) => Promise<{ status: number; body: unknown } | null>;
+
+const OUTBOX = 'plenary.outbox';
+const RECEIPTS = 'plenary.receipts';
+
+function read<T>(storage: Storage, name: string): T[] {
+  try {
+    const v: unknown = JSON.parse(storage.getItem(name) ?? '[]');
+    return Array.isArray(v) ? (v as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export const seatKey = (voteId: string, seatId: string) => `${voteId}:${seatId}`;
+
+export class Outbox {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private flushing = false;
+  private paused = false;
+  readonly outcomes = new Map<string, SeatOutcome>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly send: Sender,
+    private readonly changed: () => void,
+  ) {
+    for (const e of this.pending()) this.outcomes.set(seatKey(e.voteId, e.seatId), { kind: 'sending' });
+  }
+
+  pending(): OutboxEntry[] {
+    return read<OutboxEntry>(this.storage, OUTBOX);
+  }
+
+  receipts(): StoredReceipt[] {
+    return read<StoredReceipt>(this.storage, RECEIPTS);
+  }
+
+  /** Stores the ballots first, then sends them. */
+  add(entries: Omit<OutboxEntry, 'key' | 'createdAt'>[]): void {
+    const now = new Date().toISOString();
+    const fresh = entries.map((e) => ({ ...e, key: crypto.randomUUID(), createdAt: now }));
+    const keep = this.pending().filter((p) => !fresh.some((f) => f.voteId === p.voteId && f.seatId === p.seatId));
+    this.storage.setItem(OUTBOX, JSON.stringify([...keep, ...fresh]));
+    for (const e of fresh) this.outcomes.set(seatKey(e.voteId, e.seatId), { kind: 'sending' });
+    this.changed();
+    this.attempt = 0;
+    void this.flush();
+  }
+
+  /** Send now (on `online`, after signing in again). */
+  resume(): void {
+    this.paused = false;
+    this.attempt = 0;
+    void this.flush();
+  }
+
+  /** Stop sending until resume(): the session is gone and a new sign-in is needed. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing || this.paused) return;
+    this.flushing = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    let retry = false;
+    try {
+      for (const entry of this.pending()) {
+        const answer = await this.send(entry).catch(() => null);
+        const done = this.settle(entry, answer);
+        if (done === 'retry') retry = true;
+        if (done === 'pause') {
+          this.paused = true;
+          break;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    this.changed();
+    if (retry && !this.paused) this.retryLater();
+  }
+
+  private retryLater(): void {
+    const ceiling = Math.min(30_000, 1000 * 2 ** this.attempt);
+    this.attempt++;
+    this.timer = setTimeout(() => void this.flush(), ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  private settle(entry: OutboxEntry, answer: { status: number; body: unknown } | null): 'done' | 'retry' | 'pause' {
+    const k = seatKey(entry.voteId, entry.seatId);
+    if (answer === null || answer.status >= 500 || answer.status === 429 || answer.status === 408) return 'retry';
+    if (answer.status === 401) return 'pause';
+    if (answer.status === 201) {
+      const b = answer.body as { receipt: string; castAt: string };
+      const receipt: StoredReceipt = {
+        voteId: entry.voteId,
+        voteTitle: entry.voteTitle,
+        seatId: entry.seatId,
+        seatLabel: entry.seatLabel,
+        receipt: b.receipt,
+        castAt: b.castAt,
+        mode: entry.mode,
+        choice: entry.mode === 'roll_call' ? describe(entry.body) : null,
+      };
+      const others = this.receipts().filter((r) => r.receipt !== receipt.receipt);
+      this.storage.setItem(RECEIPTS, JSON.stringify([receipt, ...others]));
+      this.outcomes.set(k, { kind: 'received', receipt });
+    } else {
+      const code = String((answer.body as { code?: unknown } | null)?.code ?? answer.status);
+      this.outcomes.set(
+        k,
+        code === 'already_voted'
+          ? { kind: 'already_voted' }
+          : code === 'vote_not_open'
+            ? { kind: 'too_late' }
+            : { kind: 'refused', code },
+      );
+    }
+    this.remove(entry.key);
+    return 'done';
+  }
+
+  private remove(key: string): void {
+    this.storage.setItem(OUTBOX, JSON.stringify(this.pending().filter((e) => e.key !== key)));
+  }
+}
+
+function describe(body: BallotBody): string {
+  return 'choice' in body ? body.choice : `yes ${body.split.yes}, no ${body.split.no}, abstain ${body.split.abstain}`;
+}

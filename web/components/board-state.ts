@@ -1,0 +1,81 @@
+/**
+ * What the hall screen shows, read from the public API alone. The server renders the first
+ * view with it (through app.inject) and the page re-reads it the same way after each
+ * reconnect or conference event, so the two can never disagree.
+ */
+import type { TallyData } from '../../src/live/protocol.js';
+import {
+  getJson,
+  type AgendaItem,
+  type Conference,
+  type Getter,
+  type Page,
+  type ResolutionText,
+  type Vote,
+  type VoteDetail,
+  type VoteResult,
+} from './api-types.js';
+
+export interface BoardVote {
+  vote: VoteDetail;
+  result: VoteResult | null;
+}
+
+export interface BoardState {
+  conference: Conference;
+  current: AgendaItem | null;
+  /** The open votes, then the one closed last (its result stays up until the next one). */
+  votes: BoardVote[];
+  adopted: ResolutionText | null;
+}
+
+export async function loadBoard(get: Getter, conferenceId: string): Promise<BoardState> {
+  const base = `/api/v1/conferences/${conferenceId}`;
+  const [conference, agenda, list] = await Promise.all([
+    getJson<Conference>(get, base),
+    getJson<Page<AgendaItem>>(get, `${base}/agenda?limit=1000`),
+    getJson<Page<Vote>>(get, `${base}/votes?limit=1000`),
+  ]);
+  const current = agenda.items.find((i) => i.id === conference.currentAgendaItemId) ?? null;
+  const open = list.items.filter((v) => v.state === 'open');
+  const closed = list.items
+    .filter((v) => v.state === 'closed' && v.closedAt !== null)
+    .sort((a, b) => (a.closedAt! < b.closedAt! ? 1 : -1));
+  const shown = [...open, ...closed.slice(0, 1)];
+  const [votes, adopted] = await Promise.all([
+    Promise.all(
+      shown.map(async (v) => ({
+        vote: await getJson<VoteDetail>(get, `/api/v1/votes/${v.id}`),
+        result: v.state === 'closed' ? await getJson<VoteResult>(get, `/api/v1/votes/${v.id}/result`) : null,
+      })),
+    ),
+    current?.resolutionId
+      ? getJson<ResolutionText>(get, `/api/v1/resolutions/${current.resolutionId}/text?version=adopted`)
+      : Promise.resolve(null),
+  ]);
+  return { conference, current, votes, adopted };
+}
+
+/** A live tally onto the vote it belongs to, newest version wins (a late HTTP read never rolls it back). */
+export function withTally(state: BoardState, t: TallyData): BoardState {
+  return {
+    ...state,
+    votes: state.votes.map((bv) =>
+      bv.vote.id !== t.voteId || bv.vote.tally.version > t.version
+        ? bv
+        : {
+            ...bv,
+            vote: {
+              ...bv.vote,
+              tally: {
+                version: t.version,
+                voters: t.voters,
+                visible: t.totals !== null,
+                totals: t.totals as VoteDetail['tally']['totals'],
+                byDelegation: t.byDelegation as VoteDetail['tally']['byDelegation'],
+              },
+            },
+          },
+    ),
+  };
+}

@@ -1,0 +1,549 @@
+/**
+ * `/vote`, the delegate's phone (360x740 first). The server renders the sign-in form; the
+ * island (islands/vote.tsx) passes a VoteRuntime and the page comes alive. One section per
+ * open vote, one fieldset per seat cast for (own, proxies, the delegation's bloc), one
+ * review and one Cast button. Selections live in this component's state, keyed by vote and
+ * seat, apart from what the server says: a live update re-renders the page and never
+ * touches a half-filled form. VOTE_SECTIONS lists the page's parts: an election or the
+ * speakers' list is one more entry.
+ */
+import type { FunctionComponent } from 'preact';
+import { useState } from 'preact/hooks';
+import type { Lang, T } from '../i18n/translate.js';
+import type { Castable, CastableSeat, Vote, VoteResult } from './api-types.js';
+import type { SeatOutcome, StoredReceipt } from '../client/outbox.js';
+import type { LiveStatus } from '../client/live-client.js';
+import { Langs, Tr, useLang, useT, type Speech } from './lang.js';
+import { LangSwitch } from './lang-switch.js';
+import { LiveBadge } from './live-status.js';
+import { ResultLine } from './result-line.js';
+import { remaining } from './countdown.js';
+
+export interface VotePageState {
+  speech: Speech;
+}
+
+export type Choice = 'yes' | 'no' | 'abstain';
+export type Split = { yes: number; no: number; abstain: number };
+export type Selection = { choice: Choice } | { split: Split };
+
+export interface ShownVote {
+  vote: Vote;
+  castable: Castable | null;
+  result: VoteResult | null;
+  voters: number | null;
+}
+
+/** Everything the signed-in page shows; owned by the island, passed down. */
+export interface VoteView {
+  signedIn: { name: string; conferenceName: string } | null;
+  signingIn: boolean;
+  signInFailed: boolean;
+  currentItem: string | null;
+  votes: ShownVote[];
+  outcomes: ReadonlyMap<string, SeatOutcome>;
+  receipts: StoredReceipt[];
+  live: { status: LiveStatus; lastUpdate: number; now: number };
+  serverNow: number;
+  corrected: ReadonlySet<string>;
+}
+
+export interface VoteRuntime {
+  view: VoteView;
+  signIn(code: string): void;
+  signOut(): void;
+  cast(vote: ShownVote, picks: { seat: CastableSeat; selection: Selection; label: string }[]): void;
+  correct(voteId: string, intended: Choice | 'not_voting'): void;
+}
+
+const CHOICES: readonly Choice[] = ['yes', 'no', 'abstain'];
+const CHOICE_KEY = { yes: 'vote.yes', no: 'vote.no', abstain: 'vote.abstain' } as const;
+
+export function VoteApp(props: VotePageState & { runtime?: VoteRuntime }) {
+  return (
+    <Langs speech={props.speech}>
+      <div class="page phone">
+        <header class="page-head">
+          <a class="brand" href="/">
+            Plenary
+          </a>
+          <LangSwitch path="/vote" />
+        </header>
+        {props.runtime?.view.signedIn ? <SignedIn rt={props.runtime} /> : <SignIn rt={props.runtime} />}
+      </div>
+    </Langs>
+  );
+}
+
+function SignIn(props: { rt: VoteRuntime | undefined }) {
+  const t = useT();
+  const busy = props.rt?.view.signingIn ?? false;
+  // Disabled until the island runs: a form submitted without it would put the code in the URL.
+  return (
+    <section aria-labelledby="signin-h">
+      <h1 id="signin-h">
+        <Tr k="vote.signin" />
+      </h1>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const input = e.currentTarget.elements.namedItem('code') as HTMLInputElement | null;
+          if (input) props.rt?.signIn(input.value);
+        }}
+      >
+        <label for="badge-code">
+          <Tr k="vote.badge" />
+        </label>
+        <input
+          id="badge-code"
+          name="code"
+          type="text"
+          inputMode="text"
+          autocomplete="one-time-code"
+          autocapitalize="characters"
+          spellcheck={false}
+          aria-describedby="badge-hint"
+          required
+        />
+        <p id="badge-hint" class="hint">
+          <Tr k="vote.badgeHint" />
+        </p>
+        <button type="submit" class="button primary big" disabled={busy || !props.rt}>
+          {busy ? t('vote.signingIn') : t('vote.signinButton')}
+        </button>
+      </form>
+      <div role="status" aria-live="polite">
+        {props.rt?.view.signInFailed && <p class="bad">{t('vote.signinFailed')}</p>}
+      </div>
+    </section>
+  );
+}
+
+interface SectionProps {
+  rt: VoteRuntime;
+}
+type Section = FunctionComponent<SectionProps>;
+
+const Header: Section = ({ rt }) => {
+  const v = rt.view;
+  return (
+    <section class="who" aria-label={v.signedIn?.conferenceName}>
+      <p>
+        <Tr k="vote.signedInAs" vars={{ name: v.signedIn?.name ?? '' }} /> · {v.signedIn?.conferenceName}
+      </p>
+      <LiveBadge {...v.live} />
+      <button type="button" class="button link" onClick={() => rt.signOut()}>
+        <Tr k="vote.signout" />
+      </button>
+    </section>
+  );
+};
+
+const Current: Section = ({ rt }) =>
+  rt.view.currentItem ? (
+    <section aria-labelledby="cur-h" class="current">
+      <h2 id="cur-h" class="eyebrow">
+        <Tr k="vote.currentItem" />
+      </h2>
+      <p class="item-title">{rt.view.currentItem}</p>
+    </section>
+  ) : null;
+
+const OpenVotes: Section = ({ rt }) =>
+  rt.view.votes.length === 0 ? (
+    <p class="muted">
+      <Tr k="vote.noOpen" />
+    </p>
+  ) : (
+    <>
+      {rt.view.votes.map((sv) => (
+        <VoteCard key={sv.vote.id} sv={sv} rt={rt} />
+      ))}
+    </>
+  );
+
+const Receipts: Section = ({ rt }) => (
+  <section aria-labelledby="receipts-h" class="receipts">
+    <h2 id="receipts-h">
+      <Tr k="vote.receipts" />
+    </h2>
+    {rt.view.receipts.length === 0 ? (
+      <p class="muted">
+        <Tr k="vote.receiptsNone" />
+      </p>
+    ) : (
+      <ul>
+        {rt.view.receipts.map((r) => (
+          <li key={r.receipt}>
+            <strong>{r.voteTitle}</strong> · {r.seatLabel}
+            {r.mode === 'secret' ? (
+              <>
+                {' '}
+                (<Tr k="vote.secretReceipt" />)
+              </>
+            ) : (
+              r.choice && <> · {r.choice}</>
+            )}
+            <ReceiptCode receipt={r} />
+          </li>
+        ))}
+      </ul>
+    )}
+  </section>
+);
+
+/** The signed-in page's sections, top to bottom. */
+export const VOTE_SECTIONS: Section[] = [Header, Current, OpenVotes, Receipts];
+
+function SignedIn(props: SectionProps) {
+  return (
+    <>
+      {VOTE_SECTIONS.map((S, i) => (
+        <S key={i} {...props} />
+      ))}
+    </>
+  );
+}
+
+function seatLabel(t: T, seat: CastableSeat): string {
+  if (seat.kind === 'own') return t('vote.seatOwn');
+  if (seat.kind === 'proxy') return t('vote.seatProxy', { name: seat.delegateName ?? '' });
+  return t('vote.seatBloc', { name: seat.delegationName });
+}
+
+function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
+  const t = useT();
+  const lang: Lang = useLang();
+  const { vote, castable, result } = props.sv;
+  // The delegate's picks, by seat: kept here, never reset by a live update or a re-read.
+  const [picks, setPicks] = useState<Record<string, Selection>>({});
+  const [changing, setChanging] = useState<Record<string, boolean>>({});
+  const outcomes = props.rt.view.outcomes;
+  const open = vote.state === 'open';
+  const text = castable?.subject.translations[lang] ?? castable?.subject.text ?? null;
+  const headingId = `v-${vote.id}`;
+
+  const seats = castable?.seats ?? [];
+  const editable = (s: CastableSeat) => {
+    const o = outcomes.get(`${vote.id}:${s.seatId}`);
+    if (o?.kind === 'sending') return false;
+    const onRecord = s.ballot !== null || o?.kind === 'received' || o?.kind === 'already_voted';
+    return open && (!onRecord || (vote.allowChange && changing[s.seatId] === true));
+  };
+  const chosen = seats.filter((s) => editable(s) && picks[s.seatId] !== undefined);
+  const over = chosen.some((s) => {
+    const p = picks[s.seatId];
+    return p !== undefined && 'split' in p && p.split.yes + p.split.no + p.split.abstain > s.weight;
+  });
+
+  return (
+    <section class="card vote-card" aria-labelledby={headingId} data-vote={vote.id} data-state={vote.state}>
+      <h2 id={headingId}>{vote.title}</h2>
+      {text && <blockquote class="subject">{text}</blockquote>}
+      {vote.question && (
+        <p>
+          <strong>
+            <Tr k="vote.question" />:
+          </strong>{' '}
+          {vote.question}
+        </p>
+      )}
+      {open && (
+        <p class="countdown">
+          {vote.deadlineAt ? (
+            <Tr k="vote.deadline" vars={{ time: remaining(vote.deadlineAt, props.rt.view.serverNow) }} />
+          ) : (
+            <Tr k="vote.noDeadline" />
+          )}
+        </p>
+      )}
+      <details class="who-sees" open>
+        <summary>
+          <Tr k="vote.who" />
+        </summary>
+        <p>{vote.mode === 'secret' ? t('vote.whoSecret') : t('vote.whoRollCall')}</p>
+      </details>
+      {props.sv.voters !== null && open && (
+        <p class="muted participation">
+          <Tr k="board.voted" />: <Tr k="board.seatsVoted" vars={{ n: props.sv.voters }} />
+        </p>
+      )}
+
+      {seats.map((s) => (
+        <SeatBlock
+          key={s.seatId}
+          voteId={vote.id}
+          seat={s}
+          label={seatLabel(t, s)}
+          outcome={outcomes.get(`${vote.id}:${s.seatId}`)}
+          editable={editable(s)}
+          canChange={open && vote.allowChange}
+          selection={picks[s.seatId]}
+          onSelect={(sel) => setPicks((p) => ({ ...p, [s.seatId]: sel }))}
+          onChange={() => setChanging((c) => ({ ...c, [s.seatId]: true }))}
+        />
+      ))}
+
+      {open && seats.some(editable) && (
+        <div class="review">
+          <h3>
+            <Tr k="vote.review" />
+          </h3>
+          {chosen.length === 0 ? (
+            <p class="muted">
+              <Tr k="vote.reviewNothing" />
+            </p>
+          ) : (
+            <ul>
+              {chosen.map((s) => (
+                <li key={s.seatId}>
+                  {t('vote.reviewLine', { seat: seatLabel(t, s), choice: selectionWords(t, picks[s.seatId]!) })}
+                </li>
+              ))}
+            </ul>
+          )}
+          <button
+            type="button"
+            class="button primary big"
+            disabled={chosen.length === 0 || over}
+            onClick={() => {
+              props.rt.cast(
+                props.sv,
+                chosen.map((s) => ({ seat: s, selection: picks[s.seatId]!, label: seatLabel(t, s) })),
+              );
+              setChanging({});
+              setPicks({});
+            }}
+          >
+            <Tr k="vote.cast" />
+          </button>
+        </div>
+      )}
+
+      {vote.state === 'closed' && (
+        <div class="closed">
+          <p>
+            <strong>
+              <Tr k="vote.closed" />
+            </strong>
+          </p>
+          {result && <ResultLine result={result} majority={vote.majority} />}
+          {vote.mode === 'roll_call' && seats.some((s) => s.kind === 'own') && (
+            <Correction voteId={vote.id} rt={props.rt} />
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function selectionWords(t: T, sel: Selection): string {
+  if ('choice' in sel) return t(CHOICE_KEY[sel.choice]);
+  return CHOICES.map((c) => `${t(CHOICE_KEY[c])} ${sel.split[c]}`).join(', ');
+}
+
+function SeatBlock(props: {
+  voteId: string;
+  seat: CastableSeat;
+  label: string;
+  outcome: SeatOutcome | undefined;
+  editable: boolean;
+  canChange: boolean;
+  selection: Selection | undefined;
+  onSelect(sel: Selection): void;
+  onChange(): void;
+}) {
+  const t = useT();
+  const { seat, outcome } = props;
+  const name = `c-${props.voteId}-${seat.seatId}`;
+  const received = outcome?.kind === 'received' ? outcome.receipt : null;
+  const onRecord = seat.ballot !== null || received !== null || outcome?.kind === 'already_voted';
+  return (
+    <div class="seat" data-seat={seat.seatId}>
+      <div role="status" aria-live="polite" class="seat-status">
+        {outcome?.kind === 'sending' && <p class="pending">{t('vote.sending')}</p>}
+        {outcome?.kind === 'too_late' && <p class="bad">{t('vote.tooLate')}</p>}
+        {outcome?.kind === 'refused' && <p class="bad">{t('vote.refused', { reason: outcome.code })}</p>}
+        {outcome?.kind === 'already_voted' && <p>{t('vote.alreadyVoted')}</p>}
+        {/* "Received" only after the 201 (or its replay), never while this phone is still sending. */}
+        {onRecord && !props.editable && outcome?.kind !== 'already_voted' && outcome?.kind !== 'sending' && (
+          <div class="received">
+            <p class="good">
+              <span aria-hidden="true">✓ </span>
+              <strong>{t('vote.received')}</strong> · {props.label}
+              {(received?.castAt ?? seat.ballot?.castAt) && (
+                <>
+                  {' '}
+                  ·{' '}
+                  {t('vote.receivedAt', {
+                    time: new Date(received?.castAt ?? seat.ballot!.castAt).toLocaleTimeString(),
+                  })}
+                </>
+              )}
+            </p>
+            {received && <ReceiptCode receipt={received} />}
+          </div>
+        )}
+      </div>
+      {onRecord && !props.editable && props.canChange && (
+        <button type="button" class="button" onClick={props.onChange}>
+          {t('vote.change')}
+        </button>
+      )}
+      {props.editable &&
+        (seat.kind === 'bloc' ? (
+          <SplitInput seat={seat} label={props.label} selection={props.selection} onSelect={props.onSelect} />
+        ) : (
+          <fieldset class="choices">
+            <legend>
+              {props.label}
+              {seat.weight !== 1 && <span class="muted"> · {t('vote.weight', { weight: seat.weight })}</span>}
+            </legend>
+            {CHOICES.map((c) => (
+              <label key={c} class="choice">
+                <input
+                  type="radio"
+                  name={name}
+                  value={c}
+                  checked={props.selection !== undefined && 'choice' in props.selection && props.selection.choice === c}
+                  onChange={() => props.onSelect({ choice: c })}
+                />
+                <span>{t(CHOICE_KEY[c])}</span>
+              </label>
+            ))}
+          </fieldset>
+        ))}
+    </div>
+  );
+}
+
+function SplitInput(props: {
+  seat: CastableSeat;
+  label: string;
+  selection: Selection | undefined;
+  onSelect(sel: Selection): void;
+}) {
+  const t = useT();
+  const split: Split =
+    props.selection && 'split' in props.selection ? props.selection.split : { yes: 0, no: 0, abstain: 0 };
+  const allocation = props.seat.weight;
+  const cast = split.yes + split.no + split.abstain;
+  const set = (c: Choice, n: number) =>
+    props.onSelect({ split: { ...split, [c]: Math.max(0, Math.min(allocation, n)) } });
+  const id = `s-${props.seat.seatId}`;
+  return (
+    <fieldset class="split">
+      <legend>{props.label}</legend>
+      {CHOICES.map((c) => (
+        <div key={c} class="stepper">
+          <label for={`${id}-${c}`}>{t(CHOICE_KEY[c])}</label>
+          <button
+            type="button"
+            class="button step"
+            aria-label={t('vote.less', { choice: t(CHOICE_KEY[c]) })}
+            onClick={() => set(c, split[c] - 1)}
+          >
+            −
+          </button>
+          <input
+            id={`${id}-${c}`}
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={allocation}
+            value={split[c]}
+            onInput={(e) => {
+              const n = Number.parseInt(e.currentTarget.value, 10);
+              props.onSelect({ split: { ...split, [c]: Number.isFinite(n) && n >= 0 ? n : 0 } });
+            }}
+          />
+          <button
+            type="button"
+            class="button step"
+            aria-label={t('vote.more', { choice: t(CHOICE_KEY[c]) })}
+            onClick={() => set(c, split[c] + 1)}
+          >
+            +
+          </button>
+        </div>
+      ))}
+      <p class={cast > allocation ? 'split-sum bad' : 'split-sum'} role="status" aria-live="polite">
+        {cast > allocation
+          ? t('vote.splitOver', { cast, allocation })
+          : t('vote.splitSummary', { cast, allocation, rest: allocation - cast })}
+      </p>
+    </fieldset>
+  );
+}
+
+/** A receipt in groups of eight (readable aloud, comparable by eye), copyable, with its check link. */
+function ReceiptCode(props: { receipt: StoredReceipt }) {
+  const t = useT();
+  const [copied, setCopied] = useState(false);
+  const r = props.receipt.receipt;
+  const link = `/receipt#vote=${props.receipt.voteId}&receipt=${r}`;
+  return (
+    <div class="receipt">
+      <p>
+        <span class="muted">{t('vote.receipt')}: </span>
+        <code class="receipt-code" data-receipt={r}>
+          {r.match(/.{1,8}/g)?.join(' ')}
+        </code>
+      </p>
+      <p class="receipt-actions">
+        <button
+          type="button"
+          class="button"
+          onClick={() => {
+            void navigator.clipboard?.writeText(r).then(() => setCopied(true));
+          }}
+        >
+          {copied ? t('vote.copied') : t('vote.copy')}
+        </button>{' '}
+        <a href={link}>{t('vote.checkReceipt')}</a>
+      </p>
+    </div>
+  );
+}
+
+function Correction(props: { voteId: string; rt: VoteRuntime }) {
+  const t = useT();
+  const [intended, setIntended] = useState<Choice | 'not_voting'>('yes');
+  if (props.rt.view.corrected.has(props.voteId)) {
+    return (
+      <p role="status" class="good">
+        {t('vote.correctionDone')}
+      </p>
+    );
+  }
+  const options = [...CHOICES, 'not_voting'] as const;
+  return (
+    <form
+      class="correction"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.rt.correct(props.voteId, intended);
+      }}
+    >
+      <fieldset>
+        <legend>{t('vote.correction')}</legend>
+        {options.map((o) => (
+          <label key={o} class="choice">
+            <input
+              type="radio"
+              name={`i-${props.voteId}`}
+              value={o}
+              checked={intended === o}
+              onChange={() => setIntended(o)}
+            />
+            <span>{o === 'not_voting' ? t('vote.notVoting') : t(CHOICE_KEY[o])}</span>
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="button">
+        {t('vote.correctionSend')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,314 @@
+/**
+ * The phone page's island. Reads a badge code from `#code=` (a scanned QR) and removes it
+ * from the address bar and the history before anything else runs; keeps the session in
+ * local storage; loads the open votes with what this delegate may cast in each
+ * (GET /votes/{id}/castable); follows the conference live; sends ballots through the
+ * outbox (client/outbox.ts).
+ */
+import { hydrate } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import {
+  VoteApp,
+  type ShownVote,
+  type VotePageState,
+  type VoteRuntime,
+  type VoteView,
+} from '../components/vote-app.js';
+import {
+  getJson,
+  type AgendaItem,
+  type Castable,
+  type Conference,
+  type Page,
+  type Vote,
+  type VoteResult,
+} from '../components/api-types.js';
+import { Outbox, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
+import { LiveClient, type LiveStatus } from '../client/live-client.js';
+import { browserGet, initialState, islandRoot } from '../client/boot.js';
+
+// A badge's QR code opens /vote#code=...: the code must not stay in the address bar or the history.
+const fragment = new URLSearchParams(location.hash.slice(1));
+const codeFromQr = fragment.get('code');
+if (codeFromQr !== null) history.replaceState(null, '', location.pathname + location.search);
+
+const SESSION = 'plenary.session';
+interface Session {
+  token: string;
+  expiresAt: number;
+  conferenceId: string;
+  delegateId: string;
+}
+
+function loadSession(): Session | null {
+  try {
+    const s = JSON.parse(localStorage.getItem(SESSION) ?? 'null') as Session | null;
+    return s && s.expiresAt > Date.now() ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+const state = initialState<VotePageState>();
+
+function VoteIsland(p: VotePageState) {
+  const [session, setSession] = useState<Session | null>(null);
+  const [who, setWho] = useState<VoteView['signedIn']>(null);
+  const [signingIn, setSigningIn] = useState(false);
+  const [signInFailed, setSignInFailed] = useState(false);
+  const [currentItem, setCurrentItem] = useState<string | null>(null);
+  const [votes, setVotes] = useState<ShownVote[]>([]);
+  const [, setTick] = useState(0);
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  const [corrected, setCorrected] = useState<Set<string>>(new Set());
+  const [offset, setOffset] = useState(0);
+  const rerender = () => setTick((n) => n + 1);
+  // Hydration does not diff attributes: the first render must be the server's (no runtime),
+  // the live one follows once mounted.
+  const [mounted, setMounted] = useState(false);
+
+  const outbox = useMemo(
+    () =>
+      new Outbox(
+        localStorage,
+        async (entry) => {
+          const s = loadSession();
+          if (!s) return { status: 401, body: null };
+          const ctl = new AbortController();
+          const timer = setTimeout(() => ctl.abort(), 15_000);
+          try {
+            const res = await fetch(`/api/v1/votes/${entry.voteId}/ballots`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${s.token}`,
+                'idempotency-key': entry.key,
+              },
+              body: JSON.stringify(entry.body),
+              signal: ctl.signal,
+            });
+            const body: unknown = await res.json().catch(() => null);
+            return { status: res.status, body };
+          } catch {
+            return null;
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+        () => {
+          rerender();
+          scheduleReload();
+        },
+      ),
+    [],
+  );
+
+  const api = (path: string) => browserGet(path, loadSession()?.token);
+
+  let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  const seen = useMemo(() => new Set<string>(), []);
+  const reload = async () => {
+    const s = loadSession();
+    if (!s) return;
+    try {
+      const base = `/api/v1/conferences/${s.conferenceId}`;
+      const [conf, agenda, list] = await Promise.all([
+        getJson<Conference>(api, base),
+        getJson<Page<AgendaItem>>(api, `${base}/agenda?limit=1000`),
+        getJson<Page<Vote>>(api, `${base}/votes?limit=1000`),
+      ]);
+      setCurrentItem(agenda.items.find((i) => i.id === conf.currentAgendaItemId)?.title ?? null);
+      for (const v of list.items) if (v.state === 'open') seen.add(v.id);
+      // Open votes, and those that closed while this page showed them (their result stays).
+      const shown = list.items.filter((v) => v.state === 'open' || (v.state === 'closed' && seen.has(v.id)));
+      const loaded = await Promise.all(
+        shown.map(async (vote): Promise<ShownVote> => {
+          const [castable, result] = await Promise.all([
+            getJson<Castable>(api, `/api/v1/votes/${vote.id}/castable`),
+            vote.state === 'closed'
+              ? getJson<VoteResult>(api, `/api/v1/votes/${vote.id}/result`)
+              : Promise.resolve(null),
+          ]);
+          return { vote, castable, result, voters: null };
+        }),
+      );
+      const first = loaded[0]?.castable;
+      if (first) setOffset(Date.parse(first.serverTime) - Date.now());
+      setVotes((prev) =>
+        loaded
+          .filter((l) => l.vote.state === 'open' || (l.castable?.seats.length ?? 0) > 0)
+          .map((l) => ({ ...l, voters: prev.find((x) => x.vote.id === l.vote.id)?.voters ?? null })),
+      );
+    } catch (err) {
+      if ((err as { status?: number }).status === 401) signOut();
+    }
+  };
+  const scheduleReload = () => {
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(() => {
+      reloadTimer = null;
+      void reload();
+    }, 200);
+  };
+
+  const live = useMemo(
+    () =>
+      new LiveClient({
+        url: async () => {
+          const s = loadSession();
+          if (!s) return '/live';
+          const res = await fetch('/api/v1/live/tickets', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${s.token}` },
+          });
+          if (!res.ok) throw new Error(`ticket ${res.status}`);
+          const { ticket } = (await res.json()) as { ticket: string };
+          return `/live?ticket=${encodeURIComponent(ticket)}`;
+        },
+        handlers: {
+          onConference: scheduleReload,
+          onTally: (t) => setVotes((vs) => vs.map((v) => (v.vote.id === t.voteId ? { ...v, voters: t.voters } : v))),
+          onResync: () => {
+            scheduleReload();
+            outbox.resume();
+          },
+          onStatus: setStatus,
+          onSessionEnded: () => signOut(),
+        },
+      }),
+    [],
+  );
+
+  const startSession = async (s: Session) => {
+    setSession(s);
+    const me = await getJson<{ name: string }>(api, `/api/v1/delegates/${s.delegateId}`).catch(() => ({ name: '' }));
+    const conf = await getJson<Conference>(api, `/api/v1/conferences/${s.conferenceId}`).catch(() => null);
+    setWho({ name: me.name, conferenceName: conf?.name ?? '' });
+    live.follow([`conference:${s.conferenceId}`]);
+    live.start();
+    outbox.resume();
+    await reload();
+  };
+
+  const signIn = (raw: string) => {
+    const code = raw.replace(/[\s-]/g, '').toUpperCase();
+    setSigningIn(true);
+    setSignInFailed(false);
+    void (async () => {
+      try {
+        const res = await fetch('/api/v1/auth/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ accessCode: code }),
+        });
+        if (!res.ok) throw new Error(String(res.status));
+        const body = (await res.json()) as {
+          accessToken: string;
+          expiresIn: number;
+          account: { conferenceId: string | null; delegateId: string | null };
+        };
+        if (!body.account.conferenceId || !body.account.delegateId) throw new Error('not a delegate');
+        const s: Session = {
+          token: body.accessToken,
+          expiresAt: Date.now() + body.expiresIn * 1000,
+          conferenceId: body.account.conferenceId,
+          delegateId: body.account.delegateId,
+        };
+        localStorage.setItem(SESSION, JSON.stringify(s));
+        await startSession(s);
+      } catch {
+        setSignInFailed(true);
+      } finally {
+        setSigningIn(false);
+      }
+    })();
+  };
+
+  const signOut = () => {
+    const s = loadSession();
+    localStorage.removeItem(SESSION);
+    if (s)
+      void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(
+        () => undefined,
+      );
+    outbox.pause();
+    live.stop();
+    setSession(null);
+    setWho(null);
+    setVotes([]);
+  };
+
+  // One topic per shown vote: its tally (participation) arrives live.
+  useEffect(() => {
+    if (session) live.follow([`conference:${session.conferenceId}`, ...votes.map((v) => `vote:${v.vote.id}`)]);
+  }, [session?.conferenceId, votes.map((v) => v.vote.id).join()]);
+
+  useEffect(() => {
+    setMounted(true);
+    const s = loadSession();
+    if (codeFromQr) signIn(codeFromQr);
+    else if (s) void startSession(s);
+    const onOnline = () => outbox.resume();
+    window.addEventListener('online', onOnline);
+    const tick = setInterval(rerender, 1000);
+    return () => {
+      window.removeEventListener('online', onOnline);
+      clearInterval(tick);
+    };
+  }, []);
+
+  // Outcomes: this page's sends, and for seats with a ballot on record the receipt this phone kept.
+  const outcomes = new Map<string, SeatOutcome>();
+  const receipts = outbox.receipts();
+  for (const r of [...receipts].reverse()) outcomes.set(seatKey(r.voteId, r.seatId), { kind: 'received', receipt: r });
+  for (const [k, o] of outbox.outcomes) outcomes.set(k, o);
+
+  const runtime: VoteRuntime = {
+    view: {
+      signedIn: session ? (who ?? { name: '', conferenceName: '' }) : null,
+      signingIn,
+      signInFailed,
+      currentItem,
+      votes,
+      outcomes,
+      receipts,
+      live: { status, lastUpdate: live.lastUpdate, now: Date.now() },
+      serverNow: Date.now() + offset,
+      corrected,
+    },
+    signIn,
+    signOut,
+    cast: (sv, picks) => {
+      outbox.add(
+        picks.map(({ seat, selection, label }) => {
+          const body: BallotBody =
+            'choice' in selection
+              ? { choice: selection.choice, ...(seat.kind === 'proxy' ? { onBehalfOf: seat.seatId } : {}) }
+              : { split: selection.split };
+          return {
+            voteId: sv.vote.id,
+            seatId: seat.seatId,
+            body,
+            voteTitle: sv.vote.title,
+            seatLabel: label,
+            mode: sv.vote.mode,
+          };
+        }),
+      );
+    },
+    correct: (voteId, intended) => {
+      const s = loadSession();
+      if (!s) return;
+      void fetch(`/api/v1/votes/${voteId}/corrections`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+        body: JSON.stringify({ intended }),
+      }).then((res) => {
+        if (res.status === 201) setCorrected((c) => new Set([...c, voteId]));
+      });
+    },
+  };
+  return <VoteApp {...p} runtime={mounted ? runtime : undefined} />;
+}
+
+hydrate(<VoteIsland {...state} />, islandRoot());
