@@ -126,6 +126,28 @@ function withoutSignature(data: Json): Json {
   return rest;
 }
 
+/**
+ * A published key may carry its validity window as JWT NumericDate members (`nbf`, `exp`,
+ * seconds since 1970). A signature is dated by what it signs (a vote's `closedAt`, an
+ * export's `exportedAt`); one dated outside its key's window is refused, so a retired key
+ * that leaked cannot sign a record dated after its retirement. A key without a window
+ * (records and JWKS made before windows were published) is not limited.
+ */
+function outsideKeyWindow(jwk: JWK, data: Json): string | undefined {
+  const { nbf, exp } = jwk as { nbf?: unknown; exp?: unknown };
+  if (nbf === undefined && exp === undefined) return undefined;
+  if ((nbf !== undefined && typeof nbf !== 'number') || (exp !== undefined && typeof exp !== 'number'))
+    return 'the key has a malformed validity window (nbf, exp)';
+  const dated = data.closedAt ?? data.exportedAt;
+  const at = typeof dated === 'string' ? Date.parse(dated) : NaN;
+  if (Number.isNaN(at)) return 'the key has a validity window, but the signed data carries no date';
+  if (nbf !== undefined && at < nbf * 1000)
+    return `signed at ${String(dated)}, before its key's window opens (nbf ${new Date(nbf * 1000).toISOString()})`;
+  if (exp !== undefined && at > exp * 1000)
+    return `signed at ${String(dated)}, after its key's window closed (exp ${new Date(exp * 1000).toISOString()})`;
+  return undefined;
+}
+
 async function checkSignature(name: string, data: Json, jwks: Jwks | null): Promise<Check> {
   const sig = data.signature as { kid?: unknown; jws?: unknown } | undefined;
   if (!sig || typeof sig.jws !== 'string' || typeof sig.kid !== 'string')
@@ -137,6 +159,8 @@ async function checkSignature(name: string, data: Json, jwks: Jwks | null): Prom
     if (header.kid !== sig.kid) return { ok: false, name, detail: 'kid of the JWS header differs from signature.kid' };
     const jwk = jwks.keys.find((k) => k.kid === sig.kid);
     if (!jwk) return { ok: false, name, detail: `kid ${sig.kid} is not in the JWKS` };
+    const outside = outsideKeyWindow(jwk, data);
+    if (outside) return { ok: false, name, detail: outside };
     const key = await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA');
     const { payload } = await compactVerify(sig.jws, key, { algorithms: ['EdDSA'] });
     const expected = canon(withoutSignature(data));

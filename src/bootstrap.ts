@@ -4,6 +4,7 @@
  * Shared by the server, the scripts and the tests, so all of them start the same way.
  */
 import pino, { type Logger } from 'pino';
+import type { JWK } from 'jose';
 import type { AppContext } from './app-context.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -33,7 +34,12 @@ export async function start(
     }));
   try {
     await database.migrate();
-    const keys = await loadKeyRing(database.db, { tokenSecret: config.tokenSecret, signingKey: config.signingKey });
+    const keys = await loadKeyRing(database.db, {
+      tokenSecret: config.tokenSecret,
+      signingKey: config.signingKey,
+      retiredSigningKeys: config.retiredSigningKeys as JWK[],
+      log,
+    });
     const ctx: AppContext = { config, database, db: database.db, keys, clock: () => new Date(), log };
     const admin = await ensureAdmin(ctx);
     const demo = config.seed === 'demo' ? await seedDemo(ctx) : null;

@@ -1,12 +1,23 @@
 /** Sign-in, sign-out and the first admin. Transactions live here; routes stay thin. */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
+import { ConfigError } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { accounts, delegates, sessions } from '../db/schema.js';
 import { hashAccessCode } from './access-codes.js';
 import { burnPasswordTime, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 import { issueAccessToken, type Role } from './tokens.js';
-import { assertNotBlocked, clearFailures, codeKeys, passwordKeys, recordFailure } from './login-throttle.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  PASSWORD_TARPIT_MS,
+  assertNotBlocked,
+  blockedSeconds,
+  clearFailures,
+  codeKeys,
+  passwordKeys,
+  recordFailure,
+  throttled,
+} from './login-throttle.js';
 
 export interface AccountView {
   id: string;
@@ -96,7 +107,11 @@ export async function signInWithAccessCode(ctx: AppContext, accessCode: string, 
   return startSession(ctx, account);
 }
 
-/** Sign-in of staff. Failures count per username and per address; see login-throttle.ts. */
+/**
+ * Sign-in of staff. Failures count per username and per address; past the limits the
+ * attempts are slowed down, never refused unchecked: the right password gets in (see
+ * login-throttle.ts).
+ */
 export async function signInWithPassword(
   ctx: AppContext,
   username: string,
@@ -106,17 +121,15 @@ export async function signInWithPassword(
   const now = ctx.clock();
   const [userKey, addressKey] = passwordKeys(address, username);
   const keys = [userKey, addressKey];
-  // Checked before scrypt: a blocked guesser costs the service one indexed read.
-  await assertNotBlocked(ctx, keys, now);
+  const blocked = await blockedSeconds(ctx, keys, now);
+  if (blocked > 0) await sleep(PASSWORD_TARPIT_MS);
   const [account] = await ctx.db.select().from(accounts).where(eq(accounts.username, username)).limit(1);
-  if (!account?.passwordHash) {
-    await burnPasswordTime(password);
+  const right = account?.passwordHash
+    ? await verifyPassword(password, account.passwordHash)
+    : (await burnPasswordTime(password), false);
+  if (!account || !right) {
     await recordFailure(ctx, keys, now);
-    throw badCredentials();
-  }
-  if (!(await verifyPassword(password, account.passwordHash))) {
-    await recordFailure(ctx, keys, now);
-    throw badCredentials();
+    throw blocked > 0 ? throttled(blocked) : badCredentials();
   }
   const answer = await startSession(ctx, account);
   // Only the username's count is forgiven: the address's is not, or one valid account
@@ -141,6 +154,13 @@ export async function ensureAdmin(
 ): Promise<{ username: string; generatedPassword: string | null } | null> {
   const existing = await ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.role, 'admin')).limit(1);
   if (existing.length > 0) return null;
+  // A generated password is printed to the console: fine on a laptop, not in a
+  // production log that others read. Production names the first password itself.
+  if (ctx.config.production && !ctx.config.adminPassword)
+    throw new ConfigError(
+      'NODE_ENV=production: set PLENARY_ADMIN_PASSWORD for the first start (no admin account exists yet); ' +
+        'a generated password would be printed to the log.',
+    );
   const password = ctx.config.adminPassword ?? generatePassword();
   const inserted = await ctx.db
     .insert(accounts)

@@ -10,10 +10,20 @@
  *   because a whole hall signs in through one NAT address, and a few dozen typos during
  *   the morning rush must not lock the hall out. A wrong code names no account, so the
  *   address is the only key there is.
- * - Passwords, per username: 5 failures in 10 minutes, then refused for 10 minutes. Staff
+ * - Passwords, per username: 5 failures in 10 minutes, then throttled for 10 minutes. Staff
  *   passwords are chosen by people, so this is the limit that matters against guessing.
- * - Passwords, per client address: 20 failures in 10 minutes, then refused for 10 minutes,
+ * - Passwords, per client address: 20 failures in 10 minutes, then throttled for 10 minutes,
  *   so one address cannot spread guesses over many usernames.
+ *
+ * Throttled is not locked (ASVS 5.0 6.1.1): a lock on the username let anyone lock the
+ * chair out with five wrong passwords, and a lock on the address let one delegate in the
+ * hall (one NAT address) lock out every staff member there. So the right password always
+ * gets in, as a right badge code does. While a key is throttled every attempt on it waits
+ * PASSWORD_TARPIT_MS before its password is checked (the right one too: the chair waits a
+ * second, the guesser pays it on every guess), and a wrong one is answered 429 with
+ * Retry-After instead of 401. What bounds guessing is then the tarpit and scrypt's cost
+ * per attempt (src/auth/passwords.ts) with the 12-character minimum, not a lock; a guesser
+ * opening many connections at once is bounded by the per-address request limit (app.ts).
  *
  * "Address" is req.ip (Fastify believes X-Forwarded-For only with TRUST_PROXY), counted
  * per IPv4 address or per IPv6 /64.
@@ -42,6 +52,9 @@ export const THROTTLE = {
   passwordByUsername: { limit: 5, windowSeconds: 600, blockSeconds: 600 },
   passwordByAddress: { limit: 20, windowSeconds: 600, blockSeconds: 600 },
 } as const satisfies Record<string, ThrottlePolicy>;
+
+/** How long every password attempt on a throttled username or address waits before it is checked. */
+export const PASSWORD_TARPIT_MS = 1000;
 
 export interface ThrottleKey {
   key: string;
@@ -88,6 +101,15 @@ const tooManyAttempts = (retryAfterSeconds: number) =>
 
 /** Throws 429 too_many_attempts when any of the keys is blocked now. */
 export async function assertNotBlocked(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<void> {
+  const seconds = await blockedSeconds(ctx, keys, now);
+  if (seconds > 0) throw tooManyAttempts(seconds);
+}
+
+/** 429 too_many_attempts for a wrong password while its keys are throttled. */
+export const throttled = (retryAfterSeconds: number) => tooManyAttempts(retryAfterSeconds);
+
+/** Seconds until the last of the keys' blocks ends; 0 when none is blocked. */
+export async function blockedSeconds(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<number> {
   const rows = await ctx.db
     .select({ blockedUntil: loginThrottle.blockedUntil })
     .from(loginThrottle)
@@ -98,7 +120,7 @@ export async function assertNotBlocked(ctx: AppContext, keys: ThrottleKey[], now
       ),
     );
   const until = Math.max(0, ...rows.map((r) => r.blockedUntil?.getTime() ?? 0));
-  if (until > now.getTime()) throw tooManyAttempts(Math.ceil((until - now.getTime()) / 1000));
+  return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
 }
 
 /**

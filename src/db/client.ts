@@ -4,7 +4,6 @@
  * typed as one PgDatabase so services never know which they run on.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -17,6 +16,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { prepareDataDir, tightenModes } from './data-dir.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -186,10 +186,11 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   let lock: DataDirLock | undefined;
   let dataPath: string | undefined;
   if (opts.dataDir) {
+    // PGlite does not create parent folders; and the folder must be the service's alone.
+    prepareDataDir(opts.dataDir);
     if (opts.lock !== false) lock = lockDataDir(opts.dataDir);
     dataPath = path.join(opts.dataDir, 'pgdata');
-    // PGlite does not create parent folders.
-    fs.mkdirSync(opts.dataDir, { recursive: true });
+    tightenModes(dataPath);
   }
   let client: PGlite;
   try {
@@ -239,6 +240,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     async close() {
       try {
         if (!client.closed) await client.close();
+        if (dataPath) tightenModes(dataPath);
       } finally {
         lock?.release();
       }

@@ -38,7 +38,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const lockPath = path.join(dataDir, 'plenary.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(lockPath, 'wx');
+      const fd = fs.openSync(lockPath, 'wx', 0o600);
       fs.writeSync(fd, String(process.pid));
       fs.closeSync(fd);
       let released = false;

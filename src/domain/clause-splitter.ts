@@ -190,6 +190,13 @@ function readBlocks(lines: string[]): Block[] {
   return blocks;
 }
 
+/**
+ * Linear in the length of the text: a paragraph split over many page breaks grows by one
+ * fragment per step, so nothing may look at the whole of it again at each step (that was
+ * quadratic: 56 KB of short fragments held the event loop for 24 s). Whether the joined
+ * text ends a sentence depends only on its last fragment, and whether it reads as prose
+ * only on word counts, which add up.
+ */
 function joinPageBreaks(blocks: Block[]): Block[] {
   const out: Block[] = [];
   let i = 0;
@@ -202,9 +209,12 @@ function joinPageBreaks(blocks: Block[]): Block[] {
       continue;
     }
 
-    let text = block.text;
+    const parts = [block.text];
+    let tail = block.text;
+    // Counted only for a block that does not end its sentence (most do).
+    let words: WordCounts | undefined;
     const skippedArtefacts: Block[] = [];
-    while (!endsSentence(text) && looksLikeProse(text)) {
+    while (!endsSentence(tail) && isProse((words ??= wordCounts(block.text)))) {
       let j = i + 1;
       const between: Block[] = [];
       let next = blocks[j];
@@ -214,13 +224,22 @@ function joinPageBreaks(blocks: Block[]): Block[] {
         next = blocks[j];
       }
       if (!next || !isContinuation(next)) break;
-      text = joinFragments(text, next.text);
+      const hyphenated = HYPHENATED_END.test(tail);
+      const nextWords = wordCounts(next.text);
+      // A hyphenated join glues the first word of the continuation (lowercase, as every
+      // continuation starts) onto the last word of the head: one word less, one lowercase less.
+      words = {
+        total: words.total + nextWords.total - (hyphenated ? 1 : 0),
+        lowercase: words.lowercase + nextWords.lowercase - (hyphenated ? 1 : 0),
+      };
+      parts.push(hyphenated ? next.text : ` ${next.text}`);
+      tail = next.text;
       skippedArtefacts.push(...between);
       i = j;
     }
     // Page numbers and running headers that sat inside the sentence keep their
     // place just before it, where they are classified like any other line.
-    out.push(...skippedArtefacts, { kind: block.kind, text });
+    out.push(...skippedArtefacts, { kind: block.kind, text: parts.join('') });
     i += 1;
   }
   return out;
@@ -235,6 +254,14 @@ function joinPageBreaks(blocks: Block[]): Block[] {
  */
 function joinListsToLeadIn(blocks: Block[]): Block[] {
   const out: Block[] = [];
+  // The pieces of the block being built; whether it ends as a lead-in depends only on its
+  // last piece (" " + item), so a long run of items is not re-scanned at every item.
+  let pieces: string[] = [];
+  let lastPiece = '';
+  const flush = () => {
+    const previous = out.at(-1);
+    if (previous && pieces.length > 1) out[out.length - 1] = { kind: previous.kind, text: pieces.join('') };
+  };
   for (const block of blocks) {
     const previous = out.at(-1);
     if (
@@ -242,13 +269,18 @@ function joinListsToLeadIn(blocks: Block[]): Block[] {
       STARTS_LOWERCASE.test(block.text) &&
       previous !== undefined &&
       previous.kind !== 'heading' &&
-      LEAD_IN_END.test(previous.text)
+      LEAD_IN_END.test(lastPiece)
     ) {
-      out[out.length - 1] = { kind: previous.kind, text: `${previous.text} ${block.text}` };
+      lastPiece = ` ${block.text}`;
+      pieces.push(lastPiece);
     } else {
+      flush();
       out.push(block);
+      pieces = [block.text];
+      lastPiece = block.text;
     }
   }
+  flush();
   return out;
 }
 
@@ -258,12 +290,6 @@ function isContinuation(block: Block): boolean {
 
 function isPageArtefact(block: Block): boolean {
   return block.kind === 'paragraph' && block.text.length <= MAX_ARTEFACT_LENGTH && !endsSentence(block.text);
-}
-
-function joinFragments(head: string, tail: string): string {
-  // A word hyphenated at the end of a page: keep the hyphen (it may be a real
-  // compound such as "long-term") but do not open a gap inside the word.
-  return HYPHENATED_END.test(head) ? `${head}${tail}` : `${head} ${tail}`;
 }
 
 function isClause(text: string): boolean {
@@ -280,13 +306,32 @@ function endsSentence(text: string): boolean {
  * ("Resolution: Social Cohesion and Progress") are mostly capitalised.
  */
 function looksLikeProse(text: string): boolean {
-  const words = text
-    .split(' ')
-    .map((w) => w.replace(/^[^\p{L}]+/u, ''))
-    .filter((w) => w !== '');
-  if (words.length < 3) return false;
-  const lowercase = words.filter((w) => /^\p{Ll}/u.test(w)).length;
-  return lowercase * 2 > words.length;
+  return isProse(wordCounts(text));
+}
+
+interface WordCounts {
+  total: number;
+  lowercase: number;
+}
+
+/** A word is what lies between spaces and holds a letter; it is lowercase when its first letter is. */
+const FIRST_LETTER = /^[^\p{L}]*(\p{L})/u;
+const LOWERCASE = /^\p{Ll}$/u;
+
+function wordCounts(text: string): WordCounts {
+  let total = 0;
+  let lowercase = 0;
+  for (const w of text.split(' ')) {
+    const letter = FIRST_LETTER.exec(w)?.[1];
+    if (letter === undefined) continue;
+    total += 1;
+    if (LOWERCASE.test(letter)) lowercase += 1;
+  }
+  return { total, lowercase };
+}
+
+function isProse({ total, lowercase }: WordCounts): boolean {
+  return total >= 3 && lowercase * 2 > total;
 }
 
 function titleText(text: string): string {

@@ -64,13 +64,31 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
 
   registerBackupRoute(app, ctx);
 
-  const jwk = z.object({ kty: z.string(), kid: z.string().optional() }).catchall(z.unknown());
+  const jwk = z
+    .object({
+      kty: z.string(),
+      kid: z.string().optional(),
+      nbf: z
+        .number()
+        .int()
+        .optional()
+        .describe('Start of the key validity window (seconds since 1970): no record it signs is dated earlier'),
+      exp: z
+        .number()
+        .int()
+        .optional()
+        .describe('End of the window, set when the key is retired: no record it signs is dated later'),
+    })
+    .catchall(z.unknown());
   app.get(
     '/.well-known/jwks.json',
     {
       schema: {
         tags: ['operations'],
         summary: 'Public keys that sign vote records (current and retired)',
+        description:
+          'Pin this set out of band (docs/audit.md): whoever controls the service controls what it publishes here. ' +
+          'Each key may carry its validity window (`nbf`, `exp`); the verifier refuses a signature dated outside it.',
         response: { 200: z.object({ keys: z.array(jwk) }) },
       },
     },

@@ -44,7 +44,7 @@ let f: ConferenceFixture;
 let base: string;
 
 const kid = createHash('sha256').update(`hmac:${TOKEN_SECRET}`).digest('base64url').slice(0, 16);
-const realKey = createSecretKey(Buffer.from(TOKEN_SECRET, 'utf8'));
+const realKey = createSecretKey(Buffer.from(TOKEN_SECRET, 'base64url'));
 
 async function forge(
   real: string,

@@ -8,7 +8,7 @@
  * Sizes: RESILIENCE_SIZE=ci (default) or full (scripts/resilience-full.sh).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,8 @@ export const sized = <T>(ci: T, full: T): T => (SIZE === 'full' ? full : ci);
 
 // The same as tests/support/test-app.ts: the shared fixture's adminToken() signs in with it.
 export const ADMIN_PASSWORD = 'test-admin-password-123';
-export const TOKEN_SECRET = 'resilience-token-secret-0123456789abcdef';
+// 32 bytes in base64url, as TOKEN_SECRET must be (fixed, so that tests can forge with it).
+export const TOKEN_SECRET = createHash('sha256').update('resilience-token-secret').digest('base64url');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
