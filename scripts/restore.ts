@@ -11,6 +11,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase, rowsOf } from '../src/db/client.js';
 import { DataDirLockedError, lockDataDir } from '../src/db/data-dir-lock.js';
+import { prepareDataDir } from '../src/db/data-dir.js';
 
 async function main(argv: string[]): Promise<number> {
   const file = argv[0];
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const backup = fs.readFileSync(file);
   const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
-  fs.mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const lock = lockDataDir(dataDir);
   try {
     const pgdata = path.join(dataDir, 'pgdata');
