@@ -23,14 +23,24 @@ import { accounts, conferences, sessions, votes } from '../db/schema.js';
 import { canRead } from '../conferences/conference-access.js';
 import type { Principal } from '../auth/principal.js';
 import { loadConferenceSnapshot } from './conference-snapshot.js';
-import { publicEvent } from './event-visibility.js';
+import { knownEvent, publicEvent, type KnownEvent } from '../events/event-catalog.js';
+import { isVoteEvent } from '../votes/vote-events.js';
+import {
+  EVENTS_CHANNEL,
+  LIVE_CHANNELS,
+  TALLIES_CHANNEL,
+  accountTopic,
+  conferenceTopic,
+  parseNotice,
+  parseTopic,
+  voteTopic,
+} from '../events/channels.js';
 import type { LivePrincipal } from './live-tickets.js';
 import { createWakeups, type Wakeups } from './pg-listener.js';
 import {
   CLOSE_CODES,
   LIVE_LIMITS,
   clientMessageSchema,
-  parseTopic,
   type ClientMessage,
   type ConferenceSnapshotData,
   type ErrorMessage,
@@ -48,9 +58,6 @@ import {
   type EngineTallySnapshot,
   type TallyLoader,
 } from './tally-source.js';
-
-export const EVENTS_CHANNEL = 'plenary_events';
-export const TALLIES_CHANNEL = 'plenary_tallies';
 
 export interface LiveHubOptions {
   loadTally: TallyLoader;
@@ -90,8 +97,8 @@ interface Conn {
 interface RingEvent {
   seq: number;
   at: string;
-  type: string;
-  data: unknown;
+  /** Null for a type this build does not know (a newer instance wrote it). */
+  known: KnownEvent | null;
   /** Serialized once, as UTF-8, for every subscriber. */
   message: Buffer;
 }
@@ -170,7 +177,7 @@ export class LiveHub {
   async start(): Promise<void> {
     this.wakeups = createWakeups(
       this.ctx.database,
-      [EVENTS_CHANNEL, TALLIES_CHANNEL],
+      [...LIVE_CHANNELS],
       {
         onNotify: (channel, payload) => this.onNotify(channel, payload),
         onConnected: (reconnected) => {
@@ -477,7 +484,7 @@ export class LiveHub {
     if (!s) {
       s = {
         id,
-        topic: `conference:${id}`,
+        topic: conferenceTopic(id),
         head: null,
         ring: [],
         subs: new Map(),
@@ -544,28 +551,27 @@ export class LiveHub {
           ${upTo === null ? sql`` : sql`and seq <= ${upTo}`}
         order by seq limit ${limit}`),
     );
-    const topic = `conference:${conferenceId}`;
+    const topic = conferenceTopic(conferenceId);
     return rows.map((r): RingEvent => {
       const seq = Number(r.seq);
       const data = typeof r.data === 'string' ? (JSON.parse(r.data) as unknown) : r.data;
       const pub = publicEvent(r.type, data);
       const msg: EventMessage = { type: 'event', topic, seq, event: pub.event, at: r.at, data: pub.data };
-      return { seq, at: r.at, type: r.type, data, message: Buffer.from(JSON.stringify(msg)) };
+      return { seq, at: r.at, known: knownEvent(r.type, data), message: Buffer.from(JSON.stringify(msg)) };
     });
   }
 
   private deliver(s: ConfState, ev: RingEvent): void {
     // A vote's lifecycle event: its tally changes state now (and is final at close). The
     // load starts before the fan-out of the event, so that its query overlaps the sends.
-    if (ev.type.startsWith('vote.') && ev.data && typeof ev.data === 'object') {
-      const d = ev.data as Record<string, unknown>;
-      const voteId = typeof d.voteId === 'string' ? d.voteId : typeof d.id === 'string' ? d.id : null;
-      const v = voteId ? this.votes.get(voteId) : undefined;
+    const e = ev.known;
+    if (e && isVoteEvent(e)) {
+      const v = this.votes.get(e.data.voteId);
       // The final tally goes out first, straight from the signed close record: a hall
       // screen waits for it, not for the event. Anything else reloads the tally.
       const final =
-        v && ev.type === 'vote.closed' && v.resultsVisibility
-          ? closedTallyFromEvent(v.conferenceId, ev.data, v.resultsVisibility)
+        v && e.type === 'vote.closed' && v.resultsVisibility
+          ? closedTallyFromEvent(v.conferenceId, e.data, v.resultsVisibility)
           : null;
       if (v && final) this.publishTally(v, final);
       else if (v) this.scheduleTally(v, true);
@@ -659,7 +665,7 @@ export class LiveHub {
       v = {
         voteId,
         conferenceId,
-        topic: `vote:${voteId}`,
+        topic: voteTopic(voteId),
         subs: new Set(),
         lastVersion: -1,
         last: null,
@@ -819,8 +825,9 @@ export class LiveHub {
 
   private onNotify(channel: string, payload: string): void {
     try {
-      const [conferenceId, rest] = payload.split(':', 2);
-      if (!conferenceId || rest === undefined) return;
+      const notice = parseNotice(payload);
+      if (!notice) return;
+      const { conferenceId, rest } = notice;
       if (channel === EVENTS_CHANNEL) {
         const s = this.confs.get(conferenceId);
         const seq = Number(rest);
@@ -903,17 +910,7 @@ export class LiveHub {
   }
 
   private endSession(conn: Conn, notice: 'session_revoked' | 'session_expired', code: number, message: string) {
-    if (conn.account) this.send(conn, { type: 'notice', topic: `account:${conn.account}`, notice, message });
+    if (conn.account) this.send(conn, { type: 'notice', topic: accountTopic(conn.account), notice, message });
     this.close(conn, code, notice);
-  }
-
-  /** Parses a client message without a socket (for tests and tools). */
-  static parse(raw: string): ClientMessage | null {
-    try {
-      const r = clientMessageSchema.safeParse(JSON.parse(raw));
-      return r.success ? r.data : null;
-    } catch {
-      return null;
-    }
   }
 }

@@ -39,7 +39,7 @@ import {
   type IdempotencyRow,
   type StoredAnswer,
 } from '../http/idempotency.js';
-import { TALLIES_CHANNEL } from './tally-snapshot.js';
+import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 
@@ -386,7 +386,7 @@ export function ballotWrite(
     )`
         : sql``
     }
-    select pg_notify(${TALLIES_CHANNEL}, ${`${f.conferenceId}:${f.voteId}`}) from b`;
+    select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(f.conferenceId, f.voteId)}) from b`;
   return { answer, statement };
 }
 

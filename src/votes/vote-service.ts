@@ -31,6 +31,7 @@ import {
 } from './vote-repository.js';
 import { namedDelegationTotals, toCounted, toSeat } from './tally-snapshot.js';
 import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
+import type { VoteClosed, VoteCreated } from './vote-events.js';
 
 type Settings = Pick<
   CreateVoteInput,
@@ -150,7 +151,7 @@ export async function createVote(
   });
 }
 
-function createdData(v: VoteRow): Record<string, unknown> {
+function createdData(v: VoteRow): VoteCreated {
   return {
     voteId: v.id,
     title: v.title,
@@ -303,7 +304,7 @@ async function countAndSeal(
   tx: Tx,
   v: VoteRow,
   closedAt: Date,
-): Promise<{ data: Record<string, unknown>; result: Omit<StoredResult, 'eventSeq'> }> {
+): Promise<{ data: VoteClosed; result: Omit<StoredResult, 'eventSeq'> }> {
   const seats = await loadSeats(tx, v.id);
   const ballotRows = await loadBallots(tx, v.id);
   const voted = new Set(ballotRows.map((b) => b.seat_id));
@@ -378,7 +379,7 @@ async function countAndSeal(
     },
   };
   // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
-  const payload = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+  const payload = JSON.parse(JSON.stringify(unsigned)) as typeof unsigned;
   const signature = await signRecord(ctx.keys, payload);
 
   const participation = participationOf(seats, voted);
@@ -522,7 +523,7 @@ export async function recordCorrection(
           conferenceId: v.conferenceId,
           type: 'vote.corrected',
           actor: p.accountId,
-          data: { voteId, correctionId: c!.id, delegateId: p.delegateId, seatId: seat.seat_id, intended },
+          data: { voteId, correctionId: c!.id, delegateId: p.delegateId!, seatId: seat.seat_id, intended },
         },
         now,
       );
