@@ -40,6 +40,7 @@ import {
   type StoredAnswer,
 } from '../http/idempotency.js';
 import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
+import { allows } from '../domain/permissions.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 
@@ -82,7 +83,7 @@ export async function castBallot(
   body: BallotInput,
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<BallotAnswer>> {
-  if (p.role !== 'delegate' && p.role !== 'chair') {
+  if (!allows(p.role, 'vote.cast')) {
     throw notEntitled(
       'Only delegates (for their seat, as proxy or as head of delegation) and the chair (paper ballots) cast ballots.',
     );

@@ -119,7 +119,6 @@ export async function createVote(
   conferenceId: string,
   input: CreateVoteInput,
 ): Promise<VoteRow> {
-  assertConference(p, conferenceId);
   await loadConference(ctx.db, conferenceId);
   checkSettings(input);
   const now = ctx.clock();
@@ -191,8 +190,6 @@ export async function openVote(
   voteId: string,
   durationSeconds: number | undefined,
 ): Promise<VoteRow> {
-  // Read first without a lock so that a wrong-conference caller is refused before waiting on it.
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
@@ -244,7 +241,6 @@ export async function openVote(
 }
 
 export async function cancelVote(ctx: AppContext, p: Principal, voteId: string): Promise<VoteRow> {
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
@@ -266,12 +262,6 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
     );
     return cancelled!;
   });
-}
-
-/** A staff member closing a vote by hand. */
-export async function closeVoteAs(ctx: AppContext, p: Principal, voteId: string): Promise<StoredResult> {
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
-  return closeVote(ctx, voteId, p.accountId);
 }
 
 /**
