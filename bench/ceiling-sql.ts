@@ -128,7 +128,8 @@ async function main(): Promise<void> {
             )
           : ownBallotWrite(facts, claims, job.voteId, 'yes', idem, now, job.db === 'postgres');
       if (!write) throw new Error('the fast path refused this seat');
-      const query = dialect.sqlToQuery(write.statement);
+      // Roll call only: a secret vote would add the choices statement (BallotWrite.choices).
+      const query = dialect.sqlToQuery(write.ballot);
       const written = await db.query(query.sql, query.params);
       if (written.length !== 1) throw new Error('nothing written');
     };

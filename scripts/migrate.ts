@@ -5,6 +5,7 @@ import { openDatabase } from '../src/db/client.js';
 const config = loadConfig();
 const database = await openDatabase({
   databaseUrl: config.databaseUrl,
+  migrationUrl: config.databaseMigrationUrl,
   dataDir: config.databaseUrl ? undefined : config.dataDir,
   poolSize: 1,
 });

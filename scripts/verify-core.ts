@@ -22,6 +22,8 @@ export interface Jwks {
 type Json = Record<string, unknown>;
 
 const GENESIS = '0'.repeat(64);
+const FORMAT_1 = 'plenary-vote-record/1';
+const FORMAT_2 = 'plenary-vote-record/2';
 const HEX64 = /^[0-9a-f]{64}$/;
 
 // ---------------------------------------------------------------- hashing
@@ -264,12 +266,21 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
 
   const vote = (record.vote ?? {}) as Json;
   const ev = record.closedEvent as Json | null | undefined;
-  if (record.format !== 'plenary-vote-record/1') fail('record format', `unknown format ${String(record.format)}`);
+  if (record.format !== FORMAT_1 && record.format !== FORMAT_2)
+    fail('record format', `unknown format ${String(record.format)}`);
   if (!ev || typeof ev !== 'object' || vote.state !== 'closed') {
     fail('vote is closed and sealed', 'the record has no vote.closed entry: nothing is signed yet');
     return checks;
   }
   const data = (ev.data ?? {}) as Json;
+  // Format 2 (docs/record-format.md) signs its own format; a format-1 entry has none. A record
+  // cannot claim the other format than the one its signed entry was sealed in.
+  const v2 = data.format === FORMAT_2;
+  if (record.format !== (v2 ? FORMAT_2 : FORMAT_1))
+    fail(
+      'record format',
+      `the record says ${String(record.format)}, its signed vote.closed entry ${v2 ? FORMAT_2 : FORMAT_1}`,
+    );
 
   // 1. The chain entry recomputes and is the one the record points at.
   {
@@ -331,6 +342,24 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
     const qh = typeof question === 'string' ? sha256(question).toString('hex') : null;
     if (vote.questionSha256 !== qh) problems.push('questionSha256 is not the SHA-256 of the question');
     if ('questionSha256' in data && data.questionSha256 !== qh) problems.push('signed questionSha256');
+    if (v2) {
+      // Format 2 signs these; a format-1 entry did not (its question was not signed).
+      if (!('questionSha256' in data)) problems.push('questionSha256 is not signed');
+      if (data.conferenceId !== vote.conferenceId) problems.push('conferenceId');
+      if (data.resultsVisibility !== vote.resultsVisibility) problems.push('resultsVisibility');
+      if (!same(data.chain, { seq: ev.seq, prevHash: ev.prevHash }))
+        problems.push("the signed chain position (seq, prevHash) is not the entry's");
+      if (vote.mode === 'secret' && data.resultsVisibility !== 'after_close')
+        problems.push('a secret vote with a live tally');
+      const participation = vote.mode === 'secret' ? record.participation : null;
+      let ph: string | null = null;
+      try {
+        ph = participation === null ? null : sha256(canon(participation ?? [])).toString('hex');
+      } catch {
+        ph = 'unhashable';
+      }
+      if (data.participationSha256 !== ph) problems.push('participation differs from the signed participationSha256');
+    }
     add(
       problems.length === 0,
       'record matches the signed entry',
@@ -506,15 +535,23 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
       if (took.has(p.seatId)) recountProblems.push(`seat ${p.seatId} took part twice`);
       took.add(p.seatId);
     }
-    if (participation.length !== items.length)
+    const participatingWeight = seats.filter((s) => took.has(s.seatId)).reduce((a, s) => a + s.weight, 0);
+    if (v2) {
+      // Format 2: one unit leaf per vote cast, at least one per participant, at most their weights.
+      if (items.length < participation.length || items.length > participatingWeight)
+        recountProblems.push(
+          `${items.length} unit leaves for ${participation.length} participants holding ${participatingWeight} votes`,
+        );
+    } else if (participation.length !== items.length)
       recountProblems.push(`${items.length} secret choices for ${participation.length} participants`);
     const maxWeight = Math.max(0, ...seats.filter((s) => took.has(s.seatId)).map((s) => s.weight));
     for (const { leaf } of items) {
       overall.yes += leaf.yes as number;
       overall.no += leaf.no as number;
       overall.abstain += leaf.abstain as number;
-      if ((leaf.yes as number) + (leaf.no as number) + (leaf.abstain as number) > maxWeight)
-        recountProblems.push('a secret choice casts more than any participating seat holds');
+      const cast = (leaf.yes as number) + (leaf.no as number) + (leaf.abstain as number);
+      if (v2 && cast !== 1) recountProblems.push('a secret leaf that is not a single vote (format 2 leaves are units)');
+      else if (cast > maxWeight) recountProblems.push('a secret choice casts more than any participating seat holds');
     }
     for (const s of seats) {
       const a = accOf(s);
@@ -646,6 +683,9 @@ export async function verifyReceiptAnswer(answer: Json, jwks: Jwks | null, recei
   if (signed.merkleRoot !== answer.merkleRoot) problems.push('merkleRoot differs from the signed one');
   if (signed.ballotCount !== answer.treeSize) problems.push('treeSize differs from the signed ballotCount');
   if (signed.voteId !== answer.voteId) problems.push('signed for another vote');
+  const chain = answer.chain as Json | undefined;
+  if (signed.format === FORMAT_2 && (signed.chain as Json | undefined)?.seq !== chain?.seq)
+    problems.push('chain seq differs from the signed one');
   checks.push({
     ok: problems.length === 0,
     name: 'root, size and vote are the signed ones',
@@ -775,6 +815,46 @@ export async function verifyExport(text: string, given: Jwks | null, receipt?: s
     });
   }
 
+  // Format 2: what vote.closed signs about the vote is what vote.created put in the chain
+  // (a reworded question re-hashed into the record, or another visibility, shows here).
+  {
+    const created = new Map<string, Json>();
+    for (const e of events) {
+      const d = (e.data ?? {}) as Json;
+      if (e.type === 'vote.created') created.set(String(d.voteId), d);
+    }
+    const problems: string[] = [];
+    let compared = 0;
+    for (const e of events) {
+      const d = (e.data ?? {}) as Json;
+      if (e.type !== 'vote.closed' || d.format !== FORMAT_2) continue;
+      compared++;
+      const c = created.get(String(d.voteId));
+      if (!c) {
+        problems.push(`vote ${String(d.voteId)} (seq ${String(e.seq)}): no vote.created entry`);
+        continue;
+      }
+      for (const k of [
+        'title',
+        'questionSha256',
+        'subject',
+        'mode',
+        'weighting',
+        'majority',
+        'quorum',
+        'allowChange',
+        'resultsVisibility',
+      ])
+        if (!same(c[k], d[k])) problems.push(`vote ${String(d.voteId)}: ${k} differs from vote.created`);
+      if (e.conferenceId !== d.conferenceId) problems.push(`vote ${String(d.voteId)}: conferenceId`);
+    }
+    checks.push({
+      ok: problems.length === 0,
+      name: `${compared} signed vote.closed entries agree with their vote.created entries`,
+      ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
+    });
+  }
+
   let receiptFound = false;
   for (const r of records) {
     const vote = (r.vote ?? {}) as Json;
@@ -807,7 +887,7 @@ export function kindOf(text: string): 'export' | 'record' | 'receipt' | 'unknown
   }
   try {
     const doc = JSON.parse(text) as Json;
-    if (doc.format === 'plenary-vote-record/1') return 'record';
+    if (doc.format === FORMAT_1 || doc.format === FORMAT_2) return 'record';
     if (typeof doc.receipt === 'string' && 'included' in doc) return 'receipt';
   } catch {
     return 'unknown';

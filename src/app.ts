@@ -4,6 +4,7 @@
  * model first, then authentication, then each module's routes.
  */
 import { randomUUID } from 'node:crypto';
+import { errorSerializer } from './http/log-serializers.js';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -20,6 +21,7 @@ import type { App } from './http/types.js';
 import { registerAccess } from './http/access.js';
 import { loadPrincipal, verifyBearer } from './auth/principal.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
+import { registerMetrics } from './ops/metrics.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { registerConferenceRoutes } from './conferences/conference-routes.js';
 import { registerDelegationRoutes } from './delegations/delegation-routes.js';
@@ -47,6 +49,8 @@ export function loggerOptions(level: string) {
         url: req.url.split('?')[0],
         id: req.id,
       }),
+      // Database errors by code, constraint and table only: never their bind parameters.
+      err: errorSerializer,
     },
   };
 }
@@ -78,6 +82,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
   // Runs for every route: a bad token is refused even where no account is needed.
   app.addHook('preHandler', async (req) => {
+    if (req.routeOptions.config.ownAuthorization) return;
     const verified = await verifyBearer(ctx, req);
     if (verified && req.routeOptions.config.deferSessionCheck) req.claims = verified;
     else req.principal = verified && (await loadPrincipal(ctx, verified));
@@ -112,6 +117,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   const typed = app as unknown as App;
   registerOpsRoutes(typed, ctx);
+  registerMetrics(typed, ctx);
   registerAuthRoutes(typed, ctx);
   registerConferenceRoutes(typed, ctx);
   registerDelegationRoutes(typed, ctx);

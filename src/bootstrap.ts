@@ -26,6 +26,7 @@ export async function start(
     opts.database ??
     (await openDatabase({
       databaseUrl: config.databaseUrl,
+      migrationUrl: config.databaseMigrationUrl,
       dataDir: config.databaseUrl ? undefined : config.dataDir,
       poolSize: config.dbPoolSize,
       loadDataDir: opts.loadDataDir,

@@ -16,6 +16,9 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  // The role that owns the tables and runs migrations; the service then runs as DATABASE_URL's
+  // role, which cannot update, delete or truncate the record (docs/deployment-postgres.md).
+  DATABASE_MIGRATION_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
   PLENARY_SEED: z.enum(['demo', 'none']).default('demo'),
   PLENARY_ADMIN_USERNAME: z.string().min(1).default('admin'),
@@ -54,6 +57,11 @@ const envSchema = z.object({
     .min(1024)
     .default(5 * 1024 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(8000),
+  // SIGTERM: how long /ready answers 503 while requests are still served, so that a balancer's
+  // health check (HAProxy's default inter 2 s x fall 2 = 4 s) takes the instance out first.
+  // GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
 });
 
 export type Config = {
@@ -61,6 +69,8 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: the table owner's URL for migrations; unset, DATABASE_URL's role migrates (and owns). */
+  databaseMigrationUrl: string | undefined;
   dbPoolSize: number;
   seed: 'demo' | 'none';
   adminUsername: string;
@@ -77,6 +87,8 @@ export type Config = {
   trustProxy: boolean;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  shutdownDrainMs: number;
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     seed: e.PLENARY_SEED,
     adminUsername: e.PLENARY_ADMIN_USERNAME,
@@ -109,5 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

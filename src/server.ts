@@ -1,7 +1,8 @@
 /**
  * The process: configuration -> database -> app -> listen, and a graceful shutdown on
- * SIGTERM/SIGINT: stop accepting, let in-flight requests finish (new ones get 503),
- * close the database, exit.
+ * SIGTERM/SIGINT: drain (SIGTERM only: /ready 503 while requests are still served, see
+ * src/ops/drain.ts), then stop accepting, let in-flight requests finish (new ones get 503),
+ * close live sockets with 1001, close the database, exit.
  */
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
@@ -59,15 +60,26 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownGraceMs + 2000);
+    // Ctrl-C at a terminal stops at once; SIGTERM (a deployment, a container stop) drains first.
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
+    const timer = setTimeout(
+      () => {
+        log.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      drainMs + config.shutdownGraceMs + 2000,
+    );
     timer.unref();
     try {
+      app.drain.begin();
+      log.info({ signal, drainMs }, 'draining: /ready answers 503, requests are still served');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+      // Stop accepting, answer 503 to requests that still arrive on open connections, finish
+      // the ones in flight, close live sockets with 1001.
+      log.info('stopping: no new connections, finishing requests in flight');
       await app.close();
       await ctx.database.close();
+      log.info({ afterMs: Math.round(app.drain.elapsedMs()) }, 'stopped');
       process.exit(0);
     } catch (err) {
       log.error({ err }, 'error during shutdown');

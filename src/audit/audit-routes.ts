@@ -6,10 +6,12 @@ import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema } from '../http/schemas.js';
 import { notFound } from '../domain/errors.js';
-import { canRead, loadConference } from '../conferences/conference-access.js';
+import { canRead, loadConference, type ConferenceRow } from '../conferences/conference-access.js';
+import type { Principal } from '../auth/principal.js';
+import { allows } from '../domain/permissions.js';
 import { enforceAccess, existingConference, type ActionAccess } from '../http/access.js';
 import { findVote, loadEvents } from './record-repository.js';
-import { buildRecord, loadVote, lookupReceipt } from './record-service.js';
+import { lookupReceipt, recordOf } from './record-service.js';
 import { recordCsv } from './record-csv.js';
 import { exportConference } from './export-service.js';
 
@@ -84,7 +86,7 @@ const seatSchema = z.object({
 
 const recordSchema = z
   .object({
-    format: z.literal('plenary-vote-record/1'),
+    format: z.enum(['plenary-vote-record/2', 'plenary-vote-record/1']),
     vote: z.looseObject({ id: z.string(), conferenceId: z.string(), mode: z.enum(['roll_call', 'secret']) }),
     electorate: z.object({ hash: z.string(), seats: z.array(seatSchema) }),
     leafOrder: z.literal('receipt-asc'),
@@ -95,7 +97,13 @@ const recordSchema = z
           receipt: z.string(),
           leaf: rollCallLeafSchema,
           superseded: z.boolean(),
-          castBy: z.object({ via: z.string(), delegateId: z.string().nullable(), accountId: z.string().nullable() }),
+          // Who entered it: the delegate who cast it, or the role ('chair') of the staff member who
+          // entered a paper ballot. Staff account ids are not published.
+          castBy: z.object({
+            via: z.string(),
+            delegateId: z.string().nullable(),
+            role: z.enum(['delegate', 'chair']).nullable(),
+          }),
         }),
       )
       .nullable(),
@@ -124,6 +132,12 @@ const recordSchema = z
     closedEvent: chainEntrySchema.nullable(),
   })
   .meta({ id: 'VoteRecord' });
+
+/** Auditors and admins of the conference see what the public does not. */
+function isAuditorOf(p: Principal | null, c: ConferenceRow): boolean {
+  if (!p || !allows(p.role, 'record.read')) return false;
+  return p.conferenceId === c.id || (p.role === 'admin' && p.conferenceId === null);
+}
 
 /** Auditors and admins of the conference; a private conference answers 404 to outsiders. */
 const auditorOfConference = {
@@ -162,7 +176,8 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
         tags: ['audit'],
         summary: 'Is this ballot in the count? After close: its inclusion proof against the signed Merkle root',
         description:
-          'Anyone holding a receipt may ask. `leaf` is the ballot as sealed (its RFC 9162 leaf hash is the receipt). ' +
+          'Anyone holding a receipt may ask. `leaf` is the ballot as sealed (its RFC 9162 leaf hash is the receipt); ' +
+          "for a secret vote it is given to the conference's auditors only, never to anyone else. " +
           'After close the answer carries leafIndex, treeSize, proof, merkleRoot and the signature of the vote.closed ' +
           'entry, whose payload holds the same root: `npm run verify -- answer.json --jwks <jwks>` checks it.',
         params: z.strictObject({ voteId: idSchema, receipt: hex64 }),
@@ -175,10 +190,16 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       const vote = await findVote(ctx.db, voteId);
       if (!vote) throw notFound('vote', voteId);
       const answer = await lookupReceipt(ctx.db, voteId, receipt);
-      if (!answer.included) {
-        // Without the receipt, a private conference's votes do not exist for outsiders.
+      if (!answer.included || vote.mode === 'secret') {
         const c = await loadConference(ctx.db, vote.conferenceId);
-        if (!canRead(req.principal, c)) throw notFound('vote', voteId);
+        // Without the receipt, a private conference's votes do not exist for outsiders.
+        if (!answer.included && !canRead(req.principal, c)) throw notFound('vote', voteId);
+        // A secret ballot's receipt shows inclusion, never the choice: a receipt seen over a
+        // shoulder or kept in a phone's history must not tell how its holder voted.
+        if (vote.mode === 'secret' && !isAuditorOf(req.principal, c)) {
+          const { leaf: _choice, ...inclusion } = answer;
+          return inclusion;
+        }
       }
       return answer;
     },
@@ -210,7 +231,7 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       const c = await loadConference(ctx.db, vote.conferenceId);
       const open = c.visibility === 'public' && vote.mode === 'roll_call' && vote.state === 'closed';
       if (!open) await enforceAccess(ctx, req, auditorOfVote);
-      const record = await buildRecord(ctx.db, await loadVote(ctx.db, vote.id));
+      const record = await recordOf(ctx.db, vote.id, vote.state);
       if (open) reply.header('cache-control', 'public, max-age=60');
       if (wantsCsv(req.query.format, req.headers.accept)) {
         // A string with a non-JSON type is sent as it is, past the JSON serializer.

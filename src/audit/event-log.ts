@@ -21,6 +21,12 @@ export interface NewEvent<T extends EventType = EventType> {
   data: EventMap[T];
 }
 
+/** Where an entry sits in its conference's chain, known only once the chain head is locked. */
+export interface ChainPosition {
+  seq: number;
+  prevHash: string;
+}
+
 export interface AppendedEvent<T extends EventType = EventType> extends NewEvent<T> {
   seq: number;
   at: string;
@@ -29,10 +35,16 @@ export interface AppendedEvent<T extends EventType = EventType> extends NewEvent
   hash: string;
 }
 
+/**
+ * `complete`, when given, receives the entry's chain position and returns the data to
+ * store: vote.closed signs its own seq and prevHash this way, so a signed result cannot be
+ * moved to another place of the history.
+ */
 export async function appendEvent<T extends EventType>(
   tx: DbOrTx,
   event: NewEvent<T>,
   now: Date,
+  complete?: (position: ChainPosition) => Promise<EventMap[T]>,
 ): Promise<AppendedEvent<T>> {
   const [head] = rowsOf<{ event_seq: number; event_head: string }>(
     await tx.execute(sql`
@@ -43,7 +55,8 @@ export async function appendEvent<T extends EventType>(
   const seq = Number(head.event_seq);
   const at = now.toISOString();
   // JSON round trip: what is hashed must be exactly what jsonb stores and gives back.
-  const data = JSON.parse(JSON.stringify(event.data)) as EventMap[T];
+  const raw = complete ? await complete({ seq, prevHash: head.event_head }) : event.data;
+  const data = JSON.parse(JSON.stringify(raw)) as EventMap[T];
   const content = { conferenceId: event.conferenceId, seq, type: event.type, actor: event.actor, at, data };
   const cHash = contentHash(content);
   const hash = entryHash(head.event_head, cHash);

@@ -7,6 +7,7 @@ import type { DbOrTx } from '../db/client.js';
 import { notFound } from '../domain/errors.js';
 import type { RollCallLeaf, SecretLeaf } from './ballot-leaf.js';
 import type { ChainEntry } from './hash-chain.js';
+import { ClosedVoteCache } from './closed-cache.js';
 import {
   findBallotByReceipt,
   findClosedEvent,
@@ -20,23 +21,27 @@ import {
   type SeatRow,
   type VoteRow,
 } from './record-repository.js';
-import { electorateHash, LEAF_ORDER, rollCallLeaf, seal, secretLeaf, sha256Hex, type Sealed } from './seal.js';
-
-export const RECORD_FORMAT = 'plenary-vote-record/1';
+import {
+  electorateHash,
+  LEAF_ORDER,
+  participationList,
+  RECORD_FORMAT,
+  RECORD_FORMAT_V1,
+  rollCallLeaf,
+  seal,
+  secretLeaf,
+  sha256Hex,
+  type ParticipationEntry,
+  type Sealed,
+} from './seal.js';
 
 export interface RecordBallot {
   receipt: string;
   leaf: RollCallLeaf;
   /** A later revision of the same seat replaced it; it stays in the tree all the same. */
   superseded: boolean;
-  castBy: { via: RollCallLeaf['castVia']; delegateId: string | null; accountId: string | null };
-}
-
-export interface ParticipationEntry {
-  seatId: string;
-  delegationId: string;
-  delegateId: string | null;
-  castVia: RollCallLeaf['castVia'];
+  /** Who entered it, by role: a paper ballot names no staff account id (public records). */
+  castBy: { via: RollCallLeaf['castVia']; delegateId: string | null; role: 'delegate' | 'chair' | null };
 }
 
 export interface ClosedData {
@@ -52,7 +57,7 @@ export interface ClosedData {
 }
 
 export interface VoteRecord {
-  format: typeof RECORD_FORMAT;
+  format: typeof RECORD_FORMAT | typeof RECORD_FORMAT_V1;
   vote: {
     id: string;
     conferenceId: string;
@@ -117,9 +122,40 @@ export async function loadVote(db: DbOrTx, voteId: string): Promise<LoadedVote> 
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export async function buildRecord(db: DbOrTx, loaded: LoadedVote): Promise<VoteRecord> {
+/**
+ * Closed records, without their corrections (which are added after the close and read on
+ * every request): a 10,000-ballot record took 3-5 s to build.
+ */
+const recordCache = new ClosedVoteCache<VoteRecord>(8);
+
+/** The record of a vote; a closed vote's is built once per process (and its corrections read each time). */
+export async function recordOf(db: DbOrTx, voteId: string, state: string): Promise<VoteRecord> {
+  if (state !== 'closed') return buildRecord(db, await loadVote(db, voteId));
+  const [sealed, corrections] = await Promise.all([
+    recordCache.get(voteId, async () => {
+      const record = await buildRecord(db, await loadVote(db, voteId), []);
+      return record.vote.state === 'closed' && record.closedEvent ? record : null;
+    }),
+    loadCorrections(db, voteId),
+  ]);
+  if (!sealed) return buildRecord(db, await loadVote(db, voteId));
+  return { ...sealed, corrections: corrections.map(correctionOf) };
+}
+
+const correctionOf = (c: Awaited<ReturnType<typeof loadCorrections>>[number]) => ({
+  delegateId: c.delegateId,
+  delegateName: c.delegateName,
+  intended: c.intended,
+  createdAt: c.createdAt.toISOString(),
+});
+
+export async function buildRecord(
+  db: DbOrTx,
+  loaded: LoadedVote,
+  corrections?: Awaited<ReturnType<typeof loadCorrections>>,
+): Promise<VoteRecord> {
   const { vote, seats, ballots: ballotRows, sealed, closedEvent } = loaded;
-  const correctionRows = await loadCorrections(db, vote.id);
+  const correctionRows = corrections ?? (await loadCorrections(db, vote.id));
   const data = (closedEvent?.data ?? null) as ClosedData | null;
 
   let recordBallots: RecordBallot[] | null = null;
@@ -135,24 +171,21 @@ export async function buildRecord(db: DbOrTx, loaded: LoadedVote): Promise<VoteR
         receipt,
         leaf,
         superseded: latest.get(leaf.seatId) !== leaf.revision,
-        castBy: { via: leaf.castVia, delegateId: row.castByDelegateId, accountId: row.castByAccountId },
+        castBy: {
+          via: leaf.castVia,
+          delegateId: row.castByDelegateId,
+          role: row.castByDelegateId !== null ? 'delegate' : row.castByAccountId !== null ? 'chair' : null,
+        },
       };
     });
   } else {
-    const seatById = new Map(seats.map((s) => [s.seatId, s]));
-    participation = ballotRows
-      .map((b) => ({
-        seatId: b.seatId,
-        delegationId: seatById.get(b.seatId)?.delegationId ?? '',
-        delegateId: seatById.get(b.seatId)?.delegateId ?? null,
-        castVia: b.castVia,
-      }))
-      .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+    participation = participationList(seats, ballotRows);
     secretLeaves = (sealed as Sealed<SecretLeaf>).leaves;
   }
 
   return {
-    format: RECORD_FORMAT,
+    // A vote closed before format 2 (no signed `format`) keeps the format it was sealed in.
+    format: data && data.format !== RECORD_FORMAT ? RECORD_FORMAT_V1 : RECORD_FORMAT,
     vote: {
       id: vote.id,
       conferenceId: vote.conferenceId,
@@ -179,12 +212,7 @@ export async function buildRecord(db: DbOrTx, loaded: LoadedVote): Promise<VoteR
     totals: data?.totals ?? null,
     byDelegation: data?.byDelegation ?? null,
     result: data?.result ?? null,
-    corrections: correctionRows.map((c) => ({
-      delegateId: c.delegateId,
-      delegateName: c.delegateName,
-      intended: c.intended,
-      createdAt: c.createdAt.toISOString(),
-    })),
+    corrections: correctionRows.map(correctionOf),
     merkleRoot: data?.merkleRoot ?? null,
     signature: data?.signature ?? null,
     chain: closedEvent
@@ -214,13 +242,8 @@ export interface ReceiptAnswer {
   chain?: { seq: number; hash: string };
 }
 
-/**
- * Closed votes never change, so their sealed trees are kept (a few, most recent first):
- * a hall of delegates checking receipts right after close would otherwise rebuild a
- * 10,000-leaf tree per request.
- */
-const sealedCache = new Map<string, { sealed: LoadedVote['sealed']; event: ChainEntry }>();
-const SEALED_CACHE_SIZE = 16;
+/** Closed votes never change: their sealed trees are kept (src/audit/closed-cache.ts). */
+const sealedCache = new ClosedVoteCache<{ sealed: LoadedVote['sealed']; event: ChainEntry }>(16);
 
 export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string): Promise<ReceiptAnswer> {
   const vote = await findVote(db, voteId);
@@ -238,14 +261,11 @@ export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string)
   answer.leaf = leaf;
   if (vote.state !== 'closed') return answer;
 
-  let cached = sealedCache.get(voteId);
-  if (!cached) {
+  const cached = await sealedCache.get(voteId, async () => {
     const loaded = await loadVote(db, voteId);
-    if (!loaded.closedEvent) return answer;
-    cached = { sealed: loaded.sealed, event: loaded.closedEvent };
-    sealedCache.set(voteId, cached);
-    if (sealedCache.size > SEALED_CACHE_SIZE) sealedCache.delete(sealedCache.keys().next().value!);
-  }
+    return loaded.closedEvent ? { sealed: loaded.sealed, event: loaded.closedEvent } : null;
+  });
+  if (!cached) return answer;
   const index = cached.sealed.indexOf.get(receipt);
   if (index === undefined) return { ...answer, included: false };
   const data = cached.event.data as ClosedData;

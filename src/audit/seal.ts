@@ -11,6 +11,15 @@ import { receiptOf, type RollCallLeaf, type SecretLeaf } from './ballot-leaf.js'
 
 export const LEAF_ORDER = 'receipt-asc' as const;
 
+/**
+ * The record format (docs/record-format.md). Format 2 signs every stated fact of the vote
+ * (conference, question hash, visibility, participation hash, chain position) and records
+ * a secret ballot as unit leaves. A vote closed before format 2 keeps its format-1 record,
+ * told apart by its signed data, which has no `format`.
+ */
+export const RECORD_FORMAT = 'plenary-vote-record/2' as const;
+export const RECORD_FORMAT_V1 = 'plenary-vote-record/1' as const;
+
 export interface SnapshotSeat {
   seatId: string;
   delegationId: string;
@@ -87,4 +96,36 @@ export function seal<L extends RollCallLeaf | SecretLeaf>(leaves: readonly L[]):
   const tree = buildMerkleTree(withReceipts.map((l) => l.receipt));
   const indexOf = new Map(withReceipts.map((l, i) => [l.receipt, i]));
   return { leaves: withReceipts, tree, indexOf };
+}
+
+/** A secret vote's participant as the record lists it: who took part and how, never the choice. */
+export interface ParticipationEntry {
+  seatId: string;
+  delegationId: string;
+  delegateId: string | null;
+  castVia: RollCallLeaf['castVia'];
+}
+
+/**
+ * The participation list of a secret vote (one ballot per seat: a secret vote allows no
+ * change), sorted by seat id. The engine signs its hash at close and the record lists it.
+ */
+export function participationList(
+  seats: readonly Pick<SnapshotSeat, 'seatId' | 'delegationId' | 'delegateId'>[],
+  ballots: readonly { seatId: string; castVia: RollCallLeaf['castVia'] }[],
+): ParticipationEntry[] {
+  const seatById = new Map(seats.map((s) => [s.seatId, s]));
+  return ballots
+    .map((b) => ({
+      seatId: b.seatId,
+      delegationId: seatById.get(b.seatId)?.delegationId ?? '',
+      delegateId: seatById.get(b.seatId)?.delegateId ?? null,
+      castVia: b.castVia,
+    }))
+    .sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+}
+
+/** Hex SHA-256 of the canonical JSON of the participation list. */
+export function participationHash(list: readonly ParticipationEntry[]): string {
+  return sha256Hex(canonicalJson(list));
 }

@@ -44,7 +44,10 @@ export interface Database {
   /** True when a query can reach the database now (for /ready). */
   ping(): Promise<boolean>;
   migrate(): Promise<void>;
-  /** PGlite only: the data folder as a tarball (tests start from a migrated template). */
+  /**
+   * PGlite only: a consistent copy of the data folder as a gzipped tarball, taken while the
+   * service runs (backups; tests start from a migrated template). Queries wait meanwhile.
+   */
   dump(): Promise<Blob>;
   /**
    * LISTEN on a channel; resolves to a function that stops listening. PGlite: in-process
@@ -57,6 +60,8 @@ export interface Database {
 
 export interface OpenOptions {
   databaseUrl?: string | undefined;
+  /** PostgreSQL: migrate as this (owner) role, then grant DATABASE_URL's role what it needs (grantServiceRole). */
+  migrationUrl?: string | undefined;
   /** PGlite: folder to persist into; undefined keeps it in memory (tests). */
   dataDir?: string | undefined;
   /** PGlite: start from a dump made by dumpDataDir (tests start from a migrated template). */
@@ -73,11 +78,30 @@ const MAX_PREPARED = 32;
 const MIGRATION_LOCK_KEY = 7_143_921;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 4);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 4, opts.migrationUrl);
   return openPglite(opts);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+/** The tables of the record: the service inserts into them, never updates, deletes or truncates. */
+export const RECORD_TABLES = ['ballots', 'secret_choices', 'electorate_seats', 'corrections', 'events'] as const;
+
+/**
+ * Run by the owner after its migrations: the service role may read and write the tables
+ * (and their sequences), but on the record tables only SELECT and INSERT. Not owning them,
+ * it cannot disable their append-only triggers (ALTER TABLE needs ownership) or truncate
+ * them (no TRUNCATE privilege), whatever the service's code does.
+ */
+async function grantServiceRole(owner: pg.ClientBase, serviceRole: string): Promise<void> {
+  const role = owner.escapeIdentifier(serviceRole);
+  const records = RECORD_TABLES.map((t) => owner.escapeIdentifier(t)).join(', ');
+  await owner.query(`grant usage on schema public to ${role}`);
+  await owner.query(`grant select, insert, update, delete on all tables in schema public to ${role}`);
+  await owner.query(`grant usage, select on all sequences in schema public to ${role}`);
+  await owner.query(`revoke update, delete, truncate on ${records} from ${role}`);
+  await owner.query(`revoke truncate, references, trigger on all tables in schema public from ${role}`);
+}
+
+async function openPostgres(url: string, poolSize: number, migrationUrl?: string): Promise<Database> {
   // A burst of ballots queues for the few connections (about 4 beat 20 on 2 cores): waiting
   // several seconds for one is load, not an outage, so only a long wait answers 503.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 15_000 });
@@ -110,6 +134,24 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       }
     },
     async migrate() {
+      if (migrationUrl) {
+        // The owner migrates; the service's own role is granted only what it needs.
+        const [{ role }] = (await pool.query<{ role: string }>('select current_user as role')).rows as [
+          { role: string },
+        ];
+        const owner = new pg.Client({ connectionString: migrationUrl });
+        await owner.connect();
+        try {
+          await owner.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+          await migratePg(drizzlePg(owner, { schema }), { migrationsFolder });
+          const [{ me }] = (await owner.query<{ me: string }>('select current_user as me')).rows as [{ me: string }];
+          if (me !== role) await grantServiceRole(owner, role);
+        } finally {
+          await owner.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+          await owner.end().catch(() => undefined);
+        }
+        return;
+      }
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -180,7 +222,13 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
     },
     async dump() {
-      return client.dumpDataDir('gzip');
+      // PGlite runs one transaction at a time: inside one of our own, no other transaction is
+      // half done while the files are read, and the checkpoint first writes every commit into
+      // the data files, so that the copy opens without replaying the WAL.
+      return client.transaction(async (tx) => {
+        await tx.exec('checkpoint');
+        return client.dumpDataDir('gzip');
+      });
     },
     async listen(channel, cb) {
       const unlisten = await client.listen(channel, cb);

@@ -394,8 +394,15 @@ export const idempotencyRecords = pgTable(
     status: integer('status').notNull(),
     response: jsonb('response').notNull(),
     createdAt: createdAt(),
+    // A ballot's vote: a secret vote's records are deleted in its closing transaction.
+    voteId: uuid('vote_id'),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.key] }),
+    index('idempotency_records_vote_idx')
+      .on(t.voteId)
+      .where(sql`${t.voteId} is not null`),
+  ],
 );
 
 /** The per-conference event log: gap-free seq, hash-chained (src/audit/hash-chain.ts). */

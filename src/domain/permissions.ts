@@ -19,7 +19,7 @@ export interface Permission {
 }
 
 export const PERMISSIONS = {
-  /** A new conference, the party directory. */
+  /** A new conference, the party directory, backups of the embedded database. */
   'service.manage': { roles: ['admin'], scope: 'service' },
   'conference.manage': { roles: ['admin'] },
   /** Sittings, agenda items, the current item. */

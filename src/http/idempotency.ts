@@ -4,14 +4,22 @@
  * never collide, and it is stored in the same transaction as the write it answers: a
  * committed write always has its answer on record, a rolled-back one never does.
  *
- * Two privacy measures, because a record ties an account to an answer:
+ * Privacy measures, because a record ties an account to a request and its answer. Everything
+ * that depends on what was asked is keyed with a secret only the client holds, its
+ * Idempotency-Key (a fresh random UUID per ballot), which the database never sees:
  * - the key column holds a hash of the client's key, never the key itself;
+ * - the request hash is an HMAC under a key derived from the Idempotency-Key. An unkeyed
+ *   hash of a secret ballot's body has three possible values (yes, no, abstain): a reader
+ *   of the table would map every account to its choice with a three-entry dictionary;
  * - a `sealed` answer (a secret ballot's receipt, which leads to the unlinked choice) is
- *   encrypted with a key derived from the client's Idempotency-Key, which the database never
- *   sees. Only the phone that holds the key can have the answer replayed; someone reading
- *   the table learns that an account voted, not how.
+ *   encrypted with a key derived from the Idempotency-Key. Only the phone that holds the
+ *   key can have the answer replayed.
+ * A secret vote's records are deleted in the transaction that closes it (closeVote): after
+ * the close no ballot can be retried, and nothing in the table ties an account to it.
+ * Someone reading the table learns that an account voted, not how (docs/decisions.md says
+ * what "secret" does and does not protect against).
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
@@ -27,8 +35,10 @@ export interface IdempotencyRequest {
   key: string;
   /** A name for the kind of write (e.g. 'ballot'); kept for operators reading the table. */
   scope: string;
-  /** requestHash(method, path, body) */
+  /** requestHash(key, method, path, body) */
   requestHash: string;
+  /** The vote a ballot is for: a secret vote's records are deleted when it closes. */
+  voteId?: string;
 }
 
 export interface StoredAnswer<T> {
@@ -59,9 +69,14 @@ export function idempotencyKeyOf(req: FastifyRequest): string {
   return key;
 }
 
-/** Hash of what the request asks for: the same key with another body is a different request. */
-export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
+/**
+ * What the request asks for, as an HMAC keyed by the client's Idempotency-Key: the same key
+ * with another body is a different request, and without the key (which the database never
+ * holds) the stored value cannot be matched against a guessed body.
+ */
+export function requestHash(key: string, method: string, path: string, body: unknown): string {
+  const mac = Buffer.from(hkdfSync('sha256', key, '', 'plenary-idempotency-request', 32));
+  return createHmac('sha256', mac)
     .update(`${method.toUpperCase()} ${path.split('?')[0]}\n${canonicalJson(body ?? null)}`)
     .digest('hex');
 }

@@ -218,6 +218,16 @@ export class LiveHub {
     return this.conns.size;
   }
 
+  /** Topics subscribed over all sockets (for /metrics). */
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const c of this.conns) n += c.conferences.size + c.votes.size;
+    return n;
+  }
+
+  /** Told, after each control event's fan-out, when the event was written (for /metrics). */
+  onFanOut: ((eventAt: string) => void) | null = null;
+
   // ---------------------------------------------------------------- sockets
 
   /** Attaches every handler synchronously (messages may arrive right after the upgrade). */
@@ -581,6 +591,7 @@ export class LiveHub {
       sub.lastSeq = ev.seq;
       this.sendControl(conn, ev.message);
     }
+    this.onFanOut?.(ev.at);
   }
 
   private async attachConference(conn: Conn, conferenceId: string, after: number | undefined): Promise<void> {

@@ -88,8 +88,9 @@ export function closedTallyFromEvent(
     state: 'closed',
     mode: d.mode,
     resultsVisibility,
-    // Ballot rows of the vote, superseded revisions included: the engine's version.
-    version: d.ballotCount,
+    // Ballot rows of the vote, superseded revisions included: the engine's version. A secret
+    // vote's ballotCount counts its unit leaves; its ballot rows are its voters (no changes).
+    version: d.mode === 'secret' ? voters : d.ballotCount,
     voters,
     totals: counts,
     byDelegation: d.mode === 'secret' ? null : (d.byDelegation as object[]),

@@ -6,8 +6,23 @@ import type { App } from '../http/types.js';
 import { errors } from '../http/schemas.js';
 import { rowsOf } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
+import { Drain } from './drain.js';
+import { registerBackupRoute } from './backup-routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Begun by src/server.ts on SIGTERM, before the app closes. */
+    drain: Drain;
+  }
+}
 
 export function registerOpsRoutes(app: App, ctx: AppContext): void {
+  const drain = new Drain();
+  app.decorate('drain', drain);
+  app.addHook('onRequest', async (_req, reply) => {
+    if (drain.draining) reply.header('connection', 'close');
+  });
+
   app.get(
     '/health',
     {
@@ -25,7 +40,10 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: the database answers and the migrations are applied',
+        summary: 'Readiness: the database answers, the migrations are applied, and the instance is not draining',
+        description:
+          'A balancer sends traffic only to instances that answer 200 here. From SIGTERM on the instance answers 503 ' +
+          '`draining` for SHUTDOWN_DRAIN_MS while it still serves every other request, then stops.',
         response: {
           200: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']) }),
           ...errors(503),
@@ -33,6 +51,7 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
       },
     },
     async () => {
+      if (drain.draining) throw new DomainError('unavailable', 'draining', 'This instance is shutting down.');
       try {
         const rows = rowsOf<{ n: number }>(await ctx.db.execute(sql`select count(*)::int as n from conferences`));
         if (rows.length !== 1) throw new Error('no answer');
@@ -42,6 +61,8 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
       return { status: 'ready' as const, database: ctx.database.kind };
     },
   );
+
+  registerBackupRoute(app, ctx);
 
   const jwk = z.object({ kty: z.string(), kid: z.string().optional() }).catchall(z.unknown());
   app.get(

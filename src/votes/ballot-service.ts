@@ -2,7 +2,8 @@
  * The ballot write path, the hot path of the service.
  *
  * Fast path (castOwnBallot): a delegate's first ballot for their own seat, the case of
- * nearly every ballot in a hall, is ONE autocommit statement, one round trip. What it
+ * nearly every ballot in a hall, is ONE autocommit statement, one round trip (a secret
+ * vote's: that statement and the choices' statement in one transaction). What it
  * needs to know beforehand (the vote's settings, the seat's weight) is frozen at open and
  * comes from OpenVoteCache; the statement itself checks what can change, under a share lock
  * on the vote row (a close takes FOR UPDATE, so no ballot commits after it): the caller's
@@ -13,8 +14,10 @@
  * Full path (castBallot): one transaction of two statements:
  * 1. read the vote (FOR SHARE), the seat being voted for, the seat's last revision and any
  *    answer already stored under this Idempotency-Key, in one round trip;
- * 2. insert the idempotency record, the ballot (and for a secret vote the unlinked choice)
- *    and queue the tally notification, in one statement (the same as the fast path's).
+ * 2. insert the idempotency record and the ballot and queue the tally notification, in one
+ *    statement (the same as the fast path's);
+ * 3. for a secret vote only: insert the unlinked choices (unit leaves) in a statement of
+ *    their own, never in the participation's statement (see BallotWrite.choices).
  *
  * One ballot per seat is enforced by the unique (vote, seat, revision) index, whatever the
  * path or the isolation level: two phones racing for one seat both insert revision 1 and
@@ -202,10 +205,19 @@ async function castOnce(
   } else {
     split = choiceSplit(body.choice, weight);
   }
+  if (head.mode === 'secret' && split.yes + split.no + split.abstain === 0) {
+    // A secret ballot is its unit leaves; one that casts nothing would be a participation
+    // without any leaf, which the record could not tell from a lost choice.
+    throw new DomainError(
+      'unprocessable',
+      'secret_split_empty',
+      'A secret ballot must cast at least one vote; send abstain to take part without a position.',
+    );
+  }
 
   const last = head.last_revision === null ? 0 : Number(head.last_revision);
   if (last > 0 && !head.allow_change) throw alreadyVoted();
-  const { answer, statement } = ballotWrite(
+  const write = ballotWrite(
     {
       voteId,
       conferenceId: head.conference_id,
@@ -221,9 +233,10 @@ async function castOnce(
     },
     idem,
   );
-  const inserted = rowsOf<unknown>(await tx.execute(statement));
+  const inserted = rowsOf<unknown>(await tx.execute(write.ballot));
   if (inserted.length === 0) await replayTwin(tx, idem);
-  return answer;
+  if (write.choices) await tx.execute(write.choices);
+  return write.answer;
 }
 
 /**
@@ -245,7 +258,16 @@ export async function castOwnBallot(
     vote && ownBallotWrite(vote, claims, voteId, body.choice, idem, ctx.clock(), ctx.database.kind === 'postgres');
   if (!write) return null;
   try {
-    const written = await ctx.database.executePrepared(write.statement);
+    // A roll call: one prepared autocommit statement. A secret vote: the participation and
+    // the choices are two statements (BallotWrite.choices), so they need a transaction.
+    const choices = write.choices;
+    const written = choices
+      ? await ctx.db.transaction(async (tx) => {
+          const rows = rowsOf<unknown>(await tx.execute(write.ballot));
+          if (rows.length === 1) await tx.execute(choices);
+          return rows;
+        })
+      : await ctx.database.executePrepared(write.ballot);
     return written.length === 1 ? { status: 201, body: write.answer, replayed: false } : null;
   } catch (err) {
     // A racing ballot for the seat (23505) or a lock conflict: the full path sorts it out.
@@ -273,7 +295,7 @@ export function ownBallotWrite(
    * the lock, a write to the vote's row that cost a third of the statement, is left out.
    */
   lockVoteRow: boolean,
-): { answer: BallotAnswer; statement: SQL } | null {
+): BallotWrite | null {
   const seatId = claims.delegateId;
   if (claims.role !== 'delegate' || seatId === null) return null;
   if (vote.weighting !== 'delegate' || vote.conferenceId !== claims.conferenceId) return null;
@@ -327,68 +349,101 @@ export interface BallotFacts {
   castAt: Date;
 }
 
+/** What one ballot writes: its answer and the statements, run in this order in one transaction. */
+export interface BallotWrite {
+  answer: BallotAnswer;
+  /**
+   * The idempotency record, the ballot row (a secret vote's: participation only, no choice)
+   * and the tally notification. With a `gate` query nothing is written unless it returns a
+   * row. Returns one row when the ballot was written, none when the key was already on record.
+   */
+  ballot: SQL;
+  /**
+   * Secret votes only: the unlinked choices, one unit leaf per vote of the seat's weight.
+   * Run only when `ballot` wrote a row. Never part of the ballot's statement (S2): one
+   * statement's text and bind parameters, as a statement log or pg_stat_statements keeps
+   * them, would hold the account, the seat and the choice side by side. The two statements
+   * still share a transaction (xmin) and sit next to each other in insertion order: the
+   * database operator is trusted (docs/decisions.md, "What secret means").
+   */
+  choices: SQL | null;
+}
+
 /**
- * The answer to a ballot and the one statement that records it: the idempotency record,
- * the ballot (for a secret vote: participation only, with the choice in secret_choices
- * under its own random id and no voter, seat or time) and the tally notification. With a
- * `gate` query, nothing is written unless it returns a row. The statement returns one row
- * when the ballot was written, none when the key was already on record.
+ * A secret ballot's choice as unit leaves: a seat of weight 7 voting yes is seven leaves
+ * {yes:1}, a split {yes:3,no:4} three {yes:1} and four {no:1}. Every leaf of a secret vote
+ * then looks alike, so a bloc's unique weight does not show which leaves are its own.
  */
-export function ballotWrite(
-  f: BallotFacts,
-  idem: IdempotencyRequest,
-  gate?: SQL,
-): { answer: BallotAnswer; statement: SQL } {
+export function secretUnits(split: Totals): Totals[] {
+  const out: Totals[] = [];
+  for (let i = 0; i < split.yes; i++) out.push({ yes: 1, no: 0, abstain: 0 });
+  for (let i = 0; i < split.no; i++) out.push({ yes: 0, no: 1, abstain: 0 });
+  for (let i = 0; i < split.abstain; i++) out.push({ yes: 0, no: 0, abstain: 1 });
+  return out;
+}
+
+/** The answer to a ballot and the statements that record it (see BallotWrite). */
+export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL): BallotWrite {
   const ballotId = randomUUID();
   const castAt = f.castAt.toISOString();
   const secret = f.mode === 'secret';
-  const choiceId = randomUUID();
   const { yes, no, abstain } = f.split;
-  const receipt = secret
-    ? receiptOf({ kind: 'secret_choice', voteId: f.voteId, choiceId, yes, no, abstain })
-    : receiptOf({
-        kind: 'ballot',
-        voteId: f.voteId,
-        ballotId,
-        seatId: f.seatId,
-        revision: f.revision,
-        yes,
-        no,
-        abstain,
-        weight: f.weight,
-        castVia: f.castVia,
-        castAt,
-      });
-  const answer: BallotAnswer = { ballotId, receipt, castAt };
+  let answer: BallotAnswer;
+  let choices: SQL | null = null;
+  if (secret) {
+    // Each unit gets its own random id; they are inserted (and answered) in receipt order,
+    // so nothing in their order tells a yes from a no.
+    const units = secretUnits(f.split)
+      .map((u) => {
+        const choiceId = randomUUID();
+        return { ...u, choiceId, receipt: receiptOf({ kind: 'secret_choice', voteId: f.voteId, choiceId, ...u }) };
+      })
+      .sort((a, b) => (a.receipt < b.receipt ? -1 : 1));
+    answer = { ballotId, receipt: units[0]!.receipt, receipts: units.map((u) => u.receipt), castAt };
+    choices = sql`
+      insert into secret_choices (id, vote_id, yes, no, abstain, receipt) values ${sql.join(
+        units.map(
+          (u) =>
+            sql`(${u.choiceId}::uuid, ${f.voteId}::uuid, ${u.yes}::int, ${u.no}::int, ${u.abstain}::int, ${u.receipt})`,
+        ),
+        sql`, `,
+      )}`;
+  } else {
+    const receipt = receiptOf({
+      kind: 'ballot',
+      voteId: f.voteId,
+      ballotId,
+      seatId: f.seatId,
+      revision: f.revision,
+      yes,
+      no,
+      abstain,
+      weight: f.weight,
+      castVia: f.castVia,
+      castAt,
+    });
+    answer = { ballotId, receipt, castAt };
+  }
   // A secret ballot's stored answer is sealed with the client's key (src/http/idempotency.ts)
-  // so that the record table does not link the account to the choice's receipt either.
+  // so that the record table does not link the account to the choice's receipts either.
   const stored = secret ? sealAnswer(f.accountId, idem.key, answer) : answer;
   const choice = secret ? sql`null, null, null` : sql`${yes}::int, ${no}::int, ${abstain}::int`;
-  const statement = sql`
+  const ballot = sql`
     with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
-      insert into idempotency_records (account_id, key, scope, request_hash, status, response)
-      select ${f.accountId}::uuid, ${storedKey(idem.key)}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(stored)}::jsonb
+      insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
+      select ${f.accountId}::uuid, ${storedKey(idem.key)}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(stored)}::jsonb, ${f.voteId}::uuid
       ${gate ? sql`where exists (select 1 from gate)` : sql``}
       on conflict do nothing returning 1
     ), b as (
       insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
                            cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
       select ${ballotId}::uuid, ${f.voteId}::uuid, ${f.seatId}::uuid, ${f.revision}::int, ${choice}, ${f.weight}::int,
-             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${secret ? null : receipt}
+             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${secret ? null : answer.receipt}
       where exists (select 1 from idem)
       returning 1
-    )${
-      secret
-        ? sql`, c as (
-      insert into secret_choices (id, vote_id, yes, no, abstain, receipt)
-      select ${choiceId}::uuid, ${f.voteId}::uuid, ${yes}::int, ${no}::int, ${abstain}::int, ${receipt}
-      where exists (select 1 from idem)
-      returning 1
-    )`
-        : sql``
-    }
+    )
     select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(f.conferenceId, f.voteId)}) from b`;
-  return { answer, statement };
+  return { answer, ballot, choices };
 }
 
 /** Our key was taken between the read and the insert (a twin request committed): replay its answer. */

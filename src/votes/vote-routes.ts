@@ -194,9 +194,9 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
     },
     async (req, reply) => {
       const key = idempotencyKeyOf(req);
-      const hash = requestHash(req.method, req.url, req.body);
-      const idem = (accountId: string) => ({ accountId, key, scope: 'ballot', requestHash: hash });
       const { voteId } = req.params;
+      const hash = requestHash(key, req.method, req.url, req.body);
+      const idem = (accountId: string) => ({ accountId, key, scope: 'ballot', requestHash: hash, voteId });
       let answer = req.claims
         ? await castOwnBallot(ctx, openVotes, req.claims, voteId, req.body, idem(req.claims.accountId))
         : null;

@@ -12,8 +12,15 @@ import { tally } from '../domain/tally.js';
 import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.js';
 import { buildVotingList } from '../domain/voting-list.js';
 import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
-import { amendments, clauses, corrections, resolutions, votes } from '../db/schema.js';
-import { electorateHash, sha256Hex } from '../audit/seal.js';
+import { amendments, clauses, corrections, idempotencyRecords, resolutions, votes } from '../db/schema.js';
+import {
+  electorateHash,
+  participationHash,
+  participationList,
+  RECORD_FORMAT,
+  sha256Hex,
+  type ParticipationEntry,
+} from '../audit/seal.js';
 import { appendEvent } from '../audit/event-log.js';
 import { merkleRoot } from '../audit/merkle.js';
 import { signRecord } from '../audit/signing.js';
@@ -37,6 +44,23 @@ type Settings = Pick<
   CreateVoteInput,
   'mode' | 'weighting' | 'majority' | 'quorum' | 'allowChange' | 'resultsVisibility'
 >;
+
+/**
+ * The results visibility a vote gets: 'after_close' by default for a secret vote, which
+ * refuses 'live' (a running tally moving by 7 yes right after a bloc of 7 took part names
+ * the bloc's choice).
+ */
+function resolvedVisibility(s: Pick<Settings, 'mode' | 'resultsVisibility'>): 'live' | 'after_close' {
+  if (s.mode !== 'secret') return s.resultsVisibility ?? 'live';
+  if (s.resultsVisibility === 'live') {
+    throw new DomainError(
+      'unprocessable',
+      'secret_vote_live_results',
+      "A secret vote cannot show a live tally: each change of the running totals would show the choice of the seat that just took part. Use resultsVisibility 'after_close'.",
+    );
+  }
+  return 'after_close';
+}
 
 function checkSettings(s: Settings): void {
   // A changed secret ballot would need the old choice found and superseded, i.e. linked to its voter.
@@ -121,6 +145,7 @@ export async function createVote(
 ): Promise<VoteRow> {
   await loadConference(ctx.db, conferenceId);
   checkSettings(input);
+  const resultsVisibility = resolvedVisibility(input);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     // Read under a share lock on the resolution, so that a clause edit or an amendment's
@@ -140,7 +165,7 @@ export async function createVote(
         majority: input.majority,
         quorum: storedQuorum(input.quorum),
         allowChange: input.allowChange,
-        resultsVisibility: input.resultsVisibility,
+        resultsVisibility,
         createdBy: p.accountId,
         createdAt: now,
       })
@@ -184,6 +209,24 @@ async function lockForStaff(tx: Tx, p: Principal, voteId: string): Promise<VoteR
   return v;
 }
 
+/**
+ * A secret ballot is recorded as one unit leaf per vote of its seat's weight (ballot-service
+ * secretUnits), all written with the ballot: a bloc of millions of votes cannot be.
+ */
+export const MAX_SECRET_SEAT_WEIGHT = 1000;
+
+function checkSecretWeights(seats: readonly { weight: number }[]): void {
+  const heaviest = Math.max(0, ...seats.map((s) => s.weight));
+  if (heaviest > MAX_SECRET_SEAT_WEIGHT) {
+    throw new DomainError(
+      'unprocessable',
+      'secret_weight_too_large',
+      `A secret vote records one leaf per vote of a seat's weight; a seat holds ${heaviest}, more than ${MAX_SECRET_SEAT_WEIGHT}. Use a roll call or smaller allocations.`,
+      { heaviest, max: MAX_SECRET_SEAT_WEIGHT },
+    );
+  }
+}
+
 export async function openVote(
   ctx: AppContext,
   p: Principal,
@@ -200,6 +243,7 @@ export async function openVote(
     // It also makes the snapshot see every roster change committed before it.
     await tx.execute(sql`select 1 from conferences where id = ${v.conferenceId} for no key update`);
     const seats = await snapshotElectorate(tx, v);
+    if (v.mode === 'secret') checkSecretWeights(seats);
     const hash = electorateHash(seats);
     const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
     const [opened] = await tx
@@ -277,10 +321,27 @@ export async function closeVote(ctx: AppContext, voteId: string, actor: string |
     nextVoteState(v.state, 'close');
     const now = ctx.clock();
     const closedAt = v.deadlineAt && v.deadlineAt.getTime() <= now.getTime() ? v.deadlineAt : now;
-    const { data, result } = await countAndSeal(ctx, tx, v, closedAt);
-    const event = await appendEvent(tx, { conferenceId: v.conferenceId, type: 'vote.closed', actor, data }, now);
-    const stored: StoredResult = { ...result, eventSeq: event.seq };
+    const { unsigned, result } = await countAndSeal(tx, v, closedAt);
+    let signature: StoredResult['signature'] | undefined;
+    // The signed data includes the entry's own chain position (seq, prevHash).
+    const event = await appendEvent(
+      tx,
+      // The data is what `complete` returns once the chain position is known.
+      { conferenceId: v.conferenceId, type: 'vote.closed', actor, data: { voteId: v.id, mode: v.mode } },
+      now,
+      async (chain) => {
+        // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
+        const payload = JSON.parse(JSON.stringify({ ...unsigned, chain })) as VoteClosed;
+        signature = await signRecord(ctx.keys, payload);
+        return { ...payload, signature };
+      },
+    );
+    const stored: StoredResult = { ...result, signature: signature!, eventSeq: event.seq };
     await tx.update(votes).set({ state: 'closed', closedAt, result: stored }).where(eq(votes.id, voteId));
+    // After the close no ballot of this vote can be retried, so its idempotency records have
+    // no use left: for a secret vote they are the only rows that tie an account to a
+    // request of this vote with a time, and they go in the closing transaction itself.
+    if (v.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, voteId));
     return stored;
   });
 }
@@ -290,11 +351,10 @@ function iso(d: Date | string): string {
 }
 
 async function countAndSeal(
-  ctx: AppContext,
   tx: Tx,
   v: VoteRow,
   closedAt: Date,
-): Promise<{ data: VoteClosed; result: Omit<StoredResult, 'eventSeq'> }> {
+): Promise<{ unsigned: Record<string, unknown>; result: Omit<StoredResult, 'eventSeq' | 'signature'> }> {
   const seats = await loadSeats(tx, v.id);
   const ballotRows = await loadBallots(tx, v.id);
   const voted = new Set(ballotRows.map((b) => b.seat_id));
@@ -342,9 +402,14 @@ async function countAndSeal(
   });
 
   const openedAt = iso(v.openedAt!);
+  // docs/record-format.md, format 2: everything the record states about the vote is signed.
   const unsigned = {
+    format: RECORD_FORMAT,
     voteId: v.id,
+    conferenceId: v.conferenceId,
     title: v.title,
+    questionSha256: v.question === null ? null : sha256Hex(v.question),
+    resultsVisibility: v.resultsVisibility,
     subject: { type: v.subjectType, id: v.subjectId },
     mode: v.mode,
     weighting: v.weighting,
@@ -354,6 +419,9 @@ async function countAndSeal(
     openedAt,
     closedAt: closedAt.toISOString(),
     electorateHash: v.electorateHash!,
+    // Secret votes: who took part, as the record lists it (roll calls: the leaves name the seats).
+    participationSha256:
+      v.mode === 'secret' ? participationHash(participationList(seats, ballotRows.map(toParticipant))) : null,
     ballotCount: receipts.length,
     merkleRoot: root,
     leafOrder: 'receipt-asc' as const,
@@ -368,13 +436,9 @@ async function countAndSeal(
       explanation: decision.explanation,
     },
   };
-  // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
-  const payload = JSON.parse(JSON.stringify(unsigned)) as typeof unsigned;
-  const signature = await signRecord(ctx.keys, payload);
-
   const participation = participationOf(seats, voted);
   return {
-    data: { ...payload, signature },
+    unsigned,
     result: {
       voteId: v.id,
       conferenceId: v.conferenceId,
@@ -399,10 +463,14 @@ async function countAndSeal(
       electorateHash: v.electorateHash!,
       openedAt,
       closedAt: closedAt.toISOString(),
-      signature,
     },
   };
 }
+
+const toParticipant = (b: { seat_id: string; cast_via: ParticipationEntry['castVia'] }) => ({
+  seatId: b.seat_id,
+  castVia: b.cast_via,
+});
 
 function secretTotals(
   seats: readonly SeatWithName[],
@@ -542,9 +610,10 @@ export async function createVotingList(
     majority: input.majority ?? { rule: 'simple', base: 'yes_no' },
     quorum: input.quorum ?? null,
     allowChange: input.allowChange ?? false,
-    resultsVisibility: input.resultsVisibility ?? 'live',
+    resultsVisibility: input.resultsVisibility,
   };
   checkSettings(settings);
+  const resultsVisibility = resolvedVisibility(settings);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     // Serializes two chairs clicking at once: the second sees the first's list.
@@ -595,7 +664,7 @@ export async function createVotingList(
           majority: settings.majority,
           quorum: storedQuorum(settings.quorum),
           allowChange: settings.allowChange,
-          resultsVisibility: settings.resultsVisibility,
+          resultsVisibility,
           votingListPosition: i + 1,
           createdBy: p.accountId,
           createdAt: now,

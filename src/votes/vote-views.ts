@@ -48,7 +48,9 @@ export const voteSettingsSchema = z.strictObject({
   majority: majoritySchema.default({ rule: 'simple', base: 'yes_no' }),
   quorum: quorumSchema.nullable().default(null),
   allowChange: z.boolean().default(false),
-  resultsVisibility: z.enum(['live', 'after_close']).default('live'),
+  // Default: 'live' for a roll call, 'after_close' for a secret vote (which refuses 'live':
+  // a running tally shows each ballot's choice as it arrives, next to public participation).
+  resultsVisibility: z.enum(['live', 'after_close']).optional(),
 });
 
 export const createVoteBody = z.strictObject({
@@ -94,7 +96,14 @@ export const ballotBody = z
 export type BallotInput = z.infer<typeof ballotBody>;
 
 export const ballotAnswerSchema = z
-  .object({ ballotId: z.string(), receipt: z.string(), castAt: iso })
+  .object({
+    ballotId: z.string(),
+    /** Roll call: the ballot's receipt. Secret: the first of `receipts`. */
+    receipt: z.string(),
+    /** Secret votes: one receipt per unit leaf (a seat of weight 3 voting yes has three). */
+    receipts: z.array(z.string()).optional(),
+    castAt: iso,
+  })
   .meta({ id: 'BallotReceipt' });
 export type BallotAnswer = z.infer<typeof ballotAnswerSchema>;
 

@@ -61,6 +61,12 @@ describe('the append-only record', () => {
     await refused(sql`delete from electorate_seats where vote_id = ${voteId}`);
   });
 
+  it('refuses truncating the corrections (issue 20: their TRUNCATE trigger was missing)', async () => {
+    expect(await refused(sql`truncate corrections cascade`)).toMatch(/corrections table is append-only: TRUNCATE/);
+    await refused(sql`truncate secret_choices cascade`);
+    await refused(sql`truncate electorate_seats cascade`);
+  });
+
   it('the record is intact afterwards', async () => {
     const rows = await t.ctx.db.execute(
       sql`select count(*)::int as n from ballots where vote_id = ${voteId} and yes = 1`,

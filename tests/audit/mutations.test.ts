@@ -7,7 +7,7 @@
  * recomputes the same root (the root check passes, asserted below); what rejects it is the
  * separate check that a record lists its leaves in that canonical order.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { bearer } from '../support/auth.js';
@@ -171,6 +171,32 @@ function recordMutations(record: Doc): Mutation[] {
   ms.push({ name: 'majority rule changed', apply: (d) => (d.vote.majority = { rule: 'two_thirds', base: 'cast' }) });
   ms.push({ name: 'vote title changed', apply: (d) => (d.vote.title += '!') });
   ms.push({ name: 'question changed', apply: (d) => (d.vote.question += '!') });
+  // Issue 20, S5: a reworded question with its hash recomputed passed every check while the
+  // question's hash was not signed.
+  ms.push({
+    name: 'question reworded, questionSha256 re-hashed',
+    apply: (d) => {
+      d.vote.question = 'Shall the conference adopt the opposite?';
+      d.vote.questionSha256 = createHash('sha256').update(d.vote.question, 'utf8').digest('hex');
+    },
+  });
+  ms.push({ name: 'conference changed', apply: (d) => (d.vote.conferenceId = randomUUID()) });
+  ms.push({
+    name: 'results visibility changed',
+    apply: (d) => (d.vote.resultsVisibility = d.vote.resultsVisibility === 'live' ? 'after_close' : 'live'),
+  });
+  // Issue 20, S6: the signed entry moved to another place of the chain, its hashes recomputed.
+  ms.push({
+    name: 'entry moved to another chain position, re-hashed',
+    apply: (d) => {
+      const e = d.closedEvent;
+      e.seq += 5;
+      e.prevHash = 'c'.repeat(64);
+      e.contentHash = entryContentHash(e);
+      e.hash = entryHashHex(e.prevHash, e.contentHash);
+      d.chain = { seq: e.seq, prevHash: e.prevHash, contentHash: e.contentHash, hash: e.hash };
+    },
+  });
   ms.push({ name: 'closing time changed', apply: (d) => (d.vote.closedAt = new Date().toISOString()) });
   ms.push({ name: 'Merkle root changed', apply: (d) => (d.merkleRoot = 'a'.repeat(64)) });
   ms.push({ name: 'entry data: root changed', apply: (d) => (d.closedEvent.data.merkleRoot = 'a'.repeat(64)) });
@@ -208,6 +234,28 @@ function recordMutations(record: Doc): Mutation[] {
     for (const [j] of (record.participation as Doc[]).entries()) {
       ms.push({ name: `participant ${j}: removed`, apply: (d) => d.participation.splice(j, 1) });
       ms.push({ name: `participant ${j}: duplicated`, apply: (d) => d.participation.push(clone(d.participation[j])) });
+      ms.push({
+        name: `participant ${j}: castVia changed`,
+        apply: (d) => (d.participation[j].castVia = d.participation[j].castVia === 'paper' ? 'self' : 'paper'),
+      });
+      // A seat of the same delegation that did not take part: only the signed hash of the list shows it.
+      ms.push({
+        name: `participant ${j}: moved to a non-voting seat of the same delegation`,
+        apply: (d) => {
+          const p = d.participation[j];
+          const took = new Set((d.participation as Doc[]).map((x) => x.seatId));
+          const other = (d.electorate.seats as Doc[]).find(
+            (s) => s.delegationId === p.delegationId && !took.has(s.seatId),
+          );
+          if (!other) {
+            p.castVia = p.castVia === 'paper' ? 'self' : 'paper';
+            return;
+          }
+          p.seatId = other.seatId;
+          p.delegateId = other.delegateId;
+          d.participation.sort((a: Doc, b: Doc) => (a.seatId < b.seatId ? -1 : 1));
+        },
+      });
     }
   }
   return ms;

@@ -182,7 +182,7 @@ describe('vote record', () => {
     expect(unknown.json()).toMatchObject({ included: false });
   }, 180_000);
 
-  it('a secret receipt gives its leaf (the holder sees their own choice) and a proof', async () => {
+  it('an anonymous secret receipt shows inclusion and a proof, never the choice; auditors see the leaf', async () => {
     const record = (await t.app.inject({ url: `/api/v1/votes/${secretId}/record`, headers: bearer(admin) })).json<{
       secretLeaves: { receipt: string }[];
     }>();
@@ -191,7 +191,13 @@ describe('vote record', () => {
       Record<string, unknown>
     >();
     expect(answer).toMatchObject({ included: true, leafIndex: 3, treeSize: 25 });
+    expect(answer).not.toHaveProperty('leaf');
+    expect(JSON.stringify(answer)).not.toMatch(/"(yes|no|abstain)":/);
     expect(failed(await verifyReceiptAnswer(answer, jwks))).toEqual([]);
+    const audited = (
+      await t.app.inject({ url: `/api/v1/votes/${secretId}/receipts/${r}`, headers: bearer(admin) })
+    ).json<Record<string, unknown>>();
+    expect(audited.leaf).toMatchObject({ kind: 'secret_choice' });
   });
 });
 

@@ -169,7 +169,7 @@ describe('the one-statement ballot', () => {
     expect(await ballotRows(id)).toHaveLength(2);
   });
 
-  it('a secret ballot: one statement writes participation and the unlinked choice, and replays sealed', async () => {
+  it('a secret ballot: participation and the unlinked unit choices in one transaction, replayed sealed', async () => {
     const id = await warmVote({ mode: 'secret' });
     const key = randomUUID();
     const bob = await f.tokenOf('Bob');
@@ -183,7 +183,9 @@ describe('the one-statement ballot', () => {
         sql`select count(*)::int as n, sum(no)::int as no from secret_choices where vote_id = ${id}`,
       ),
     );
-    expect(choices).toEqual({ n: 2, no: 2 });
+    // Unit leaves: Ann's 3 votes yes (the warm-up) and Bob's 2 votes no.
+    expect(choices).toEqual({ n: 5, no: 2 });
+    expect(first.json<{ receipts: string[] }>().receipts).toHaveLength(2);
   });
 
   it.skipIf(!onPostgres())(

@@ -172,8 +172,9 @@ describe('secret votes', () => {
     expect(JSON.stringify(stored)).not.toContain(ann.json().receipt);
     expect(JSON.stringify(stored)).not.toContain(key);
 
+    // A secret vote shows no running tally (resultsVisibility defaults to after_close).
     const live = await getVote(id);
-    expect(live.tally).toMatchObject({ visible: true, byDelegation: null, totals: { yes: 8, no: 3 } });
+    expect(live.tally).toMatchObject({ visible: false, byDelegation: null, totals: null, voters: 2 });
     const r = await close(id);
     expect(r.byDelegation).toBeNull();
     expect(r.totals).toEqual({ yes: 8, no: 3, abstain: 0, notVoting: 12 });

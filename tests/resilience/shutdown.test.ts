@@ -24,6 +24,7 @@ import {
   type TestDatabase,
 } from './support/harness.js';
 import { cast, openMotion, storedBallots } from './support/plenary.js';
+import { errorCode } from './support/http-errors.js';
 
 const K = sized(150, 500);
 const OBSERVERS = sized(10, 50);
@@ -31,16 +32,6 @@ const OBSERVERS = sized(10, 50);
 let db: TestDatabase;
 let svc: InProcess;
 let f: ConferenceFixture;
-
-function errorCode(err: unknown): string {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string') return c;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return (err as Error)?.message ?? 'unknown';
-}
 
 describe.runIf(hasDatabase)('graceful shutdown under load', () => {
   beforeAll(async () => {
@@ -68,7 +59,8 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
       f.delegates.map((d) => d.id),
       8,
     );
-    const child = await spawnService(db.url);
+    // A short drain (tests/resilience/drain.test.ts covers it): this file is about what comes after it.
+    const child = await spawnService(db.url, { SHUTDOWN_DRAIN_MS: '1000' });
     const chair = await f.chairToken();
     const voteId = await openMotion(child.baseUrl, chair, f.conferenceId);
     const observers = await Promise.all(

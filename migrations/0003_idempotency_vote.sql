@@ -1,0 +1,2 @@
+ALTER TABLE "idempotency_records" ADD COLUMN "vote_id" uuid;--> statement-breakpoint
+CREATE INDEX "idempotency_records_vote_idx" ON "idempotency_records" USING btree ("vote_id") WHERE "idempotency_records"."vote_id" is not null;
