@@ -271,7 +271,9 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     },
   );
 
-  // Its own scope, so that the text/plain (BLT) parser and the size limit apply to this route alone.
+  // Its own scope, so that the text/plain (BLT) parser and its larger size limit apply to this
+  // route alone. No route-wide bodyLimit: it would override the parsers' limits and let a JSON
+  // body past the service's limit too.
   void app.register(async (instance) => {
     const scoped = instance as unknown as App;
     scoped.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: PAPER_LIMIT_BYTES }, (_req, body, done) =>
@@ -280,7 +282,6 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     scoped.post(
       '/api/v1/elections/:electionId/paper-ballots',
       {
-        bodyLimit: PAPER_LIMIT_BYTES,
         schema: {
           tags: ['elections'],
           summary: 'Enter counted paper ballots in bulk (chair; Idempotency-Key): JSON lines or a BLT text',
