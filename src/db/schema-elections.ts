@@ -18,11 +18,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { id, createdAt, ts } from './columns.js';
 import { accounts, conferences, delegates, delegations } from './schema.js';
-
-const id = () => uuid('id').primaryKey().defaultRandom();
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const elections = pgTable(
   'elections',

@@ -5,21 +5,9 @@
  * and one against per motion, arrival numbers unique per list.
  */
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { ts } from './columns.js';
 import { accounts, agendaItems, conferences, delegates, delegations, votes } from './schema.js';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** One row per conference that changed its floor settings; the defaults are in src/floor/floor-settings.ts. */
 export const floorSettings = pgTable('floor_settings', {
