@@ -357,6 +357,7 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
       .set({ state: 'cancelled', cancelledAt: now })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
     await appendEvent(
       tx,
       {
@@ -487,7 +488,14 @@ function assertOpen(e: ElectionRow, now: Date): void {
     );
 }
 
-async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, response: unknown): Promise<void> {
+/** electionId: a ballot's record, deleted with the others of a secret election when it ends. */
+async function storeAnswer(
+  tx: Tx,
+  idem: IdempotencyRequest,
+  status: number,
+  response: unknown,
+  electionId: string | null = null,
+): Promise<void> {
   await tx.insert(idempotencyRecords).values({
     accountId: idem.accountId,
     key: storedKey(idem.key),
@@ -495,7 +503,19 @@ async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, res
     requestHash: idem.requestHash,
     status,
     response,
+    electionId,
   });
+}
+
+/**
+ * Once a secret election is closed (its last round) or cancelled, none of its ballots can be
+ * retried, and its idempotency records are the only rows that tie an account to a request
+ * of this election with a time: they go in the same transaction, as a secret vote's do.
+ * Not at the close of an earlier round: a phone retrying its round-1 ballot must get its
+ * round-1 answer back, not cast the same request again in round 2.
+ */
+async function forgetBallotRequests(tx: Tx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<void> {
+  if (e.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
 }
 
 async function withRetries<T>(
@@ -619,7 +639,7 @@ export async function castElectionBallot(
         receipt,
       });
       const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
-      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer);
+      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
       return answer;
     },
     (constraint) =>
@@ -886,6 +906,7 @@ export async function closeElection(
       })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
     return resultOf(closed!);
   });
 }
