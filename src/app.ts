@@ -18,6 +18,7 @@ import {
 import type { AppContext } from './app-context.js';
 import { problem, sendProblem, toProblem } from './http/problem.js';
 import type { App } from './http/types.js';
+import { registerAccess } from './http/access.js';
 import { loadPrincipal, verifyBearer } from './auth/principal.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { registerMetrics } from './ops/metrics.js';
@@ -109,6 +110,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     if (verified && req.routeOptions.config.deferSessionCheck) req.claims = verified;
     else req.principal = verified && (await loadPrincipal(ctx, verified));
   });
+  // Then what each route declared in config.access (src/http/access.ts).
+  registerAccess(app as unknown as App, ctx);
 
   app.setErrorHandler((err, req, reply) => sendProblem(reply, toProblem(err, req)));
   app.setNotFoundHandler((req, reply) =>
