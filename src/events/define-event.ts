@@ -2,7 +2,7 @@
  * How an event type is declared: its payload type and, in the same breath, what the
  * public conference topic shows of it. There is no default: an entry without a
  * projection is not an EventDefinition, so it does not compile into the catalog
- * (tests/events/event-catalog.typecheck.ts proves it).
+ * (tests/events/event-catalog.test.ts proves it, checked by the typecheck).
  */
 
 /** What observers (the conference topic, no account) see of one event's data. */

@@ -72,3 +72,84 @@ describe('public projection', () => {
     expect(secret).toMatchObject({ totals: { yes: 2, no: 1, abstain: 0, voters: 3 }, signature: { jws: 'j' } });
   });
 });
+
+describe('public projection of the floor and of elections', () => {
+  const envelope = { listId: 'l', itemId: 'i', subject: 'item' };
+  const person = { requestId: 'r', delegateId: 'ada', delegationId: 'dg', kind: 'contribution' as const };
+
+  it('a speaker listed without a name shows no delegate or delegation, in the event or in the floor it carries', () => {
+    const floor = {
+      ...envelope,
+      state: 'open' as const,
+      debateClosed: false,
+      hold: null,
+      current: { ...person, private: true, startedAt: 't', paused: false, elapsedMs: 0, limitMs: 1, remainingMs: 1 },
+      next: [{ requestId: 'r2', delegateId: 'bea', kind: 'contribution' as const, private: false }],
+      waiting: 1,
+    };
+    const data: EventMap['speakers.started'] = {
+      ...envelope,
+      ...person,
+      speechNo: 1,
+      quotaGroup: 'women',
+      private: true,
+      motionId: null,
+      startedAt: 't',
+      limitMs: 1,
+      waived: false,
+      overridden: false,
+      endsList: false,
+      floor,
+    };
+    const shown = publicEvent('speakers.started', data);
+    expect(JSON.stringify(shown)).not.toContain('ada');
+    expect(JSON.stringify(shown)).not.toContain('"dg"');
+    expect(shown.data).toMatchObject({ requestId: 'r', private: true, kind: 'contribution', quotaGroup: 'women' });
+    expect(shown.data.floor).toMatchObject({
+      current: { requestId: 'r', private: true },
+      next: [{ delegateId: 'bea' }],
+    });
+    // The same speaker without the request for anonymity is named.
+    expect(publicEvent('speakers.started', { ...data, private: false }).data).toMatchObject({ delegateId: 'ada' });
+  });
+
+  it("a motion's decision names its vote's outcome, not its totals (those are in the vote's own record)", () => {
+    const shown = publicEvent('motion.decided', {
+      ...envelope,
+      motionId: 'm',
+      type: 'close_debate',
+      outcome: 'adopted',
+      decidedBy: 'vote',
+      voteId: 'v',
+      vote: { voteId: 'v', voteOutcome: 'adopted', totals: { yes: 3 }, required: 2 },
+    });
+    expect(shown.data.vote).toEqual({ voteId: 'v', voteOutcome: 'adopted', required: 2 });
+  });
+
+  it('an election event never carries a ballot or a receipt, even one written into its data by mistake', () => {
+    const papers = { electionId: 'e', round: 1, batchId: 'b', lines: 2, papers: 5 };
+    const leaked = {
+      ...papers,
+      receipts: ['r1'],
+      ballots: [{ ranking: ['c1'] }],
+    } as EventMap['election.paper_ballots'];
+    expect(publicEvent('election.paper_ballots', leaked).data).toEqual(papers);
+    const opened = publicEvent('election.opened', {
+      electionId: 'e',
+      title: 'Board',
+      method: 'stv_scottish',
+      mode: 'secret',
+      round: 1,
+      candidateOrder: ['c1'],
+      standing: ['c1'],
+      seedHash: 'h',
+      electorateHash: 'x',
+      seats: 3,
+      openedAt: 't',
+      deadlineAt: null,
+      seed: 'the seed before close',
+    } as EventMap['election.opened']);
+    expect(opened.data).toMatchObject({ seedHash: 'h' });
+    expect(opened.data).not.toHaveProperty('seed');
+  });
+});
