@@ -23,6 +23,7 @@ import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots
 import { pgConstraint, pgErrorCode, type Tx } from '../db/client.js';
 import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
+import type { ElectionClosed, ElectionDefined } from './election-events.js';
 import { canonicalJson } from '../audit/hash-chain.js';
 import { leafHash, merkleRoot } from '../audit/merkle.js';
 import { electorateHash } from '../audit/seal.js';
@@ -98,7 +99,6 @@ function settingsInput(input: PatchElectionInput, old: Record<string, unknown> =
 }
 
 export async function createElection(ctx: AppContext, p: Principal, conferenceId: string, input: CreateElectionInput) {
-  assertConference(p, conferenceId);
   await loadConference(ctx.db, conferenceId);
   const settings = settingsInput(input);
   checkElection(
@@ -133,7 +133,7 @@ export async function createElection(ctx: AppContext, p: Principal, conferenceId
   });
 }
 
-function definitionData(e: ElectionRow): Record<string, unknown> {
+function definitionData(e: ElectionRow): ElectionDefined {
   return {
     electionId: e.id,
     title: e.title,
@@ -174,7 +174,6 @@ async function lockForStaff(tx: Tx, p: Principal, electionId: string): Promise<E
 }
 
 export async function updateElection(ctx: AppContext, p: Principal, electionId: string, input: PatchElectionInput) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -204,7 +203,6 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
 }
 
 export async function nominate(ctx: AppContext, p: Principal, electionId: string, input: CandidateInput) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -231,7 +229,6 @@ export async function updateCandidate(
   input: { name?: string | undefined; group?: string | null | undefined; state?: 'withdrawn' | undefined },
 ) {
   const found = await loadCandidate(ctx.db, candidateId);
-  assertConference(p, (await loadElection(ctx.db, found.electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, found.electionId);
@@ -263,7 +260,6 @@ export async function updateCandidate(
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function openElection(ctx: AppContext, p: Principal, electionId: string, durationSeconds?: number) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -347,7 +343,6 @@ function roundState(spec: RoundSpec, order: readonly string[], lotsBefore: numbe
 }
 
 export async function cancelElection(ctx: AppContext, p: Principal, electionId: string) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -555,8 +550,6 @@ export async function castElectionBallot(
   body: ElectionBallotInput,
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
-  if (p.role !== 'delegate' && p.role !== 'chair')
-    throw notEntitled('Only delegates (own seat, proxy, head of delegation) and the chair (paper) cast ballots.');
   let bloc = false;
   return withRetries(
     ctx,
@@ -685,12 +678,12 @@ export async function enterPaperBallots(
   body: string | { ballots: (BallotShape & { count: number })[] },
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<PaperBallotsAnswer>> {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   return withRetries(
     ctx,
     idem,
     async (tx) => {
       const e = await shareElection(tx, electionId);
+      assertConference(p, e.conferenceId);
       assertOpen(e, ctx.clock());
       const state = roundsOf(e)!;
       const order = e.candidateOrder as string[];
@@ -793,11 +786,6 @@ function countAll(e: ElectionRow, candidates: readonly CandidateRow[], choices: 
   return { rounds, raws, next: spec, lotsUsed: lots.used };
 }
 
-export async function closeElectionAs(ctx: AppContext, p: Principal, electionId: string, round?: number) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
-  return closeElection(ctx, electionId, p.accountId, round);
-}
-
 /**
  * Closes the current round. With a further round to go (majority rounds, or the open round
  * after reserved places) the election stays open in its next round; otherwise it is
@@ -889,7 +877,7 @@ export async function closeElection(
       rounds: counted.rounds,
       elected,
     };
-    const payload = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+    const payload = JSON.parse(JSON.stringify(unsigned)) as ElectionClosed;
     const signature = await signRecord(ctx.keys, payload);
     const event = await appendEvent(
       tx,
