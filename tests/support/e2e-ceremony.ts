@@ -9,6 +9,7 @@ import {
   deal,
   jointPublicKey,
   openShare,
+  polynomial,
   qualifiedTellers,
   secretShare,
   type Complaint,
@@ -30,20 +31,25 @@ export interface Ceremony {
   publicKey: Point;
 }
 
-/** `tamper` may change a dealing before it is published (a cheating teller). */
+/**
+ * `cheat` may replace a teller's dealing before it is published: it gets the honest
+ * dealing and the teller's polynomial, so it can re-sign what it changed, as a cheating
+ * teller's device would.
+ */
 export async function ceremony(
   context: string[],
   n: number,
   threshold: number,
-  tamper?: (d: Dealing) => Dealing,
+  cheat?: (d: Dealing, coefficients: bigint[], identities: TellerIdentity[]) => Promise<Dealing>,
 ): Promise<Ceremony> {
   const made = Array.from({ length: n }, (_, i) => createIdentity(context, i + 1));
   const identities = made.map((m) => m.identity);
   const secrets = made.map((m) => m.secret);
   const dealings: Dealing[] = [];
   for (const s of secrets) {
-    const d = await deal(context, s, threshold, identities);
-    dealings.push(tamper ? tamper(d) : d);
+    const coefficients = polynomial(threshold);
+    const d = await deal(context, s, coefficients, identities);
+    dealings.push(cheat ? await cheat(d, coefficients, identities) : d);
   }
   const complaints: Complaint[] = [];
   const received = new Map<number, Map<number, bigint>>();

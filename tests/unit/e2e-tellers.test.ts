@@ -13,10 +13,14 @@ import { proveDleq } from '../../src/domain/e2e/proofs.js';
 import {
   combine,
   complaintHolds,
+  encryptShare,
   jointPublicKey,
   lagrangeAtZero,
   partialDecrypt,
+  qualifiedTellers,
+  signDealing,
   verificationKey,
+  verifyDealing,
   verifyPartial,
   TellerError,
   type Dealing,
@@ -123,9 +127,15 @@ describe('a cheating teller in the key ceremony', () => {
   const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
 
   it('a share that does not decrypt is complained of, and its dealer is out; 2 of the rest still decrypt', async () => {
-    const c = await ceremony(CTX, 3, 2, (d) =>
+    const c = await ceremony(CTX, 3, 2, async (d, coefficients) =>
       d.index === 2
-        ? { ...d, shares: d.shares.map((s) => (s.to === 3 ? { ...s, ciphertext: flip(s.ciphertext) } : s)) }
+        ? signDealing(
+            CTX,
+            2,
+            coefficients[0]!,
+            d.commitments,
+            d.shares.map((s) => (s.to === 3 ? { ...s, ciphertext: flip(s.ciphertext) } : s)),
+          )
         : d,
     );
     expect(c.complaints.map((x) => [x.accuser, x.accused])).toEqual([[3, 2]]);
@@ -139,10 +149,32 @@ describe('a cheating teller in the key ceremony', () => {
     expect(combine(agg, ps, 2, 3)).toEqual([0, 3, 0]);
   });
 
-  it('a share off the commitments is detected by every teller', async () => {
-    const c = await ceremony(CTX, 3, 2, (d) =>
+  it('a share off the commitments (a properly encrypted wrong value) is detected', async () => {
+    const c = await ceremony(CTX, 3, 2, async (d, coefficients, identities) => {
+      if (d.index !== 2) return d;
+      const wrong = await encryptShare(CTX, 2, identities[0]!, randomScalar());
+      return signDealing(
+        CTX,
+        2,
+        coefficients[0]!,
+        d.commitments,
+        d.shares.map((s) => (s.to === 1 ? wrong : s)),
+      );
+    });
+    expect(c.complaints.map((x) => [x.accuser, x.accused])).toEqual([[1, 2]]);
+    expect(c.qualified).toEqual([1, 3]);
+  });
+
+  it('commitments that do not match the shares are detected by every teller', async () => {
+    const c = await ceremony(CTX, 3, 2, async (d, coefficients) =>
       d.index === 1
-        ? { ...d, commitments: [d.commitments[0]!, pointToHex(pointFromHex(d.commitments[1]!).add(G))] }
+        ? signDealing(
+            CTX,
+            1,
+            coefficients[0]!,
+            [d.commitments[0]!, pointToHex(pointFromHex(d.commitments[1]!).add(G))],
+            d.shares,
+          )
         : d,
     );
     expect(c.complaints.map((x) => [x.accuser, x.accused])).toEqual([
@@ -151,6 +183,16 @@ describe('a cheating teller in the key ceremony', () => {
       [3, 1],
     ]);
     expect(c.qualified).toEqual([2, 3]);
+  });
+
+  it('a dealing altered after it was signed fails the public checks', async () => {
+    const c = await ceremony(CTX, 3, 2);
+    const d = c.dealings[0]!;
+    const altered = { ...d, shares: d.shares.map((s, i) => (i === 1 ? { ...s, ciphertext: flip(s.ciphertext) } : s)) };
+    expect(verifyDealing(CTX, d, 2, c.identities)).toBe(true);
+    expect(verifyDealing(CTX, altered, 2, c.identities)).toBe(false);
+    expect(verifyDealing(CTX, d, 3, c.identities)).toBe(false);
+    expect(await qualifiedTellers(CTX, 2, c.identities, [altered, ...c.dealings.slice(1)], [])).toEqual([2, 3]);
   });
 
   it('a false complaint, or one with a made-up ECDH point, does not hold', async () => {

@@ -88,7 +88,23 @@ export class TellerError extends Error {
 }
 
 const identityContext = (ctx: readonly string[], i: number) => [...ctx, 'teller', String(i), 'identity'];
-const dealingContext = (ctx: readonly string[], i: number) => [...ctx, 'teller', String(i), 'dealing'];
+/**
+ * A dealing's proof of knowledge signs all of it: every commitment and every encrypted
+ * share, so no one can alter a share in the record without breaking the proof.
+ */
+const dealingContext = (
+  ctx: readonly string[],
+  i: number,
+  commitments: readonly string[],
+  shares: readonly EncryptedShare[],
+) => [
+  ...ctx,
+  'teller',
+  String(i),
+  'dealing',
+  ...commitments,
+  ...shares.flatMap((s) => [String(s.to), s.ephemeral, s.ciphertext]),
+];
 const complaintContext = (ctx: readonly string[], accuser: number, accused: number) => [
   ...ctx,
   'teller',
@@ -156,7 +172,7 @@ async function shareKey(
   return { key, iv: bits.slice(32) };
 }
 
-async function encryptShare(
+export async function encryptShare(
   context: readonly string[],
   from: number,
   to: TellerIdentity,
@@ -210,30 +226,47 @@ function evaluateCommitments(commitments: readonly Point[], x: number): Point {
   return v;
 }
 
-/** Teller `me`'s dealing to every teller (itself included), for a threshold of k. */
+/** A random polynomial of degree k - 1: its coefficients, a_0 first. */
+export function polynomial(threshold: number): bigint[] {
+  if (!Number.isSafeInteger(threshold) || threshold < 1) throw new TellerError('invalid_threshold', 'k >= 1');
+  return Array.from({ length: threshold }, () => randomScalar());
+}
+
+/** The proof of knowledge of a_0 over the whole dealing (see dealingContext). */
+export function signDealing(
+  context: readonly string[],
+  index: number,
+  constant: bigint,
+  commitments: string[],
+  shares: EncryptedShare[],
+): Dealing {
+  const proof = proveKnowledge(dealingContext(context, index, commitments, shares), mul(G, constant), constant);
+  return { index, commitments, proof, shares };
+}
+
+/** Teller `me`'s dealing of its polynomial to every teller (itself included). */
 export async function deal(
   context: readonly string[],
   me: TellerSecret,
-  threshold: number,
+  coefficients: readonly bigint[],
   tellers: readonly TellerIdentity[],
 ): Promise<Dealing> {
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > tellers.length)
+  if (coefficients.length < 1 || coefficients.length > tellers.length)
     throw new TellerError('invalid_threshold', `the threshold is 1..${tellers.length}`);
   for (const t of tellers)
     if (!verifyIdentity(context, t))
       throw new TellerError('invalid_identity', `teller ${t.index}'s key has no valid proof`);
   if (new Set(tellers.map((t) => t.index)).size !== tellers.length)
     throw new TellerError('invalid_teller', 'teller indices repeat');
-  const coefficients = Array.from({ length: threshold }, () => randomScalar());
-  const commitments = coefficients.map((a) => mul(G, a));
   const shares: EncryptedShare[] = [];
   for (const t of tellers) shares.push(await encryptShare(context, me.index, t, evaluate(coefficients, t.index)));
-  return {
-    index: me.index,
-    commitments: commitments.map(pointToHex),
-    proof: proveKnowledge(dealingContext(context, me.index), commitments[0]!, coefficients[0]!),
+  return signDealing(
+    context,
+    me.index,
+    coefficients[0]!,
+    coefficients.map((a) => pointToHex(mul(G, a))),
     shares,
-  };
+  );
 }
 
 /** The public checks of a dealing: its size, the proof of its constant term, one share per teller. */
@@ -246,8 +279,16 @@ export function verifyDealing(
   try {
     if (!Array.isArray(dealing.commitments) || dealing.commitments.length !== threshold) return false;
     const c = dealing.commitments.map(pointFromHex);
-    if (!verifyKnowledge(dealingContext(context, dealing.index), c[0]!, dealing.proof)) return false;
-    const to = (dealing.shares ?? []).map((s) => s.to).sort((a, b) => a - b);
+    if (!Array.isArray(dealing.shares)) return false;
+    if (
+      !verifyKnowledge(
+        dealingContext(context, dealing.index, dealing.commitments, dealing.shares),
+        c[0]!,
+        dealing.proof,
+      )
+    )
+      return false;
+    const to = dealing.shares.map((s) => s.to).sort((a, b) => a - b);
     const expected = tellers.map((t) => t.index).sort((a, b) => a - b);
     return to.length === expected.length && to.every((v, i) => v === expected[i]);
   } catch {
