@@ -188,6 +188,7 @@ function parseCt(x: unknown): KnownCiphertext {
 /**
  * Checks every proof of a ballot against its statement. On success returns each option's
  * ciphertext (a split option's is the weighted sum of its bits), ready to be added up.
+ * Pass the key as fixedBase(hex): a third of the multiplications are by it.
  */
 export function verifyBallot(shape: BallotShape, statement: BallotStatement, y: Point, ballot: unknown): BallotCheck {
   try {
