@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type * as Esbuild from 'esbuild';
 
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the built files go (web/dist, ignored by git). */
@@ -26,6 +28,8 @@ export interface PageAssets {
 export interface AssetManifest {
   css: string;
   islands: Record<Island, PageAssets>;
+  /** The service worker's code, served at /sw.js (a worker's scope is its script's folder). */
+  serviceWorker: string;
 }
 
 let building: Promise<AssetManifest> | null = null;
@@ -80,7 +84,36 @@ async function buildAssets(): Promise<AssetManifest> {
     const chunks = (outputs[out]?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => i.path);
     islands[name] = { scripts: [out, ...chunks].map((p) => url(path.resolve(WEB_DIR, p))) };
   }
-  return { css: url(path.resolve(WEB_DIR, entryOut('styles/app.css'))), islands };
+  const css = url(path.resolve(WEB_DIR, entryOut('styles/app.css')));
+  return { css, islands, serviceWorker: await buildServiceWorker(esbuild, css, islands) };
+}
+
+/**
+ * The worker precaches the phone page and everything it and the receipt page load, so a
+ * reload offline works after the first visit. Its version is the hash of that list: a
+ * new build installs a new worker, which drops the old cache.
+ */
+async function buildServiceWorker(
+  esbuild: typeof Esbuild,
+  css: string,
+  islands: Record<Island, PageAssets>,
+): Promise<string> {
+  const precache = ['/vote', css, ...islands.vote.scripts, ...islands.receipt.scripts];
+  const unique = [...new Set(precache)];
+  const version = createHash('sha256').update(unique.join('\n')).digest('hex').slice(0, 16);
+  const out = await esbuild.build({
+    absWorkingDir: WEB_DIR,
+    entryPoints: ['client/service-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['es2022'],
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    define: { __PRECACHE__: JSON.stringify(unique), __VERSION__: JSON.stringify(version) },
+  });
+  return out.outputFiles[0]!.text;
 }
 
 /**
