@@ -12,6 +12,7 @@ import { requireRole } from '../auth/principal.js';
 import { assertReadable, loadConference } from '../conferences/conference-access.js';
 import { assertAuditor } from '../audit/audit-routes.js';
 import { loadCandidate, loadCandidates, loadElection } from './election-repository.js';
+import { startElectionDeadlineSweeper } from './election-deadlines.js';
 import {
   ballotsCounted,
   cancelElection,
@@ -53,6 +54,12 @@ const electionParams = idParams('electionId');
 const PAPER_LIMIT_BYTES = 20 * 1024 * 1024;
 
 export async function registerElectionRoutes(app: App, ctx: AppContext): Promise<void> {
+  // As the votes' sweeper: only a ready app closes expired rounds; stopped on close.
+  let sweeper: ReturnType<typeof startElectionDeadlineSweeper> | null = null;
+  app.addHook('onReady', async () => {
+    sweeper = startElectionDeadlineSweeper(ctx);
+  });
+  app.addHook('onClose', async () => sweeper?.stop());
   const detail = async (e: ElectionRow) => {
     const candidates = await loadCandidates(ctx.db, e.id);
     const order = (e.candidateOrder as string[] | null) ?? null;

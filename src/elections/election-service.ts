@@ -51,6 +51,7 @@ import {
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, type BallotContent } from './election-tally.js';
+import { notifyElectionCount } from './election-notify.js';
 import {
   settingsOf,
   roundsOf,
@@ -332,6 +333,7 @@ export async function openElection(ctx: AppContext, p: Principal, electionId: st
       },
       now,
     );
+    await notifyElectionCount(tx, e, true);
     return opened!;
   });
 }
@@ -358,6 +360,7 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
       .where(eq(elections.id, e.id))
       .returning();
     await forgetBallotRequests(tx, e);
+    await notifyElectionCount(tx, e, true);
     await appendEvent(
       tx,
       {
@@ -640,6 +643,7 @@ export async function castElectionBallot(
       });
       const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
       await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
+      await notifyElectionCount(tx, e);
       return answer;
     },
     (constraint) =>
@@ -743,6 +747,7 @@ export async function enterPaperBallots(
         receipts: rows.map((r) => r.receipt),
       };
       await storeAnswer(tx, idem, 201, answer);
+      await notifyElectionCount(tx, e);
       await appendEvent(
         tx,
         {
@@ -853,6 +858,7 @@ export async function closeElection(
         },
         now,
       );
+      await notifyElectionCount(tx, e, true);
       return resultOf(moved!);
     }
     const leaves = choices.map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) }));
@@ -907,6 +913,7 @@ export async function closeElection(
       .where(eq(elections.id, e.id))
       .returning();
     await forgetBallotRequests(tx, e);
+    await notifyElectionCount(tx, e, true);
     return resultOf(closed!);
   });
 }

@@ -26,6 +26,7 @@ import { loadConferenceSnapshot } from './conference-snapshot.js';
 import { publicEvent } from './event-visibility.js';
 import type { LivePrincipal } from './live-tickets.js';
 import { createWakeups, type Wakeups } from './pg-listener.js';
+import { ElectionFeed } from './election-feed.js';
 import {
   CLOSE_CODES,
   LIVE_LIMITS,
@@ -40,6 +41,7 @@ import {
   type SnapshotMessage,
   type TallyData,
   type TallyMessage,
+  type TopicKind,
 } from './protocol.js';
 import {
   closedTallyFromEvent,
@@ -153,6 +155,8 @@ export class LiveHub {
   private readonly maxBufferedBytes: number;
   private readonly tallyLagBytes: number;
   private readonly retentionMs: number;
+  /** Elections' counts of ballots (topic election:<id>). */
+  private readonly elections: ElectionFeed<Conn>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -165,6 +169,7 @@ export class LiveHub {
     this.tallyLagBytes = opts.tallyLagBytes ?? 64 * 1024;
     // The promise to clients: a phone that slept up to 15 minutes can always resume.
     this.retentionMs = Math.max(MIN_RETENTION_SECONDS, ctx.config.liveEventRetentionSeconds) * 1000;
+    this.elections = new ElectionFeed<Conn>(ctx, (conn, data) => this.sendRaw(conn, data));
   }
 
   async start(): Promise<void> {
@@ -203,6 +208,7 @@ export class LiveHub {
     for (const t of this.timers) clearInterval(t);
     if (this.flushTimer) clearInterval(this.flushTimer);
     for (const v of this.votes.values()) if (v.timer) clearTimeout(v.timer);
+    this.elections.stop();
     for (const c of this.conns) this.close(c, CLOSE_CODES.goingAway, 'server_shutting_down');
     await this.wakeups?.stop();
   }
@@ -215,7 +221,7 @@ export class LiveHub {
   get subscriptionCount(): number {
     let n = 0;
     for (const c of this.conns) n += c.conferences.size + c.votes.size;
-    return n;
+    return n + this.elections.subscriptionCount;
   }
 
   /** Told, after each control event's fan-out, when the event was written (for /metrics). */
@@ -320,6 +326,7 @@ export class LiveHub {
         const t = parseTopic(topic);
         if (t?.kind === 'conference' && conn.conferences.has(t.id)) this.detachConference(conn, t.id);
         else if (t?.kind === 'vote' && conn.votes.has(t.id)) this.detachVote(conn, t.id);
+        else if (t?.kind === 'election' && this.elections.has(conn, t.id)) this.elections.detach(conn, t.id);
         else if (t?.kind === 'account' && conn.account === t.id) conn.account = null;
         else {
           this.sendError(conn, 'not_subscribed', `Not subscribed to ${topic}.`, topic);
@@ -330,11 +337,16 @@ export class LiveHub {
       if (done.length) this.send(conn, { type: 'unsubscribed', topics: done });
       return;
     }
-    const granted: { kind: 'conference' | 'vote' | 'account'; id: string; topic: string; conferenceId: string }[] = [];
+    const granted: { kind: TopicKind; id: string; topic: string; conferenceId: string }[] = [];
     const wanted = [...new Set(msg.topics)].map((topic) => ({ topic, t: parseTopic(topic) }));
-    // One or two queries for the whole message, whatever the number of topics.
+    // A few queries for the whole message, whatever the number of topics.
+    const electionIds = wanted.flatMap((w) => (w.t?.kind === 'election' ? [w.t.id] : []));
+    await this.elections.resolve(electionIds);
     await this.resolveTopics(
-      wanted.flatMap((w) => (w.t?.kind === 'conference' ? [w.t.id] : [])),
+      [
+        ...wanted.flatMap((w) => (w.t?.kind === 'conference' ? [w.t.id] : [])),
+        ...electionIds.flatMap((id) => this.elections.conferenceOf(id) ?? []),
+      ],
       wanted.flatMap((w) => (w.t?.kind === 'vote' ? [w.t.id] : [])),
     );
     for (const { topic, t } of wanted) {
@@ -342,7 +354,7 @@ export class LiveHub {
         this.sendError(
           conn,
           'invalid_topic',
-          `Unknown topic ${topic}: use conference:<id>, vote:<id> or account:<id>.`,
+          `Unknown topic ${topic}: use conference:<id>, vote:<id>, election:<id> or account:<id>.`,
           topic,
         );
         continue;
@@ -350,6 +362,7 @@ export class LiveHub {
       const already =
         (t.kind === 'conference' && conn.conferences.has(t.id)) ||
         (t.kind === 'vote' && conn.votes.has(t.id)) ||
+        (t.kind === 'election' && this.elections.has(conn, t.id)) ||
         (t.kind === 'account' && conn.account === t.id);
       if (!already && this.topicCount(conn) + granted.length >= LIVE_LIMITS.maxTopicsPerSocket) {
         this.sendError(conn, 'too_many_topics', `At most ${LIVE_LIMITS.maxTopicsPerSocket} topics per socket.`, topic);
@@ -375,12 +388,13 @@ export class LiveHub {
       if (conn.closed) return;
       if (g.kind === 'conference') await this.attachConference(conn, g.id, msg.after?.[g.topic]);
       else if (g.kind === 'vote') await this.attachVote(conn, g.id, g.conferenceId);
+      else if (g.kind === 'election') await this.elections.attach(conn, g.id);
       else conn.account = g.id;
     }
   }
 
   private topicCount(conn: Conn): number {
-    return conn.conferences.size + conn.votes.size + (conn.account ? 1 : 0);
+    return conn.conferences.size + conn.votes.size + this.elections.countOf(conn) + (conn.account ? 1 : 0);
   }
 
   /**
@@ -420,10 +434,11 @@ export class LiveHub {
   }
 
   /** The topic's conference when the caller may read it (after resolveTopics); null when not. */
-  private authorize(conn: Conn, kind: 'conference' | 'vote' | 'account', id: string): string | null {
+  private authorize(conn: Conn, kind: TopicKind, id: string): string | null {
     const p = conn.principal;
     if (kind === 'account') return p && p.accountId === id ? '' : null;
-    const conferenceId = kind === 'conference' ? id : this.voteConference.get(id);
+    const conferenceId =
+      kind === 'conference' ? id : kind === 'election' ? this.elections.conferenceOf(id) : this.voteConference.get(id);
     const c = conferenceId ? this.conferenceVisibility.get(conferenceId) : undefined;
     if (!conferenceId || !c) return null;
     const principal: Principal | null = p ? { ...p, username: null } : null;
@@ -435,6 +450,7 @@ export class LiveHub {
     conn.closed = true;
     for (const id of [...conn.conferences]) this.detachConference(conn, id);
     for (const id of [...conn.votes.keys()]) this.detachVote(conn, id);
+    this.elections.drop(conn);
     conn.pendingTallies.clear();
     this.lagging.delete(conn);
   }
@@ -839,6 +855,7 @@ export class LiveHub {
       } else if (channel === TALLIES_CHANNEL) {
         const v = this.votes.get(rest);
         if (v) this.scheduleTally(v);
+        else this.elections.onNotify(payload);
       }
     } catch (err) {
       this.ctx.log.error({ err }, 'live: notification handler failed');
@@ -847,7 +864,9 @@ export class LiveHub {
 
   /** A lost notification, or a lost listener: read what is new for every conference and vote watched here. */
   catchUp(): void {
-    if (this.stopped || this.confs.size === 0) return;
+    if (this.stopped) return;
+    this.elections.catchUp();
+    if (this.confs.size === 0) return;
     const ids = [...this.confs.keys()];
     void (async () => {
       const rows = await this.ctx.db

@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 
-/** Topics: a conference's control events, a vote's tally, and an account's own notices. */
+/** Topics: a conference's control events, a vote's tally, an election's count of ballots, an account's notices. */
 export const TOPIC_PATTERN =
-  /^(conference|vote|account):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+  /^(conference|vote|election|account):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-export type TopicKind = 'conference' | 'vote' | 'account';
+export type TopicKind = 'conference' | 'vote' | 'election' | 'account';
 export interface ParsedTopic {
   kind: TopicKind;
   id: string;
@@ -156,6 +156,28 @@ export interface TallyMessage {
   data: TallyData;
 }
 
+/** An election's ballots received so far (never their contents): src/live/election-feed.ts. */
+export interface ElectionCountData {
+  electionId: string;
+  conferenceId: string;
+  state: 'draft' | 'open' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret';
+  /** The round taking ballots (or the last one, once closed). */
+  round: number;
+  /** Papers received in that round (a paper-batch line of 12 counts 12). */
+  ballots: number;
+  /** Candidate ids in order of election, once closed; null before. */
+  elected: string[] | null;
+  final: boolean;
+}
+
+export interface ElectionCountMessage {
+  type: 'count';
+  topic: string;
+  version: number;
+  data: ElectionCountData;
+}
+
 export interface NoticeMessage {
   type: 'notice';
   topic: string;
@@ -205,6 +227,7 @@ export type ServerMessage =
   | EventMessage
   | SnapshotMessage
   | TallyMessage
+  | ElectionCountMessage
   | NoticeMessage
   | ErrorMessage
   | SubscribedMessage
