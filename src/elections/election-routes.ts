@@ -8,11 +8,12 @@ import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
 import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
-import { requireRole } from '../auth/principal.js';
+import { requireAccount, requireRole } from '../auth/principal.js';
 import { assertReadable, loadConference } from '../conferences/conference-access.js';
 import { assertAuditor } from '../audit/audit-routes.js';
 import { loadCandidate, loadCandidates, loadElection } from './election-repository.js';
 import { startElectionDeadlineSweeper } from './election-deadlines.js';
+import { electionCastableSchema, loadElectionCastable } from './election-castable.js';
 import {
   ballotsCounted,
   cancelElection,
@@ -124,6 +125,30 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     },
   );
 
+  app.get(
+    '/api/v1/elections/:electionId/castable',
+    {
+      schema: {
+        tags: ['elections'],
+        summary: "What the caller may cast in this election's round: candidates, limits, each seat and its ballots",
+        description:
+          "One read for the phone, as a vote's castable: the seats of the frozen electorate the caller casts for " +
+          '(own, proxies, the bloc of a head), the weight or allocation and what of it is cast in this round, the ' +
+          "round's candidates in ballot order, the method's limits and the service clock. Accounts that hold no " +
+          'seat get an empty list.',
+        security: [{ bearer: [] }],
+        params: electionParams,
+        response: { 200: electionCastableSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const p = requireAccount(req);
+      const e = await loadElection(ctx.db, req.params.electionId);
+      await assertReadable(ctx, req, e.conferenceId);
+      return loadElectionCastable(ctx, p, e);
+    },
+  );
+
   app.patch(
     '/api/v1/elections/:electionId',
     {
@@ -163,14 +188,15 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     {
       schema: {
         tags: ['elections'],
-        summary: 'Nominate a candidate while the election is a draft: chair or admin',
+        summary:
+          "Nominate a candidate while the election is a draft: chair or admin, or (nominations: delegation_heads) a delegation's head for its own delegation",
         params: electionParams,
         body: candidateBody,
-        response: { 201: candidateSchema, ...errors(400, 401, 403, 404, 409) },
+        response: { 201: candidateSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = requireRole(req, 'chair', 'admin', 'delegate');
       const c = await nominate(ctx, p, req.params.electionId, req.body);
       return reply.code(201).send(candidateView(c, null));
     },
