@@ -76,7 +76,13 @@ const delegatePatch = z
   })
   .refine(nonEmpty, NOTHING);
 
-const presenceBody = z.strictObject({ present: z.boolean() });
+const presenceBody = z.strictObject({
+  present: z.boolean(),
+  votesOnPaper: z
+    .boolean()
+    .optional()
+    .describe('The desk (chair, admin) marks a delegate who votes on paper: only for such seats may the chair enter a ballot'),
+});
 const proxyBody = z.strictObject({
   toDelegateId: idSchema
     .nullable()
@@ -283,7 +289,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
       requireRole(req, 'admin', 'chair', 'delegate');
       const m = await loadDelegate(ctx.db, req.params.delegateId);
       const p = requireStaffOrSelf(req, m.conferenceId, m.id, ['admin', 'chair']);
-      return delegateView(await setPresence(ctx, p, m, req.body.present));
+      return delegateView(await setPresence(ctx, p, m, req.body.present, req.body.votesOnPaper));
     },
   );
 

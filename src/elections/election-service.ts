@@ -775,7 +775,8 @@ function countAll(e: ElectionRow, candidates: readonly CandidateRow[], choices: 
 
 export async function closeElectionAs(ctx: AppContext, p: Principal, electionId: string, round?: number) {
   assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
-  return closeElection(ctx, electionId, p.accountId, round);
+  // As for votes (closeVoteAs): the published `election.closed` entry names a role, never an account id.
+  return closeElection(ctx, electionId, p.role, round);
 }
 
 /**

@@ -311,10 +311,14 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
   });
 }
 
-/** A staff member closing a vote by hand. */
+/**
+ * A staff member closing a vote by hand. The `vote.closed` entry is published whole in the
+ * public record (its hash must be recomputable from it), so its actor is the closer's role
+ * ("chair", "admin"), never a staff account id; the deadline's close has none (null).
+ */
 export async function closeVoteAs(ctx: AppContext, p: Principal, voteId: string): Promise<StoredResult> {
   assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
-  return closeVote(ctx, voteId, p.accountId);
+  return closeVote(ctx, voteId, p.role);
 }
 
 /**
