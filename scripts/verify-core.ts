@@ -483,7 +483,8 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
       for (const item of items) {
         const rev = item.leaf.revision as number;
         if (rev <= 1) continue;
-        const overPaper = rev === 2 && item.leaf.castVia !== 'paper' && via.get(`${String(item.leaf.seatId)}#1`) === 'paper';
+        const overPaper =
+          rev === 2 && item.leaf.castVia !== 'paper' && via.get(`${String(item.leaf.seatId)}#1`) === 'paper';
         if (!overPaper) problems.push('a changed ballot in a vote that allows no change');
       }
     }

@@ -360,7 +360,11 @@ export async function setPresence(
 ): Promise<DelegateRow> {
   // Marking a seat as voting on paper lets the chair cast for it (S10): the desk's decision, never the delegate's.
   if (votesOnPaper !== undefined && actor.role !== 'admin' && actor.role !== 'chair')
-    throw new DomainError('forbidden', 'desk_only', 'Only the desk (chair, admin) marks a delegate as voting on paper.');
+    throw new DomainError(
+      'forbidden',
+      'desk_only',
+      'Only the desk (chair, admin) marks a delegate as voting on paper.',
+    );
   return ctx.db.transaction(async (tx) => {
     await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
     let m = await loadDelegate(tx, delegate0.id);

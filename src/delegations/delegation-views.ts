@@ -32,7 +32,9 @@ export const delegateSchema = z
     firstCongress: z.boolean(),
     votesOnPaper: z
       .boolean()
-      .describe('marked by the desk: the chair may enter this seat\'s ballots on paper (in votes opened after the mark)'),
+      .describe(
+        "marked by the desk: the chair may enter this seat's ballots on paper (in votes opened after the mark)",
+      ),
   })
   .meta({ id: 'Delegate' });
 

@@ -81,7 +81,9 @@ const presenceBody = z.strictObject({
   votesOnPaper: z
     .boolean()
     .optional()
-    .describe('The desk (chair, admin) marks a delegate who votes on paper: only for such seats may the chair enter a ballot'),
+    .describe(
+      'The desk (chair, admin) marks a delegate who votes on paper: only for such seats may the chair enter a ballot',
+    ),
 });
 const proxyBody = z.strictObject({
   toDelegateId: idSchema
