@@ -3,8 +3,10 @@
 FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: the prepare script builds dist/, which needs the sources copied below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
+COPY scripts/build.js scripts/build-stamp.js ./scripts/
 COPY src ./src
 COPY web ./web
 RUN npm run build
@@ -12,7 +14,7 @@ RUN npm run build
 FROM node:22-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 
 FROM node:22-slim
 ENV NODE_ENV=production DATA_DIR=/data PORT=3000

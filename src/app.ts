@@ -19,6 +19,7 @@ import type { AppContext } from './app-context.js';
 import { problem, sendProblem, toProblem } from './http/problem.js';
 import { DomainError } from './domain/errors.js';
 import type { App } from './http/types.js';
+import { registerAccess } from './http/access.js';
 import { loadPrincipal, verifyBearer } from './auth/principal.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { registerMetrics } from './ops/metrics.js';
@@ -168,6 +169,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       throw err;
     }
   });
+  // Then what each route declared in config.access (src/http/access.ts).
+  registerAccess(app as unknown as App, ctx);
 
   app.setErrorHandler((err, req, reply) => sendProblem(reply, toProblem(err, req)));
   app.setNotFoundHandler((req, reply) =>

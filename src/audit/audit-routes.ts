@@ -1,13 +1,15 @@
 /** Records, receipts, the event log and exports for auditors. */
 import { Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema } from '../http/schemas.js';
-import { DomainError, notFound } from '../domain/errors.js';
+import { notFound } from '../domain/errors.js';
 import { canRead, loadConference, type ConferenceRow } from '../conferences/conference-access.js';
 import type { Principal } from '../auth/principal.js';
+import { allows } from '../domain/permissions.js';
+import { enforceAccess, existingConference, type ActionAccess } from '../http/access.js';
 import { findVote, loadEvents } from './record-repository.js';
 import { lookupReceipt, recordOf } from './record-service.js';
 import { recordCsv } from './record-csv.js';
@@ -131,26 +133,32 @@ const recordSchema = z
   })
   .meta({ id: 'VoteRecord' });
 
+/** Auditors and admins of the conference see what the public does not. */
 function isAuditorOf(p: Principal | null, c: ConferenceRow): boolean {
-  if (!p || (p.role !== 'auditor' && p.role !== 'admin')) return false;
+  if (!p || !allows(p.role, 'record.read')) return false;
   return p.conferenceId === c.id || (p.role === 'admin' && p.conferenceId === null);
 }
 
 /** Auditors and admins of the conference; a private conference answers 404 to outsiders. */
-export async function assertAuditor(
-  ctx: AppContext,
-  req: FastifyRequest,
-  conferenceId: string,
-): Promise<ConferenceRow> {
-  const c = await loadConference(ctx.db, conferenceId);
-  if (isAuditorOf(req.principal, c)) return c;
-  const p = req.principal;
-  if (!p) throw new DomainError('unauthenticated', 'authentication_required', 'Sign in as an auditor first.');
-  if (!canRead(p, c)) throw notFound('conference', conferenceId);
-  throw new DomainError('forbidden', 'forbidden_role', 'This needs one of the roles: auditor, admin.', {
-    role: p.role,
-  });
-}
+const auditorOfConference = {
+  action: 'record.read',
+  conference: { param: 'conferenceId', of: existingConference },
+  hideFromOutsiders: true,
+} as const satisfies ActionAccess;
+
+/** The same for a vote's record, checked in the handler: a closed public roll call's record is open to all. */
+const auditorOfVote = {
+  action: 'record.read',
+  conference: {
+    param: 'voteId',
+    of: async (db, id) => {
+      const vote = await findVote(db, id);
+      if (!vote) throw notFound('vote', id);
+      return vote.conferenceId;
+    },
+  },
+  hideFromOutsiders: true,
+} as const satisfies ActionAccess;
 
 function wantsCsv(format: 'json' | 'csv' | undefined, accept = ''): boolean {
   if (format) return format === 'csv';
@@ -175,6 +183,7 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
         params: z.strictObject({ voteId: idSchema, receipt: hex64 }),
         response: { 200: receiptSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const { voteId, receipt } = req.params;
@@ -214,13 +223,14 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       // The record is built from typed rows by this module; validating 10,000 ballots against
       // the schema again on the way out cost seconds, so the schema documents and JSON.stringify writes.
       serializerCompiler: () => (data) => JSON.stringify(data),
+      config: { access: 'public' },
     },
     async (req, reply) => {
       const vote = await findVote(ctx.db, req.params.voteId);
       if (!vote) throw notFound('vote', req.params.voteId);
       const c = await loadConference(ctx.db, vote.conferenceId);
       const open = c.visibility === 'public' && vote.mode === 'roll_call' && vote.state === 'closed';
-      if (!open) await assertAuditor(ctx, req, c.id);
+      if (!open) await enforceAccess(ctx, req, auditorOfVote);
       const record = await recordOf(ctx.db, vote.id, vote.state);
       if (open) reply.header('cache-control', 'public, max-age=60');
       if (wantsCsv(req.query.format, req.headers.accept)) {
@@ -257,9 +267,10 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
           ...errors(400, 401, 403, 404),
         },
       },
+      config: { access: auditorOfConference },
     },
     async (req) => {
-      const c = await assertAuditor(ctx, req, req.params.conferenceId);
+      const c = await loadConference(ctx.db, req.params.conferenceId);
       const items = await loadEvents(ctx.db, c.id, req.query.after, req.query.limit);
       const last = items[items.length - 1];
       const more = last !== undefined && last.seq < Number(c.eventSeq) && items.length === req.query.limit;
@@ -285,9 +296,10 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
         params: idParams('conferenceId'),
         response: { ...errors(400, 401, 403, 404) },
       },
+      config: { access: auditorOfConference },
     },
     async (req, reply) => {
-      const c = await assertAuditor(ctx, req, req.params.conferenceId);
+      const c = await loadConference(ctx.db, req.params.conferenceId);
       const lines = exportConference(ctx.db, c, { keys: ctx.keys, exportedAt: ctx.clock() });
       return (reply as unknown as FastifyReply)
         .type('application/x-ndjson')

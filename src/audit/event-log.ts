@@ -8,16 +8,17 @@
 import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
+import { EVENTS_CHANNEL, eventsNotice } from '../events/channels.js';
+import type { EventMap, EventType } from '../events/event-catalog.js';
 import { contentHash, entryHash } from './hash-chain.js';
 
-export const EVENTS_CHANNEL = 'plenary_events';
-
-export interface NewEvent {
+/** An event of type T with T's payload (src/events/event-catalog.ts lists the types). */
+export interface NewEvent<T extends EventType = EventType> {
   conferenceId: string;
-  type: string;
+  type: T;
   /** Account id of who did it, or null for the service itself (a deadline, the seed). */
   actor: string | null;
-  data: Record<string, unknown>;
+  data: EventMap[T];
 }
 
 /** Where an entry sits in its conference's chain, known only once the chain head is locked. */
@@ -26,7 +27,7 @@ export interface ChainPosition {
   prevHash: string;
 }
 
-export interface AppendedEvent extends NewEvent {
+export interface AppendedEvent<T extends EventType = EventType> extends NewEvent<T> {
   seq: number;
   at: string;
   prevHash: string;
@@ -39,12 +40,12 @@ export interface AppendedEvent extends NewEvent {
  * store: vote.closed signs its own seq and prevHash this way, so a signed result cannot be
  * moved to another place of the history.
  */
-export async function appendEvent(
+export async function appendEvent<T extends EventType>(
   tx: DbOrTx,
-  event: NewEvent,
+  event: NewEvent<T>,
   now: Date,
-  complete?: (position: ChainPosition) => Promise<Record<string, unknown>>,
-): Promise<AppendedEvent> {
+  complete?: (position: ChainPosition) => Promise<EventMap[T]>,
+): Promise<AppendedEvent<T>> {
   const [head] = rowsOf<{ event_seq: number; event_head: string }>(
     await tx.execute(sql`
       update conferences set event_seq = event_seq + 1 where id = ${event.conferenceId}
@@ -55,7 +56,7 @@ export async function appendEvent(
   const at = now.toISOString();
   // JSON round trip: what is hashed must be exactly what jsonb stores and gives back.
   const raw = complete ? await complete({ seq, prevHash: head.event_head }) : event.data;
-  const data = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+  const data = JSON.parse(JSON.stringify(raw)) as EventMap[T];
   const content = { conferenceId: event.conferenceId, seq, type: event.type, actor: event.actor, at, data };
   const cHash = contentHash(content);
   const hash = entryHash(head.event_head, cHash);
@@ -65,6 +66,6 @@ export async function appendEvent(
             ${head.event_head}, ${cHash}, ${hash})`);
   await tx.execute(sql`
     update conferences set event_head = ${hash} where id = ${event.conferenceId};`);
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.conferenceId}:${seq}`})`);
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${eventsNotice(event.conferenceId, seq)})`);
   return { ...event, data, seq, at, prevHash: head.event_head, contentHash: cHash, hash };
 }

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
-import { requireRole } from './principal.js';
-import { roles } from './tokens.js';
+import { actor } from '../http/access.js';
+import { ROLES } from '../domain/permissions.js';
 import { createStaffAccount, issueAccessCode, listAccounts, updateAccount } from './account-service.js';
 
 export const managedAccountSchema = z
   .object({
     id: z.string(),
-    role: z.enum(roles),
+    role: z.enum(ROLES),
     username: z.string().nullable(),
     conferenceId: z.string().nullable(),
     delegateId: z.string().nullable(),
@@ -43,7 +43,7 @@ const accountChangeBody = z
 
 const accountQuery = pageQuery.extend({
   conferenceId: z.uuid().optional(),
-  role: z.enum(roles).optional(),
+  role: z.enum(ROLES).optional(),
 });
 
 const issuedCodeSchema = z
@@ -61,9 +61,10 @@ export async function registerAccountRoutes(app: App, ctx: AppContext): Promise<
         body: newAccountBody,
         response: { 201: managedAccountSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'account.manage' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'admin');
+      const p = actor(req);
       return reply.code(201).send(await createStaffAccount(ctx, p, req.body));
     },
   );
@@ -78,9 +79,10 @@ export async function registerAccountRoutes(app: App, ctx: AppContext): Promise<
         querystring: accountQuery,
         response: { 200: pageOf(managedAccountSchema), ...errors(400, 401, 403) },
       },
+      config: { access: { action: 'account.manage' } },
     },
     async (req) => {
-      const p = requireRole(req, 'admin');
+      const p = actor(req);
       const offset = Number(req.query.cursor ?? 0);
       const rows = await listAccounts(ctx, p, {
         conferenceId: req.query.conferenceId,
@@ -103,8 +105,9 @@ export async function registerAccountRoutes(app: App, ctx: AppContext): Promise<
         body: accountChangeBody,
         response: { 200: managedAccountSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'account.manage' } },
     },
-    async (req) => updateAccount(ctx, requireRole(req, 'admin'), req.params.accountId, req.body),
+    async (req) => updateAccount(ctx, actor(req), req.params.accountId, req.body),
   );
 
   app.post(
@@ -117,9 +120,10 @@ export async function registerAccountRoutes(app: App, ctx: AppContext): Promise<
         params: idParams('delegateId'),
         response: { 201: issuedCodeSchema, ...errors(400, 401, 403, 404) },
       },
+      config: { access: { action: 'account.manage' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'admin');
+      const p = actor(req);
       const issued = await issueAccessCode(ctx, p, req.params.delegateId);
       // Shown once: no cache on the way may keep it.
       return reply.code(201).header('cache-control', 'no-store').send(issued);

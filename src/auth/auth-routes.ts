@@ -7,12 +7,12 @@ import type { App } from '../http/types.js';
 import { errors } from '../http/schemas.js';
 import { requireAccount } from './principal.js';
 import { getAccount, revokeSession, signInWithAccessCode, signInWithPassword } from './auth-service.js';
-import { roles } from './tokens.js';
+import { ROLES } from '../domain/permissions.js';
 
 export const accountSchema = z
   .object({
     id: z.string(),
-    role: z.enum(roles),
+    role: z.enum(ROLES),
     username: z.string().nullable(),
     conferenceId: z.string().nullable(),
     delegateId: z.string().nullable(),
@@ -56,6 +56,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         body: tokenBody,
         response: { 200: tokenAnswer, ...errors(400, 401, 429) },
       },
+      config: { access: 'public' },
     },
     async (req, reply) => {
       // A token is a credential: no cache on the way may keep it.
@@ -77,6 +78,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         security: [{ bearer: [] }],
         response: { 204: z.null(), ...errors(401) },
       },
+      config: { access: 'account' },
     },
     async (req, reply) => {
       const p = requireAccount(req);
@@ -94,6 +96,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         security: [{ bearer: [] }],
         response: { 200: accountSchema, ...errors(401) },
       },
+      config: { access: 'account' },
     },
     async (req) => getAccount(ctx, requireAccount(req).accountId),
   );

@@ -3,8 +3,8 @@
  * on public routes rather than silently treated as anonymous) and loads its session in
  * one indexed query, so a revoked session is refused at once on every instance. The
  * ballot route defers that query: it checks the session inside its own insert statement.
- * Routes declare what they need with requireRole / assertConference: these throw, they
- * never reply as a side effect.
+ * Routes declare what they need in config.access (src/http/access.ts), which throws and
+ * never replies as a side effect.
  */
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
@@ -103,16 +103,6 @@ export function requireAccount(req: FastifyRequest): Principal {
   if (!req.principal)
     throw new DomainError('unauthenticated', 'authentication_required', 'Sign in first: this needs an access token.');
   return req.principal;
-}
-
-export function requireRole(req: FastifyRequest, ...allowed: Role[]): Principal {
-  const p = requireAccount(req);
-  if (!allowed.includes(p.role)) {
-    throw new DomainError('forbidden', 'forbidden_role', `This needs one of the roles: ${allowed.join(', ')}.`, {
-      role: p.role,
-    });
-  }
-  return p;
 }
 
 /** Staff and delegates bound to a conference act only on it; an admin without a conference acts on all. */

@@ -9,8 +9,9 @@ import { DomainError } from '../domain/errors.js';
 import type { KeyRing } from './keys.js';
 import { checkOwnToken } from './own-token-check.js';
 
-export type Role = 'admin' | 'chair' | 'delegate' | 'auditor';
-export const roles = ['admin', 'chair', 'delegate', 'auditor'] as const;
+import { ROLES, type Role } from '../domain/permissions.js';
+
+export type { Role };
 
 export interface TokenSettings {
   issuer: string;
@@ -58,7 +59,7 @@ export interface VerifiedToken {
   delegateId: string | null;
 }
 
-const isRole = (v: unknown): v is Role => typeof v === 'string' && (roles as readonly string[]).includes(v);
+const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 const isOptionalId = (v: unknown): v is string | null | undefined =>
   v === undefined || v === null || (typeof v === 'string' && UUID.test(v));
 

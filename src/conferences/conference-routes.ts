@@ -28,6 +28,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(conferenceSchema), ...errors(400, 401) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const { limit, cursor } = req.query;
@@ -60,6 +61,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
         params: idParams('conferenceId'),
         response: { 200: conferenceSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => conferenceView(await assertReadable(ctx, req, req.params.conferenceId)),
   );
@@ -74,6 +76,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(sittingSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -103,6 +106,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
           ...errors(400, 401, 404),
         },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const c = await assertReadable(ctx, req, req.params.conferenceId);

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema, iso } from '../http/schemas.js';
-import { loadConference } from './conference-access.js';
-import { requireGlobalAdmin, requireStaffOf } from './structure-access.js';
+import { actor, existingConference, type ConferenceOf } from '../http/access.js';
 import {
   agendaItemSchema,
   agendaItemView,
@@ -22,7 +21,6 @@ import {
   updateAgendaItem,
   updateConference,
 } from './conference-service.js';
-import { requireRole } from '../auth/principal.js';
 
 const name = z.string().trim().min(1).max(300);
 const day = z.iso.date();
@@ -81,6 +79,8 @@ const currentAnswer = z
 
 const toDate = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
 
+const agendaItemConference: ConferenceOf = async (db, id) => (await loadAgendaItem(db, id)).conferenceId;
+
 export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/v1/conferences',
@@ -92,9 +92,10 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: conferenceCreate,
         response: { 201: conferenceSchema, ...errors(400, 401, 403, 422) },
       },
+      config: { access: { action: 'service.manage' } },
     },
     async (req, reply) => {
-      const p = requireGlobalAdmin(req);
+      const p = actor(req);
       const c = await createConference(ctx, p, req.body);
       return reply.code(201).send(conferenceView(c));
     },
@@ -111,11 +112,12 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: conferencePatch,
         response: { 200: conferenceSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: {
+        access: { action: 'conference.manage', conference: { param: 'conferenceId', of: existingConference } },
+      },
     },
     async (req) => {
-      requireRole(req, 'admin');
-      await loadConference(ctx.db, req.params.conferenceId);
-      const p = requireStaffOf(req, req.params.conferenceId, 'admin');
+      const p = actor(req);
       return conferenceView(await updateConference(ctx, p, req.params.conferenceId, req.body));
     },
   );
@@ -131,11 +133,10 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: sittingCreate,
         response: { 201: sittingSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'agenda.manage', conference: { param: 'conferenceId', of: existingConference } } },
     },
     async (req, reply) => {
-      requireRole(req, 'admin', 'chair');
-      await loadConference(ctx.db, req.params.conferenceId);
-      const p = requireStaffOf(req, req.params.conferenceId, 'admin', 'chair');
+      const p = actor(req);
       const s = await createSitting(ctx, p, req.params.conferenceId, {
         title: req.body.title,
         startsAt: toDate(req.body.startsAt),
@@ -157,11 +158,10 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: agendaCreate,
         response: { 201: agendaItemSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'agenda.manage', conference: { param: 'conferenceId', of: existingConference } } },
     },
     async (req, reply) => {
-      requireRole(req, 'admin', 'chair');
-      await loadConference(ctx.db, req.params.conferenceId);
-      const p = requireStaffOf(req, req.params.conferenceId, 'admin', 'chair');
+      const p = actor(req);
       const item = await createAgendaItem(ctx, p, req.params.conferenceId, req.body);
       return reply.code(201).send(agendaItemView(item));
     },
@@ -178,11 +178,11 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: agendaPatch,
         response: { 200: agendaItemSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'agenda.manage', conference: { param: 'itemId', of: agendaItemConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
+      const p = actor(req);
       const item = await loadAgendaItem(ctx.db, req.params.itemId);
-      const p = requireStaffOf(req, item.conferenceId, 'admin', 'chair');
       return agendaItemView(await updateAgendaItem(ctx, p, item, req.body));
     },
   );
@@ -201,11 +201,10 @@ export function registerConferenceWriteRoutes(app: App, ctx: AppContext): void {
         body: currentBody,
         response: { 200: currentAnswer, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'agenda.manage', conference: { param: 'conferenceId', of: existingConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
-      await loadConference(ctx.db, req.params.conferenceId);
-      const p = requireStaffOf(req, req.params.conferenceId, 'admin', 'chair');
+      const p = actor(req);
       return setCurrentItem(ctx, p, req.params.conferenceId, req.body.itemId, req.body.previousState);
     },
   );

@@ -4,7 +4,7 @@
  * typed as one PgDatabase so services never know which they run on.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT_DIR } from '../paths.js';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -24,7 +24,7 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
 
-export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export const migrationsFolder = path.join(ROOT_DIR, 'migrations');
 
 // pg returns int8 and numeric as strings; our bigints (event seq) stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -83,7 +83,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 /** The tables of the record: the service inserts into them, never updates, deletes or truncates. */
-export const RECORD_TABLES = ['ballots', 'secret_choices', 'electorate_seats', 'corrections', 'events'] as const;
+export const RECORD_TABLES = [
+  'ballots',
+  'secret_choices',
+  'electorate_seats',
+  'corrections',
+  'events',
+  // An election's participation, ballot contents and frozen electorate (append-only as a vote's).
+  'election_ballots',
+  'election_choices',
+  'election_seats',
+] as const;
 
 /**
  * Run by the owner after its migrations: the service role may read and write the tables

@@ -28,6 +28,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(partySchema), ...errors(400) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const offset = Number(req.query.cursor ?? 0);
@@ -52,6 +53,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(delegationSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -77,6 +79,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
         params: idParams('delegationId'),
         response: { 200: delegationSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const [d] = await ctx.db.select().from(delegations).where(eq(delegations.id, req.params.delegationId)).limit(1);
@@ -96,6 +99,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(delegateSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const [d] = await ctx.db.select().from(delegations).where(eq(delegations.id, req.params.delegationId)).limit(1);
@@ -123,6 +127,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
         params: idParams('delegateId'),
         response: { 200: delegateSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const [d] = await ctx.db.select().from(delegates).where(eq(delegates.id, req.params.delegateId)).limit(1);

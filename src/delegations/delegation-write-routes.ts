@@ -7,9 +7,8 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema } from '../http/schemas.js';
-import { requireRole } from '../auth/principal.js';
-import { assertReadable, loadConference } from '../conferences/conference-access.js';
-import { requireGlobalAdmin, requireStaffOf, requireStaffOrSelf } from '../conferences/structure-access.js';
+import { actor, existingConference, type ConferenceOf } from '../http/access.js';
+import { assertReadable } from '../conferences/conference-access.js';
 import {
   delegateSchema,
   delegateView,
@@ -169,6 +168,9 @@ const rosterAnswer = z
 
 const CSV_LIMIT_BYTES = 2 * 1024 * 1024;
 
+const delegationConference: ConferenceOf = async (db, id) => (await loadDelegation(db, id)).conferenceId;
+const delegateConference: ConferenceOf = async (db, id) => (await loadDelegate(db, id)).conferenceId;
+
 export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/v1/parties',
@@ -180,9 +182,9 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: partyCreate,
         response: { 201: partySchema, ...errors(400, 401, 403) },
       },
+      config: { access: { action: 'service.manage' } },
     },
     async (req, reply) => {
-      requireGlobalAdmin(req);
       return reply.code(201).send(partyView(await createParty(ctx, req.body)));
     },
   );
@@ -198,11 +200,10 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: delegationCreate,
         response: { 201: delegationSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'roster.manage', conference: { param: 'conferenceId', of: existingConference } } },
     },
     async (req, reply) => {
-      requireRole(req, 'admin');
-      await loadConference(ctx.db, req.params.conferenceId);
-      const p = requireStaffOf(req, req.params.conferenceId, 'admin');
+      const p = actor(req);
       return reply.code(201).send(delegationView(await createDelegation(ctx, p, req.params.conferenceId, req.body)));
     },
   );
@@ -219,11 +220,11 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: delegationPatch,
         response: { 200: delegationSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'roster.manage', conference: { param: 'delegationId', of: delegationConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin');
+      const p = actor(req);
       const d = await loadDelegation(ctx.db, req.params.delegationId);
-      const p = requireStaffOf(req, d.conferenceId, 'admin');
       return delegationView(await updateDelegation(ctx, p, d, req.body));
     },
   );
@@ -240,11 +241,11 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: delegateCreate,
         response: { 201: delegateSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'roster.manage', conference: { param: 'delegationId', of: delegationConference } } },
     },
     async (req, reply) => {
-      requireRole(req, 'admin');
+      const p = actor(req);
       const d = await loadDelegation(ctx.db, req.params.delegationId);
-      const p = requireStaffOf(req, d.conferenceId, 'admin');
       return reply.code(201).send(delegateView(await createDelegate(ctx, p, d, req.body)));
     },
   );
@@ -263,11 +264,11 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: delegatePatch,
         response: { 200: delegateSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'roster.manage', conference: { param: 'delegateId', of: delegateConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin');
+      const p = actor(req);
       const m = await loadDelegate(ctx.db, req.params.delegateId);
-      const p = requireStaffOf(req, m.conferenceId, 'admin');
       return delegateView(await updateDelegate(ctx, p, m, req.body));
     },
   );
@@ -286,11 +287,11 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: presenceBody,
         response: { 200: delegateSchema, ...errors(400, 401, 403, 404) },
       },
+      config: { access: { action: 'presence.set', conference: { param: 'delegateId', of: delegateConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair', 'delegate');
+      const p = actor(req);
       const m = await loadDelegate(ctx.db, req.params.delegateId);
-      const p = requireStaffOrSelf(req, m.conferenceId, m.id, ['admin', 'chair']);
       return delegateView(await setPresence(ctx, p, m, req.body.present, req.body.votesOnPaper));
     },
   );
@@ -304,6 +305,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         params: idParams('conferenceId'),
         response: { 200: presenceSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const c = await assertReadable(ctx, req, req.params.conferenceId);
@@ -326,11 +328,11 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
         body: proxyBody,
         response: { 200: delegateSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'proxy.set', conference: { param: 'delegateId', of: delegateConference } } },
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair', 'delegate');
+      const p = actor(req);
       const m = await loadDelegate(ctx.db, req.params.delegateId);
-      const p = requireStaffOrSelf(req, m.conferenceId, m.id, ['admin', 'chair']);
       return delegateView(await setProxy(ctx, p, m, req.body.toDelegateId));
     },
   );
@@ -353,11 +355,13 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
           ...errors(400, 401, 403, 404, 409, 422),
         },
       },
+      config: {
+        access: { action: 'delegate.substitute', conference: { param: 'delegateId', of: delegateConference } },
+      },
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
+      const p = actor(req);
       const m = await loadDelegate(ctx.db, req.params.delegateId);
-      const p = requireStaffOf(req, m.conferenceId, 'admin', 'chair');
       const r = await substitute(ctx, p, m, req.body.alternateId);
       return { delegate: delegateView(r.delegate), alternate: delegateView(r.alternate), weight: r.weight };
     },
@@ -392,11 +396,10 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
           body: rosterBody,
           response: { 201: rosterAnswer, ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
         },
+        config: { access: { action: 'roster.manage', conference: { param: 'conferenceId', of: existingConference } } },
       },
       async (req, reply) => {
-        requireRole(req, 'admin');
-        await loadConference(ctx.db, req.params.conferenceId);
-        const p = requireStaffOf(req, req.params.conferenceId, 'admin');
+        const p = actor(req);
         const result = await importRoster(ctx, p, req.params.conferenceId, {
           delegations: req.body.delegations,
           issueAccessCodes: req.body.issueAccessCodes ?? req.query.issueAccessCodes ?? false,

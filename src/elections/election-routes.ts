@@ -1,22 +1,21 @@
 /**
  * Elections, candidates, ballots, paper ballots, results and records (API.md "Elections").
- * Handlers validate, check the role and call one service function; the services own the
- * transactions. A result exists once a round is closed; the record once the election is.
+ * Each route declares its access (election.manage, vote.cast; src/domain/permissions.ts);
+ * handlers validate and call one service function; the services own the transactions. A result exists once a round is closed; the record once the election is.
  */
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
 import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
-import { requireRole } from '../auth/principal.js';
 import { assertReadable, loadConference } from '../conferences/conference-access.js';
-import { assertAuditor } from '../audit/audit-routes.js';
+import { actor, enforceAccess, existingConference, type ActionAccess, type ConferenceOf } from '../http/access.js';
 import { loadCandidate, loadCandidates, loadElection } from './election-repository.js';
 import {
   ballotsCounted,
   cancelElection,
   castElectionBallot,
-  closeElectionAs,
+  closeElection,
   createElection,
   electionRecord,
   electionResult,
@@ -49,6 +48,32 @@ import {
 } from './election-views.js';
 
 const electionParams = idParams('electionId');
+const electionConference: ConferenceOf = async (db, id) => (await loadElection(db, id)).conferenceId;
+const candidateConference: ConferenceOf = async (db, id) =>
+  (await loadElection(db, (await loadCandidate(db, id)).electionId)).conferenceId;
+
+const manage = (param: 'conferenceId' | 'electionId' | 'candidateId') =>
+  ({
+    access: {
+      action: 'election.manage',
+      conference: {
+        param,
+        of:
+          param === 'conferenceId'
+            ? existingConference
+            : param === 'electionId'
+              ? electionConference
+              : candidateConference,
+      },
+    },
+  }) as const;
+
+/** The record of an election that is not open to all (see the route): checked in the handler. */
+const auditorOfElection = {
+  action: 'record.read',
+  conference: { param: 'electionId', of: electionConference },
+  hideFromOutsiders: true,
+} as const satisfies ActionAccess;
 /** A BLT of every ballot of a large ward is well under a megabyte; 20 MB leaves room for a congress. */
 const PAPER_LIMIT_BYTES = 20 * 1024 * 1024;
 
@@ -72,6 +97,7 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         querystring: pageQuery,
         response: { 200: pageOf(electionSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -92,9 +118,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: createElectionBody,
         response: { 201: electionDetailSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: manage('conferenceId'),
     },
     async (req, reply) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       const e = await createElection(ctx, p, req.params.conferenceId, req.body);
       return reply.code(201).send(await detail(e));
     },
@@ -109,6 +136,7 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         params: electionParams,
         response: { 200: electionDetailSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const e = await loadElection(ctx.db, req.params.electionId);
@@ -127,9 +155,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: patchElectionBody,
         response: { 200: electionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: manage('electionId'),
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       return detail(await updateElection(ctx, p, req.params.electionId, req.body));
     },
   );
@@ -143,6 +172,7 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         params: electionParams,
         response: { 200: z.object({ items: z.array(candidateSchema) }), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const e = await loadElection(ctx.db, req.params.electionId);
@@ -161,9 +191,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: candidateBody,
         response: { 201: candidateSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: manage('electionId'),
     },
     async (req, reply) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       const c = await nominate(ctx, p, req.params.electionId, req.body);
       return reply.code(201).send(candidateView(c, null));
     },
@@ -179,10 +210,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: patchCandidateBody,
         response: { 200: candidateSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: manage('candidateId'),
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
-      await loadCandidate(ctx.db, req.params.candidateId);
+      const p = actor(req);
       return candidateView(await updateCandidate(ctx, p, req.params.candidateId, req.body), null);
     },
   );
@@ -197,9 +228,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: openElectionBody,
         response: { 200: electionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: manage('electionId'),
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       return detail(await openElection(ctx, p, req.params.electionId, req.body?.durationSeconds));
     },
   );
@@ -218,10 +250,12 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: closeElectionBody,
         response: { 200: electionResultSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: manage('electionId'),
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
-      return closeElectionAs(ctx, p, req.params.electionId, req.body?.round);
+      const p = actor(req);
+      // The published `election.closed` entry names the closer's role, never a staff account id.
+      return closeElection(ctx, req.params.electionId, p.role, req.body?.round);
     },
   );
 
@@ -234,9 +268,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         params: electionParams,
         response: { 200: electionSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: manage('electionId'),
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       return electionView(await cancelElection(ctx, p, req.params.electionId));
     },
   );
@@ -255,9 +290,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         body: electionBallotBody,
         response: { 201: electionBallotAnswerSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'vote.cast', conference: { param: 'electionId', of: electionConference } } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'delegate', 'chair');
+      const p = actor(req);
       const key = idempotencyKeyOf(req);
       const idem = {
         accountId: p.accountId,
@@ -294,9 +330,10 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
           body: paperBallotsBody,
           response: { 201: paperBallotsAnswerSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
         },
+        config: manage('electionId'),
       },
       async (req, reply) => {
-        const p = requireRole(req, 'chair', 'admin');
+        const p = actor(req);
         const key = idempotencyKeyOf(req);
         const idem = {
           accountId: p.accountId,
@@ -320,6 +357,7 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         params: electionParams,
         response: { 200: electionResultSchema, ...errors(400, 401, 404, 409) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const e = await loadElection(ctx.db, req.params.electionId);
@@ -341,12 +379,13 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         response: { 200: electionRecordSchema, ...errors(400, 401, 403, 404, 409) },
       },
       serializerCompiler: () => (data) => JSON.stringify(data),
+      config: { access: 'public' },
     },
     async (req) => {
       const e = await loadElection(ctx.db, req.params.electionId);
       const c = await loadConference(ctx.db, e.conferenceId);
       const open = c.visibility === 'public' && e.mode === 'roll_call' && e.state === 'closed';
-      if (!open) await assertAuditor(ctx, req, c.id);
+      if (!open) await enforceAccess(ctx, req, auditorOfElection);
       return electionRecord(ctx, e);
     },
   );

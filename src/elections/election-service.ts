@@ -23,6 +23,7 @@ import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots
 import { pgConstraint, pgErrorCode, type Tx } from '../db/client.js';
 import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
+import type { ElectionClosed, ElectionDefined } from './election-events.js';
 import { canonicalJson } from '../audit/hash-chain.js';
 import { leafHash, merkleRoot } from '../audit/merkle.js';
 import { electorateHash } from '../audit/seal.js';
@@ -98,7 +99,6 @@ function settingsInput(input: PatchElectionInput, old: Record<string, unknown> =
 }
 
 export async function createElection(ctx: AppContext, p: Principal, conferenceId: string, input: CreateElectionInput) {
-  assertConference(p, conferenceId);
   await loadConference(ctx.db, conferenceId);
   const settings = settingsInput(input);
   checkElection(
@@ -133,7 +133,7 @@ export async function createElection(ctx: AppContext, p: Principal, conferenceId
   });
 }
 
-function definitionData(e: ElectionRow): Record<string, unknown> {
+function definitionData(e: ElectionRow): ElectionDefined {
   return {
     electionId: e.id,
     title: e.title,
@@ -174,7 +174,6 @@ async function lockForStaff(tx: Tx, p: Principal, electionId: string): Promise<E
 }
 
 export async function updateElection(ctx: AppContext, p: Principal, electionId: string, input: PatchElectionInput) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -204,7 +203,6 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
 }
 
 export async function nominate(ctx: AppContext, p: Principal, electionId: string, input: CandidateInput) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -231,7 +229,6 @@ export async function updateCandidate(
   input: { name?: string | undefined; group?: string | null | undefined; state?: 'withdrawn' | undefined },
 ) {
   const found = await loadCandidate(ctx.db, candidateId);
-  assertConference(p, (await loadElection(ctx.db, found.electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, found.electionId);
@@ -263,7 +260,6 @@ export async function updateCandidate(
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function openElection(ctx: AppContext, p: Principal, electionId: string, durationSeconds?: number) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -347,7 +343,6 @@ function roundState(spec: RoundSpec, order: readonly string[], lotsBefore: numbe
 }
 
 export async function cancelElection(ctx: AppContext, p: Principal, electionId: string) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
@@ -357,6 +352,7 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
       .set({ state: 'cancelled', cancelledAt: now })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
     await appendEvent(
       tx,
       {
@@ -487,7 +483,14 @@ function assertOpen(e: ElectionRow, now: Date): void {
     );
 }
 
-async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, response: unknown): Promise<void> {
+/** electionId: a ballot's record, deleted with the others of a secret election when it ends. */
+async function storeAnswer(
+  tx: Tx,
+  idem: IdempotencyRequest,
+  status: number,
+  response: unknown,
+  electionId: string | null = null,
+): Promise<void> {
   await tx.insert(idempotencyRecords).values({
     accountId: idem.accountId,
     key: storedKey(idem.key),
@@ -495,7 +498,19 @@ async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, res
     requestHash: idem.requestHash,
     status,
     response,
+    electionId,
   });
+}
+
+/**
+ * Once a secret election is closed (its last round) or cancelled, none of its ballots can be
+ * retried, and its idempotency records are the only rows that tie an account to a request
+ * of this election with a time: they go in the same transaction, as a secret vote's do.
+ * Not at the close of an earlier round: a phone retrying its round-1 ballot must get its
+ * round-1 answer back, not cast the same request again in round 2.
+ */
+async function forgetBallotRequests(tx: Tx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<void> {
+  if (e.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
 }
 
 async function withRetries<T>(
@@ -535,8 +550,6 @@ export async function castElectionBallot(
   body: ElectionBallotInput,
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
-  if (p.role !== 'delegate' && p.role !== 'chair')
-    throw notEntitled('Only delegates (own seat, proxy, head of delegation) and the chair (paper) cast ballots.');
   let bloc = false;
   return withRetries(
     ctx,
@@ -619,7 +632,7 @@ export async function castElectionBallot(
         receipt,
       });
       const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
-      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer);
+      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
       return answer;
     },
     (constraint) =>
@@ -665,12 +678,12 @@ export async function enterPaperBallots(
   body: string | { ballots: (BallotShape & { count: number })[] },
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<PaperBallotsAnswer>> {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
   return withRetries(
     ctx,
     idem,
     async (tx) => {
       const e = await shareElection(tx, electionId);
+      assertConference(p, e.conferenceId);
       assertOpen(e, ctx.clock());
       const state = roundsOf(e)!;
       const order = e.candidateOrder as string[];
@@ -773,12 +786,6 @@ function countAll(e: ElectionRow, candidates: readonly CandidateRow[], choices: 
   return { rounds, raws, next: spec, lotsUsed: lots.used };
 }
 
-export async function closeElectionAs(ctx: AppContext, p: Principal, electionId: string, round?: number) {
-  assertConference(p, (await loadElection(ctx.db, electionId)).conferenceId);
-  // As for votes (closeVoteAs): the published `election.closed` entry names a role, never an account id.
-  return closeElection(ctx, electionId, p.role, round);
-}
-
 /**
  * Closes the current round. With a further round to go (majority rounds, or the open round
  * after reserved places) the election stays open in its next round; otherwise it is
@@ -870,7 +877,7 @@ export async function closeElection(
       rounds: counted.rounds,
       elected,
     };
-    const payload = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+    const payload = JSON.parse(JSON.stringify(unsigned)) as ElectionClosed;
     const signature = await signRecord(ctx.keys, payload);
     const event = await appendEvent(
       tx,
@@ -887,6 +894,7 @@ export async function closeElection(
       })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
     return resultOf(closed!);
   });
 }

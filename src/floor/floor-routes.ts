@@ -1,8 +1,9 @@
 /**
  * The floor's routes: speakers' lists, requests to speak, the chair's floor controls,
  * procedural motions, the conference's floor settings and the speaking-time reports.
- * Chair routes take the chair or an admin of the conference; a delegate acts for their
- * own seat only. Reads follow the conference's visibility.
+ * Each route declares its access (floor.manage for the chair's routes, floor.speak for a
+ * delegate's; src/domain/permissions.ts); a delegate acts for their own seat only, which the
+ * services check against the request or the mover. Reads follow the conference's visibility.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -10,11 +11,11 @@ import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams } from '../http/schemas.js';
 import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
-import { assertConference, requireRole, type Principal } from '../auth/principal.js';
 import { assertReadable } from '../conferences/conference-access.js';
-import { requireStaffOf } from '../conferences/structure-access.js';
+import { actor, existingConference, type ActionAccess, type ConferenceOf } from '../http/access.js';
+import type { Action } from '../domain/permissions.js';
 import { loadFloorSettings, settingsSchema } from './floor-settings.js';
-import { loadItem } from './floor-repository.js';
+import { loadItem, loadList, loadRequest } from './floor-repository.js';
 import {
   decisionBody,
   listPatchBody,
@@ -45,15 +46,14 @@ import { readList, readMotion, readMotions, report, reportCsv } from './floor-re
 const TAGS = ['floor'];
 const security = [{ bearer: [] }];
 
-const chairOf = (req: FastifyRequest, conferenceId: string): Principal =>
-  requireStaffOf(req, conferenceId, 'admin', 'chair');
+const itemConference: ConferenceOf = async (db, id) => (await loadItem(db, id)).conferenceId;
+const requestConference: ConferenceOf = async (db, id) =>
+  (await loadItem(db, (await loadList(db, (await loadRequest(db, id)).listId)).agendaItemId)).conferenceId;
 
-/** The chair, an admin, or a delegate, of this conference. */
-function memberOf(req: FastifyRequest, conferenceId: string): Principal {
-  const p = requireRole(req, 'admin', 'chair', 'delegate');
-  assertConference(p, conferenceId);
-  return p;
-}
+/** The action, in the conference of the item, request or motion the route names. */
+const on = (action: Action, param: string, of: ConferenceOf): { access: ActionAccess } => ({
+  access: { action, conference: { param, of } },
+});
 
 const requestAnswer = z
   .object({ requestId: z.string(), list: speakersListSchema })
@@ -74,6 +74,7 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         params: idParams('conferenceId'),
         response: { 200: settingsSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -93,11 +94,10 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: settingsSchema,
         response: { 200: settingsSchema, ...errors(400, 401, 403, 404) },
       },
+      config: on('floor.manage', 'conferenceId', existingConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
-      await assertReadable(ctx, req, req.params.conferenceId);
-      const p = chairOf(req, req.params.conferenceId);
+      const p = actor(req);
       return updateFloorSettings(ctx, p, req.params.conferenceId, req.body);
     },
   );
@@ -115,6 +115,7 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         querystring: subjectQuery,
         response: { 200: speakersListSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const item = await loadItem(ctx.db, req.params.itemId);
@@ -135,11 +136,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: listPatchBody,
         response: { 200: speakersListSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: on('floor.manage', 'itemId', itemConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
       const item = await loadItem(ctx.db, req.params.itemId);
-      const p = chairOf(req, item.conferenceId);
+      const p = actor(req);
       await patchList(ctx, p, item.id, req.query.subject, req.body);
       return readList(ctx, p, item, req.query.subject);
     },
@@ -162,11 +163,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: requestBody,
         response: { 201: requestAnswer, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: on('floor.speak', 'itemId', itemConference),
     },
     async (req, reply) => {
-      requireRole(req, 'admin', 'chair', 'delegate');
       const item = await loadItem(ctx.db, req.params.itemId);
-      const p = memberOf(req, item.conferenceId);
+      const p = actor(req);
       const key = req.headers['idempotency-key'] ? idempotencyKeyOf(req) : null;
       const idem = key
         ? {
@@ -191,11 +192,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         params: idParams('requestId'),
         response: { 200: speakersListSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: on('floor.speak', 'requestId', requestConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair', 'delegate');
       const { item, subjectKey } = await requestContext(ctx, req.params.requestId);
-      const p = memberOf(req, item.conferenceId);
+      const p = actor(req);
       await withdraw(ctx, p, req.params.requestId);
       return readList(ctx, p, item, subjectKey);
     },
@@ -238,11 +239,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
           querystring: subjectQuery,
           response: { 200: speakersListSchema, ...errors(400, 401, 403, 404, 409) },
         },
+        config: on('floor.manage', 'itemId', itemConference),
       },
       async (req: FastifyRequest<{ Params: { itemId: string }; Querystring: { subject: string } }>) => {
-        requireRole(req, 'admin', 'chair');
         const item = await loadItem(ctx.db, req.params.itemId);
-        const p = chairOf(req, item.conferenceId);
+        const p = actor(req);
         await c.fn(ctx, p, item, req.query.subject);
         return readList(ctx, p, item, req.query.subject);
       },
@@ -263,11 +264,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: overrideBody,
         response: { 200: speakersListSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: on('floor.manage', 'requestId', requestConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
       const { item, subjectKey } = await requestContext(ctx, req.params.requestId);
-      const p = chairOf(req, item.conferenceId);
+      const p = actor(req);
       await override(ctx, p, req.params.requestId, req.body);
       return readList(ctx, p, item, subjectKey);
     },
@@ -288,11 +289,11 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: motionBody,
         response: { 201: motionSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: on('floor.speak', 'itemId', itemConference),
     },
     async (req, reply) => {
-      requireRole(req, 'admin', 'chair', 'delegate');
       const item = await loadItem(ctx.db, req.params.itemId);
-      const p = memberOf(req, item.conferenceId);
+      const p = actor(req);
       const id = await moveMotion(ctx, p, item.id, req.query.subject, req.body);
       return reply.code(201).send(await readMotion(ctx, id));
     },
@@ -308,6 +309,7 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         querystring: subjectQuery,
         response: { 200: z.object({ items: z.array(motionSchema) }), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const item = await loadItem(ctx.db, req.params.itemId);
@@ -325,9 +327,10 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         params: idParams('motionId'),
         response: { 200: motionSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
-      await assertReadable(ctx, req, await motionConference(ctx, req.params.motionId));
+      await assertReadable(ctx, req, await motionConference(ctx.db, req.params.motionId));
       return readMotion(ctx, req.params.motionId);
     },
   );
@@ -346,10 +349,10 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         body: decisionBody,
         response: { 200: motionSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: on('floor.manage', 'motionId', motionConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
-      const p = chairOf(req, await motionConference(ctx, req.params.motionId));
+      const p = actor(req);
       await decideMotion(ctx, p, req.params.motionId, req.body.objection);
       return readMotion(ctx, req.params.motionId);
     },
@@ -366,10 +369,10 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
         params: idParams('motionId'),
         response: { 200: motionSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: on('floor.manage', 'motionId', motionConference),
     },
     async (req) => {
-      requireRole(req, 'admin', 'chair');
-      const p = chairOf(req, await motionConference(ctx, req.params.motionId));
+      const p = actor(req);
       await settleMotion(ctx, p, req.params.motionId);
       return readMotion(ctx, req.params.motionId);
     },
@@ -386,6 +389,7 @@ export function registerFloorRoutes(app: App, ctx: AppContext): void {
       querystring: reportQuery,
       response: { 200: reportSchema, ...errors(400, 401, 404) },
     },
+    config: { access: 'public' as const },
   });
   const sendReport = (
     reply: FastifyReply,

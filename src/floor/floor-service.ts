@@ -17,6 +17,8 @@
  */
 import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
+import type { EventMap } from '../events/event-catalog.js';
+import type { floorEvents, ListEnvelope } from './floor-events.js';
 import type { Principal } from '../auth/principal.js';
 import { pgConstraint, rowsOf, type Tx } from '../db/client.js';
 import { sql } from 'drizzle-orm';
@@ -115,11 +117,12 @@ export async function withList<T>(
   });
 }
 
-export interface FloorEvent {
-  type: string;
-  actor: string | null;
-  data: Record<string, unknown>;
-}
+type ListEventType = Exclude<keyof typeof floorEvents, 'floor.settings_updated'>;
+
+/** One step of a change to a list: its data without the envelope appendFloorEvents adds. */
+export type FloorEvent = {
+  [K in ListEventType]: { type: K; actor: string | null; data: Omit<EventMap[K], keyof ListEnvelope> };
+}[ListEventType];
 
 export async function appendFloorEvents(
   tx: Tx,
@@ -136,11 +139,9 @@ export async function appendFloorEvents(
   for (const [i, e] of events.entries()) {
     // The summary goes with the last event of the change: the earlier ones are its steps.
     const data = { listId, itemId: after.list.agendaItemId, subject: after.list.subjectKey, ...e.data };
-    await appendEvent(
-      tx,
-      { conferenceId, type: e.type, actor: e.actor, data: i === events.length - 1 ? { ...data, floor } : data },
-      now,
-    );
+    // The step's data with its envelope is the payload its type declares (src/floor/floor-events.ts).
+    const payload = (i === events.length - 1 ? { ...data, floor } : data) as EventMap[typeof e.type];
+    await appendEvent(tx, { conferenceId, type: e.type, actor: e.actor, data: payload }, now);
   }
 }
 

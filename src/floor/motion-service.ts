@@ -42,6 +42,8 @@ import {
   type MotionRow,
 } from './floor-repository.js';
 import { checkSubject, withList, type FloorEvent, type Snapshot, type Subject } from './floor-service.js';
+import type { MotionVote } from './floor-events.js';
+import type { ConferenceOf } from '../http/access.js';
 import { current, orderOf } from './floor-state.js';
 import type { Limits } from './floor-settings.js';
 
@@ -169,9 +171,8 @@ async function withMotion<T>(
   );
 }
 
-export async function motionConference(ctx: AppContext, motionId: string): Promise<string> {
-  return (await loadMotion(ctx.db, motionId)).conferenceId;
-}
+/** The motion's conference (for the route's access check, src/http/access.ts). */
+export const motionConference: ConferenceOf = async (db, motionId) => (await loadMotion(db, motionId)).conferenceId;
 
 /** The chair asks for objections: none adopts the motion, one opens its vote. */
 export async function decideMotion(ctx: AppContext, p: Principal, motionId: string, objection: boolean) {
@@ -191,13 +192,10 @@ export async function decideMotion(ctx: AppContext, p: Principal, motionId: stri
     const lapsed = s.requests.filter((r) => r.motionId === m.id && r.state === 'waiting');
     for (const r of lapsed) await updateRequest(tx, r.id, { state: 'withdrawn' });
     if (!objection) {
-      const events = await settle(tx, s, m, 'adopted', 'no_objection', p.accountId, now, null);
+      const lapsedRequests = lapsed.map((r) => r.id);
       return {
         result: m.id,
-        events: withLapsed(
-          events,
-          lapsed.map((r) => r.id),
-        ),
+        events: await settle(tx, s, m, 'adopted', 'no_objection', p.accountId, now, null, lapsedRequests),
       };
     }
     // The votes module's own create and open, inside this transaction: drizzle runs a
@@ -227,11 +225,6 @@ export async function decideMotion(ctx: AppContext, p: Principal, motionId: stri
       ],
     };
   });
-}
-
-function withLapsed(events: FloorEvent[], lapsed: string[]): FloorEvent[] {
-  const [first, ...rest] = events;
-  return first ? [{ ...first, data: { ...first.data, lapsedRequests: lapsed } }, ...rest] : events;
 }
 
 /** After the motion's vote closed: its outcome decides the motion. Settling twice answers the same. */
@@ -284,7 +277,9 @@ async function settle(
   decidedBy: 'no_objection' | 'vote',
   actor: string,
   now: Date,
-  vote: Record<string, unknown> | null,
+  vote: MotionVote | null,
+  /** Speeches on the motion that lapsed with this decision. */
+  lapsedRequests?: string[],
 ): Promise<FloorEvent[]> {
   const effect = outcome === 'adopted' ? await applyEffect(tx, s, m) : await applyRejection(tx, s, m);
   await updateMotion(tx, m.id, { state: outcome, decidedBy, decidedAt: now, effect });
@@ -292,7 +287,15 @@ async function settle(
     {
       type: 'motion.decided',
       actor,
-      data: { motionId: m.id, type: m.type, outcome, decidedBy, voteId: m.voteId, vote },
+      data: {
+        motionId: m.id,
+        type: m.type,
+        outcome,
+        decidedBy,
+        voteId: m.voteId,
+        vote,
+        ...(lapsedRequests ? { lapsedRequests } : {}),
+      },
     },
   ];
   if (effect) {

@@ -1,56 +1,45 @@
 /**
- * The live hub of one instance: its sockets, what each subscribed to, and the fan-out
- * from the database to them.
+ * The live hub of one instance: its sockets and what each subscribed to. The fan-out is
+ * in the feeds: conference-feed.ts (each conference's log, replay and snapshot),
+ * tally-feed.ts (each vote's tally), session-watch.ts (a socket ends with its session);
+ * their queries are in live-repository.ts.
  *
- * - Control events are never taken from a notification's payload: a NOTIFY (or the
- *   periodic catch-up, or a reconnect of the listener) only says "look", and the hub
- *   reads the events after the last seq it has from the events table. Every operation on
- *   a conference (reading new events, attaching a subscriber with or without `after`) runs
- *   in that conference's own queue, one after another; so a resuming subscriber gets the
- *   replay and then the live events with no gap and no duplicate, by construction, and
- *   each subscriber also keeps its own last seq as a second guard.
- * - Tallies are loaded at most once per liveTallyIntervalMs per vote (trailing: the
- *   newest is always loaded and sent), once for all subscribers, serialized once.
- * - A socket that lags gets only the newest tally per vote; a socket whose buffer grows
- *   beyond maxBufferedBytes with control events pending is closed (4008) so that it
- *   reconnects and resumes, rather than the service holding megabytes for it.
+ * - A NOTIFY (or the periodic catch-up, or a reconnect of the listener) only says "look":
+ *   the feeds read what is new from the database, never from a notification's payload.
+ * - A socket whose buffer grows beyond maxBufferedBytes with control events pending is
+ *   closed (4008) so that it reconnects and resumes, rather than the service holding
+ *   megabytes for it.
  */
 import type { WebSocket } from 'ws';
-import { eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { rowsOf } from '../db/client.js';
-import { accounts, conferences, sessions, votes } from '../db/schema.js';
 import { canRead } from '../conferences/conference-access.js';
 import type { Principal } from '../auth/principal.js';
-import { loadConferenceSnapshot } from './conference-snapshot.js';
-import { publicEvent } from './event-visibility.js';
-import type { LivePrincipal } from './live-tickets.js';
+import {
+  EVENTS_CHANNEL,
+  LIVE_CHANNELS,
+  TALLIES_CHANNEL,
+  accountTopic,
+  parseNotice,
+  parseTopic,
+} from '../events/channels.js';
+import { ConferenceFeed } from './conference-feed.js';
+import type { Conn, SocketPrincipal, Sockets } from './live-connection.js';
+import { conferenceVisibilities, conferencesOfVotes } from './live-repository.js';
 import { createWakeups, type Wakeups } from './pg-listener.js';
 import {
   CLOSE_CODES,
   LIVE_LIMITS,
   clientMessageSchema,
-  parseTopic,
   type ClientMessage,
-  type ConferenceSnapshotData,
   type ErrorMessage,
-  type EventMessage,
   type LiveErrorCode,
   type ServerMessage,
-  type SnapshotMessage,
-  type TallyData,
-  type TallyMessage,
 } from './protocol.js';
-import {
-  closedTallyFromEvent,
-  publicTally,
-  tallyOrder,
-  type EngineTallySnapshot,
-  type TallyLoader,
-} from './tally-source.js';
+import { checkSessions } from './session-watch.js';
+import { TallyFeed } from './tally-feed.js';
+import type { TallyLoader } from './tally-source.js';
 
-export const EVENTS_CHANNEL = 'plenary_events';
-export const TALLIES_CHANNEL = 'plenary_tallies';
+export type { SocketPrincipal } from './live-connection.js';
 
 export interface LiveHubOptions {
   loadTally: TallyLoader;
@@ -63,92 +52,19 @@ export interface LiveHubOptions {
   tallyLagBytes?: number;
 }
 
-/** The principal of a socket: from a ticket, or from a bearer header on the upgrade. */
-export type SocketPrincipal = Pick<LivePrincipal, 'accountId' | 'sessionId' | 'role' | 'conferenceId' | 'delegateId'>;
-
-interface ConfSub {
-  lastSeq: number;
-  /** False while attaching: live events are not sent until the replay or snapshot is out. */
-  ready: boolean;
-}
-
-interface Conn {
-  id: number;
-  ws: WebSocket;
-  principal: SocketPrincipal | null;
-  conferences: Set<string>;
-  /** voteId -> order (tallyOrder) of the last tally sent to this socket. */
-  votes: Map<string, number>;
-  account: string | null;
-  missedPongs: number;
-  pendingTallies: Map<string, { version: number; message: Buffer }>;
-  chain: Promise<void>;
-  inFlight: number;
-  closed: boolean;
-  /** Messages this socket may still send now (a token bucket: a burst, then one a second). */
-  allowance: number;
-  allowanceAt: number;
-}
-
-interface RingEvent {
-  seq: number;
-  at: string;
-  type: string;
-  data: unknown;
-  /** Serialized once, as UTF-8, for every subscriber. */
-  message: Buffer;
-}
-
-interface ConfState {
-  id: string;
-  topic: string;
-  /** The last seq read from the events table (null until first read). */
-  head: number | null;
-  ring: RingEvent[];
-  subs: Map<Conn, ConfSub>;
-  voteWatchers: Set<string>;
-  queue: Promise<void>;
-  pullQueued: boolean;
-  snapshotCache: { seq: number; data: ConferenceSnapshotData; at: number } | null;
-}
-
-interface VoteState {
-  voteId: string;
-  conferenceId: string;
-  topic: string;
-  subs: Set<Conn>;
-  lastVersion: number;
-  last: { version: number; message: Buffer; final: boolean } | null;
-  timer: NodeJS.Timeout | null;
-  loading: boolean;
-  dirty: boolean;
-  lastLoadAt: number;
-  /** A lifecycle event came in during a load: reload at once after it, not after the interval. */
-  urgent: boolean;
-  initial: Promise<void> | null;
-  /** The vote's setting, known from its first loaded tally: needed to publish a tally from an event. */
-  resultsVisibility: TallyData['resultsVisibility'] | null;
-}
-
-const RING_SIZE = 1000;
-const MAX_REPLAY = 2000;
-const PULL_BATCH = 500;
 const MIN_RETENTION_SECONDS = 15 * 60;
 const MAX_IN_FLIGHT = 16;
-const SNAPSHOT_CACHE_MS = 2000;
 const VISIBILITY_CACHE_MS = 2000;
 /** One more message allowed per this many ms, up to LIVE_MESSAGE_BURST. */
 const MESSAGE_REFILL_MS = 1000;
 
 export class LiveHub {
   private readonly conns = new Set<Conn>();
-  private readonly confs = new Map<string, ConfState>();
-  private readonly votes = new Map<string, VoteState>();
-  private readonly lagging = new Set<Conn>();
+  private readonly conferences: ConferenceFeed;
+  private readonly tallies: TallyFeed;
   private readonly voteConference = new Map<string, string>();
   private readonly conferenceVisibility = new Map<string, { visibility: 'public' | 'private'; at: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private flushTimer: NodeJS.Timeout | null = null;
   private wakeups: Wakeups | null = null;
   private nextId = 1;
   private stopped = false;
@@ -156,8 +72,6 @@ export class LiveHub {
   private readonly sessionCheckMs: number;
   private readonly catchUpMs: number;
   private readonly maxBufferedBytes: number;
-  private readonly tallyLagBytes: number;
-  private readonly retentionMs: number;
 
   constructor(
     private readonly ctx: AppContext,
@@ -167,15 +81,23 @@ export class LiveHub {
     this.sessionCheckMs = opts.sessionCheckMs ?? 10_000;
     this.catchUpMs = opts.catchUpMs ?? 5_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1024 * 1024;
-    this.tallyLagBytes = opts.tallyLagBytes ?? 64 * 1024;
     // The promise to clients: a phone that slept up to 15 minutes can always resume.
-    this.retentionMs = Math.max(MIN_RETENTION_SECONDS, ctx.config.liveEventRetentionSeconds) * 1000;
+    const retentionMs = Math.max(MIN_RETENTION_SECONDS, ctx.config.liveEventRetentionSeconds) * 1000;
+    const sockets: Sockets = {
+      sendRaw: (conn, data) => this.sendRaw(conn, data),
+      sendControl: (conn, data) => this.sendControl(conn, data),
+    };
+    this.conferences = new ConferenceFeed(ctx, sockets, retentionMs, {
+      beforeFanOut: (ev) => this.tallies.onEvent(ev),
+      afterFanOut: (ev) => this.onFanOut?.(ev.at),
+    });
+    this.tallies = new TallyFeed(ctx, sockets, opts.loadTally, opts.tallyLagBytes ?? 64 * 1024, this.conferences);
   }
 
   async start(): Promise<void> {
     this.wakeups = createWakeups(
       this.ctx.database,
-      [EVENTS_CHANNEL, TALLIES_CHANNEL],
+      [...LIVE_CHANNELS],
       {
         onNotify: (channel, payload) => this.onNotify(channel, payload),
         onConnected: (reconnected) => {
@@ -206,8 +128,8 @@ export class LiveHub {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    for (const v of this.votes.values()) if (v.timer) clearTimeout(v.timer);
+    this.tallies.stop();
+    this.conferences.stop();
     for (const c of this.conns) this.close(c, CLOSE_CODES.goingAway, 'server_shutting_down');
     await this.wakeups?.stop();
   }
@@ -336,8 +258,8 @@ export class LiveHub {
       const done: string[] = [];
       for (const topic of msg.topics) {
         const t = parseTopic(topic);
-        if (t?.kind === 'conference' && conn.conferences.has(t.id)) this.detachConference(conn, t.id);
-        else if (t?.kind === 'vote' && conn.votes.has(t.id)) this.detachVote(conn, t.id);
+        if (t?.kind === 'conference' && conn.conferences.has(t.id)) this.conferences.detach(conn, t.id);
+        else if (t?.kind === 'vote' && conn.votes.has(t.id)) this.tallies.detach(conn, t.id);
         else if (t?.kind === 'account' && conn.account === t.id) conn.account = null;
         else {
           this.sendError(conn, 'not_subscribed', `Not subscribed to ${topic}.`, topic);
@@ -391,8 +313,8 @@ export class LiveHub {
     this.send(conn, { type: 'subscribed', topics: granted.map((g) => g.topic) });
     for (const g of granted) {
       if (conn.closed) return;
-      if (g.kind === 'conference') await this.attachConference(conn, g.id, msg.after?.[g.topic]);
-      else if (g.kind === 'vote') await this.attachVote(conn, g.id, g.conferenceId);
+      if (g.kind === 'conference') await this.conferences.attach(conn, g.id, msg.after?.[g.topic]);
+      else if (g.kind === 'vote') await this.tallies.attach(conn, g.id, g.conferenceId);
       else conn.account = g.id;
     }
   }
@@ -409,10 +331,7 @@ export class LiveHub {
   private async resolveTopics(conferenceIds: string[], voteIds: string[]): Promise<void> {
     const missingVotes = [...new Set(voteIds)].filter((id) => !this.voteConference.has(id));
     if (missingVotes.length) {
-      const rows = await this.ctx.db
-        .select({ id: votes.id, conferenceId: votes.conferenceId })
-        .from(votes)
-        .where(inArray(votes.id, missingVotes));
+      const rows = await conferencesOfVotes(this.ctx.db, missingVotes);
       if (this.voteConference.size > 50_000) this.voteConference.clear();
       for (const r of rows) this.voteConference.set(r.id, r.conferenceId);
     }
@@ -427,10 +346,7 @@ export class LiveHub {
       return !hit || now - hit.at > VISIBILITY_CACHE_MS;
     });
     if (stale.length) {
-      const rows = await this.ctx.db
-        .select({ id: conferences.id, visibility: conferences.visibility })
-        .from(conferences)
-        .where(inArray(conferences.id, stale));
+      const rows = await conferenceVisibilities(this.ctx.db, stale);
       if (this.conferenceVisibility.size > 10_000) this.conferenceVisibility.clear();
       for (const id of stale) this.conferenceVisibility.delete(id);
       for (const r of rows) this.conferenceVisibility.set(r.id, { visibility: r.visibility, at: now });
@@ -451,10 +367,9 @@ export class LiveHub {
   private drop(conn: Conn): void {
     if (!this.conns.delete(conn)) return;
     conn.closed = true;
-    for (const id of [...conn.conferences]) this.detachConference(conn, id);
-    for (const id of [...conn.votes.keys()]) this.detachVote(conn, id);
-    conn.pendingTallies.clear();
-    this.lagging.delete(conn);
+    for (const id of [...conn.conferences]) this.conferences.detach(conn, id);
+    for (const id of [...conn.votes.keys()]) this.tallies.detach(conn, id);
+    this.tallies.forget(conn);
   }
 
   private close(conn: Conn, code: number, reason: string): void {
@@ -500,364 +415,17 @@ export class LiveHub {
 
   // ---------------------------------------------------------------- conferences
 
-  private conf(id: string): ConfState {
-    let s = this.confs.get(id);
-    if (!s) {
-      s = {
-        id,
-        topic: `conference:${id}`,
-        head: null,
-        ring: [],
-        subs: new Map(),
-        voteWatchers: new Set(),
-        queue: Promise.resolve(),
-        pullQueued: false,
-        snapshotCache: null,
-      };
-      this.confs.set(id, s);
-    }
-    return s;
-  }
-
-  private releaseConf(s: ConfState): void {
-    if (s.subs.size === 0 && s.voteWatchers.size === 0) this.confs.delete(s.id);
-  }
-
-  private enqueue(s: ConfState, fn: () => Promise<void>): Promise<void> {
-    const run = s.queue.then(fn);
-    s.queue = run.catch((err: unknown) => {
-      if (!this.stopped) this.ctx.log.error({ err, conferenceId: s.id }, 'live: conference task failed');
-    });
-    return run;
-  }
-
-  private requestPull(s: ConfState): void {
-    if (s.pullQueued || this.stopped) return;
-    s.pullQueued = true;
-    void this.enqueue(s, async () => {
-      s.pullQueued = false;
-      await this.pull(s);
-    }).catch(() => undefined);
-  }
-
-  /** Reads what is new in the log after the head and delivers it. Runs in the conference's queue. */
-  private async pull(s: ConfState): Promise<void> {
-    if (this.stopped) return;
-    if (s.head === null) {
-      const [c] = await this.ctx.db
-        .select({ seq: conferences.eventSeq })
-        .from(conferences)
-        .where(eq(conferences.id, s.id));
-      s.head = c ? Number(c.seq) : 0;
-      return;
-    }
-    for (;;) {
-      const rows = await this.readEvents(s.id, s.head, null, PULL_BATCH);
-      for (const row of rows) {
-        if (row.seq <= s.head) continue;
-        s.head = row.seq;
-        s.ring.push(row);
-        if (s.ring.length > RING_SIZE) s.ring.splice(0, s.ring.length - RING_SIZE);
-        this.deliver(s, row);
-      }
-      if (rows.length < PULL_BATCH || this.stopped) break;
-    }
-  }
-
-  private async readEvents(conferenceId: string, after: number, upTo: number | null, limit: number) {
-    const rows = rowsOf<{ seq: number | string; type: string; at: string; data: unknown }>(
-      await this.ctx.db.execute(sql`
-        select seq, type, at, data from events
-        where conference_id = ${conferenceId} and seq > ${after}
-          ${upTo === null ? sql`` : sql`and seq <= ${upTo}`}
-        order by seq limit ${limit}`),
-    );
-    const topic = `conference:${conferenceId}`;
-    return rows.map((r): RingEvent => {
-      const seq = Number(r.seq);
-      const data = typeof r.data === 'string' ? (JSON.parse(r.data) as unknown) : r.data;
-      const pub = publicEvent(r.type, data);
-      const msg: EventMessage = { type: 'event', topic, seq, event: pub.event, at: r.at, data: pub.data };
-      return { seq, at: r.at, type: r.type, data, message: Buffer.from(JSON.stringify(msg)) };
-    });
-  }
-
-  private deliver(s: ConfState, ev: RingEvent): void {
-    // A vote's lifecycle event: its tally changes state now (and is final at close). The
-    // load starts before the fan-out of the event, so that its query overlaps the sends.
-    if (ev.type.startsWith('vote.') && ev.data && typeof ev.data === 'object') {
-      const d = ev.data as Record<string, unknown>;
-      const voteId = typeof d.voteId === 'string' ? d.voteId : typeof d.id === 'string' ? d.id : null;
-      const v = voteId ? this.votes.get(voteId) : undefined;
-      // The final tally goes out first, straight from the signed close record: a hall
-      // screen waits for it, not for the event. Anything else reloads the tally.
-      const final =
-        v && ev.type === 'vote.closed' && v.resultsVisibility
-          ? closedTallyFromEvent(v.conferenceId, ev.data, v.resultsVisibility)
-          : null;
-      if (v && final) this.publishTally(v, final);
-      else if (v) this.scheduleTally(v, true);
-    }
-    for (const [conn, sub] of s.subs) {
-      if (!sub.ready || sub.lastSeq >= ev.seq) continue;
-      sub.lastSeq = ev.seq;
-      this.sendControl(conn, ev.message);
-    }
-    this.onFanOut?.(ev.at);
-  }
-
-  private async attachConference(conn: Conn, conferenceId: string, after: number | undefined): Promise<void> {
-    const s = this.conf(conferenceId);
-    const sub: ConfSub = { lastSeq: 0, ready: false };
-    s.subs.set(conn, sub);
-    conn.conferences.add(conferenceId);
-    await this.enqueue(s, async () => {
-      // No read per subscriber (a connect storm of thousands): events newer than the head
-      // arrive through the next pull and reach this subscriber too, since its lastSeq is
-      // below them. Read first only when the head is unknown, or behind the client (which
-      // may come from another instance that has already pushed newer events).
-      if (s.head === null || (after !== undefined && after > s.head)) await this.pull(s);
-      if (conn.closed || s.subs.get(conn) !== sub) return;
-      const head = s.head ?? 0;
-      if (after === undefined) return this.sendSnapshot(conn, s, sub, 'initial');
-      if (after > head) return this.sendSnapshot(conn, s, sub, 'after_ahead');
-      if (after === head) {
-        sub.lastSeq = head;
-        sub.ready = true;
-        return;
-      }
-      if (head - after > MAX_REPLAY) return this.sendSnapshot(conn, s, sub, 'too_many_events');
-      const first = s.ring[0];
-      const missed =
-        first && first.seq <= after + 1
-          ? s.ring.filter((e) => e.seq > after)
-          : await this.readEvents(conferenceId, after, head, MAX_REPLAY + 1);
-      const oldest = missed[0];
-      if (
-        !oldest ||
-        oldest.seq !== after + 1 ||
-        Date.parse(oldest.at) < this.ctx.clock().getTime() - this.retentionMs
-      ) {
-        return this.sendSnapshot(conn, s, sub, 'beyond_retention');
-      }
-      for (const e of missed) {
-        if (e.seq > head) break;
-        this.sendRaw(conn, e.message);
-        sub.lastSeq = e.seq;
-      }
-      sub.ready = true;
-    });
-  }
-
-  private async sendSnapshot(conn: Conn, s: ConfState, sub: ConfSub, reason: SnapshotMessage['reason']) {
-    let snap = s.snapshotCache;
-    if (!snap || snap.seq !== s.head || Date.now() - snap.at > SNAPSHOT_CACHE_MS) {
-      const loaded = await loadConferenceSnapshot(this.ctx.db, s.id);
-      if (!loaded) return;
-      snap = { seq: loaded.seq, data: loaded.data, at: Date.now() };
-      s.snapshotCache = snap;
-    }
-    if (conn.closed || s.subs.get(conn) !== sub) return;
-    const msg: SnapshotMessage = { type: 'snapshot', topic: s.topic, seq: snap.seq, reason, data: snap.data };
-    this.sendRaw(conn, JSON.stringify(msg));
-    sub.lastSeq = snap.seq;
-    // The snapshot may be older than what the hub already read (it cannot be, but if it
-    // were, the ring holds what follows): send the rest so that nothing is skipped.
-    for (const e of s.ring) {
-      if (e.seq > sub.lastSeq) {
-        this.sendRaw(conn, e.message);
-        sub.lastSeq = e.seq;
-      }
-    }
-    sub.ready = true;
-  }
-
-  private detachConference(conn: Conn, conferenceId: string): void {
-    conn.conferences.delete(conferenceId);
-    const s = this.confs.get(conferenceId);
-    if (!s) return;
-    s.subs.delete(conn);
-    this.releaseConf(s);
-  }
-
   // ---------------------------------------------------------------- tallies
-
-  private async attachVote(conn: Conn, voteId: string, conferenceId: string): Promise<void> {
-    let v = this.votes.get(voteId);
-    if (!v) {
-      v = {
-        voteId,
-        conferenceId,
-        topic: `vote:${voteId}`,
-        subs: new Set(),
-        lastVersion: -1,
-        last: null,
-        timer: null,
-        loading: false,
-        dirty: false,
-        lastLoadAt: 0,
-        urgent: false,
-        initial: null,
-        resultsVisibility: null,
-      };
-      this.votes.set(voteId, v);
-      // Watching the conference's log is how the hub sees the vote close on any instance.
-      const s = this.conf(conferenceId);
-      s.voteWatchers.add(voteId);
-      if (s.head === null) this.requestPull(s);
-    }
-    v.subs.add(conn);
-    conn.votes.set(voteId, -1);
-    // The newest tally this instance has is the current one: if a newer one is being
-    // loaded, its broadcast reaches this subscriber too. Only the first subscriber(s) wait
-    // for a load, and they share it.
-    if (!v.last) {
-      v.initial ??= this.loadInitial(v);
-      await v.initial;
-    }
-    if (v.last && !conn.closed) this.sendTally(conn, v, v.last.version, v.last.message);
-  }
-
-  private async loadInitial(v: VoteState): Promise<void> {
-    try {
-      const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
-      if (snap) this.keepTally(v, snap);
-    } finally {
-      v.initial = null;
-    }
-  }
-
-  private detachVote(conn: Conn, voteId: string): void {
-    conn.votes.delete(voteId);
-    conn.pendingTallies.delete(voteId);
-    const v = this.votes.get(voteId);
-    if (!v) return;
-    v.subs.delete(conn);
-    if (v.subs.size === 0) {
-      if (v.timer) clearTimeout(v.timer);
-      this.votes.delete(voteId);
-      const s = this.confs.get(v.conferenceId);
-      if (s) {
-        s.voteWatchers.delete(voteId);
-        this.releaseConf(s);
-      }
-    }
-  }
-
-  /** Trailing-edge coalescing: at most one load per interval per vote; the newest always goes out. */
-  private scheduleTally(v: VoteState, immediate = false): void {
-    if (this.stopped || this.votes.get(v.voteId) !== v) return;
-    if (v.loading) {
-      v.dirty = true;
-      if (immediate) v.urgent = true;
-      return;
-    }
-    if (v.timer && !immediate) return;
-    if (v.timer) clearTimeout(v.timer);
-    v.timer = null;
-    if (immediate) {
-      void this.loadAndBroadcast(v);
-      return;
-    }
-    const wait = Math.max(0, v.lastLoadAt + this.ctx.config.liveTallyIntervalMs - Date.now());
-    v.timer = setTimeout(() => {
-      v.timer = null;
-      void this.loadAndBroadcast(v);
-    }, wait);
-    v.timer.unref();
-  }
-
-  private async loadAndBroadcast(v: VoteState): Promise<void> {
-    if (this.stopped || this.votes.get(v.voteId) !== v) return;
-    v.loading = true;
-    v.dirty = false;
-    v.urgent = false;
-    v.lastLoadAt = Date.now();
-    try {
-      const snap = await this.opts.loadTally(this.ctx.db, v.voteId);
-      if (snap) this.publishTally(v, snap);
-    } catch (err) {
-      if (!this.stopped) this.ctx.log.error({ err, voteId: v.voteId }, 'live: tally load failed');
-    } finally {
-      v.loading = false;
-    }
-    if (v.dirty) this.scheduleTally(v, v.urgent);
-  }
-
-  /** Sends a tally to the vote's subscribers unless a newer one (tallyOrder) went out already. */
-  private publishTally(v: VoteState, snap: EngineTallySnapshot): void {
-    const kept = this.keepTally(v, snap);
-    if (kept) for (const conn of v.subs) this.sendTally(conn, v, kept.version, kept.message);
-  }
-
-  /** Makes this the vote's newest tally (v.last), encoded once for all sockets; null when not newer. */
-  private keepTally(v: VoteState, snap: EngineTallySnapshot): VoteState['last'] {
-    v.resultsVisibility = snap.resultsVisibility;
-    const data = publicTally(snap);
-    const order = tallyOrder(data);
-    if (order <= v.lastVersion) return null;
-    const message = Buffer.from(
-      JSON.stringify({ type: 'tally', topic: v.topic, version: data.version, data } satisfies TallyMessage),
-    );
-    v.lastVersion = order;
-    v.last = { version: order, message, final: data.final };
-    return v.last;
-  }
-
-  private sendTally(conn: Conn, v: VoteState, version: number, message: Buffer): void {
-    if (conn.closed) return;
-    const sent = conn.votes.get(v.voteId);
-    if (sent === undefined || sent >= version) return;
-    if (conn.ws.bufferedAmount > this.tallyLagBytes) {
-      // Superseded tallies are dropped for a lagging socket: only the newest waits.
-      conn.pendingTallies.set(v.voteId, { version, message });
-      this.lagging.add(conn);
-      this.ensureFlush();
-      return;
-    }
-    conn.votes.set(v.voteId, version);
-    this.sendRaw(conn, message);
-  }
-
-  private ensureFlush(): void {
-    if (this.flushTimer) return;
-    this.flushTimer = setInterval(() => {
-      for (const conn of this.lagging) {
-        if (conn.closed) {
-          this.lagging.delete(conn);
-          continue;
-        }
-        if (conn.ws.bufferedAmount > this.tallyLagBytes) continue;
-        this.lagging.delete(conn);
-        const pending = [...conn.pendingTallies.entries()];
-        conn.pendingTallies.clear();
-        for (const [voteId, p] of pending) {
-          const v = this.votes.get(voteId);
-          if (v) this.sendTally(conn, v, p.version, p.message);
-        }
-      }
-      if (this.lagging.size === 0 && this.flushTimer) {
-        clearInterval(this.flushTimer);
-        this.flushTimer = null;
-      }
-    }, 50);
-    this.flushTimer.unref();
-  }
 
   // ---------------------------------------------------------------- wake-ups
 
   private onNotify(channel: string, payload: string): void {
     try {
-      const [conferenceId, rest] = payload.split(':', 2);
-      if (!conferenceId || rest === undefined) return;
-      if (channel === EVENTS_CHANNEL) {
-        const s = this.confs.get(conferenceId);
-        const seq = Number(rest);
-        if (s && (s.head === null || !(seq <= s.head))) this.requestPull(s);
-      } else if (channel === TALLIES_CHANNEL) {
-        const v = this.votes.get(rest);
-        if (v) this.scheduleTally(v);
-      }
+      const notice = parseNotice(payload);
+      if (!notice) return;
+      const { conferenceId, rest } = notice;
+      if (channel === EVENTS_CHANNEL) this.conferences.notified(conferenceId, Number(rest));
+      else if (channel === TALLIES_CHANNEL) this.tallies.notified(rest);
     } catch (err) {
       this.ctx.log.error({ err }, 'live: notification handler failed');
     }
@@ -865,18 +433,10 @@ export class LiveHub {
 
   /** A lost notification, or a lost listener: read what is new for every conference and vote watched here. */
   catchUp(): void {
-    if (this.stopped || this.confs.size === 0) return;
-    const ids = [...this.confs.keys()];
+    if (this.stopped || this.conferences.size === 0) return;
     void (async () => {
-      const rows = await this.ctx.db
-        .select({ id: conferences.id, seq: conferences.eventSeq })
-        .from(conferences)
-        .where(inArray(conferences.id, ids));
-      for (const r of rows) {
-        const s = this.confs.get(r.id);
-        if (s && s.head !== null && Number(r.seq) > s.head) this.requestPull(s);
-      }
-      for (const v of this.votes.values()) if (!v.last?.final) this.scheduleTally(v);
+      await this.conferences.catchUp();
+      this.tallies.catchUp();
     })().catch((err: unknown) => {
       if (!this.stopped) this.ctx.log.warn({ err }, 'live: catch-up failed');
     });
@@ -902,47 +462,16 @@ export class LiveHub {
 
   /** One query for every authenticated socket of this instance. */
   async checkSessions(): Promise<void> {
-    const authed = [...this.conns].filter((c) => c.principal);
-    if (this.stopped || authed.length === 0) return;
-    const ids = [...new Set(authed.map((c) => c.principal!.sessionId))];
-    try {
-      const rows = await this.ctx.db
-        .select({
-          id: sessions.id,
-          revokedAt: sessions.revokedAt,
-          expiresAt: sessions.expiresAt,
-          disabled: accounts.disabled,
-        })
-        .from(sessions)
-        .innerJoin(accounts, eq(accounts.id, sessions.accountId))
-        .where(inArray(sessions.id, ids));
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const now = this.ctx.clock().getTime();
-      for (const conn of authed) {
-        const r = byId.get(conn.principal!.sessionId);
-        if (!r || r.revokedAt || r.disabled) {
-          this.endSession(conn, 'session_revoked', CLOSE_CODES.sessionRevoked, 'This session was signed out.');
-        } else if (r.expiresAt.getTime() <= now) {
-          this.endSession(conn, 'session_expired', CLOSE_CODES.sessionExpired, 'This session has expired.');
-        }
-      }
-    } catch (err) {
-      if (!this.stopped) this.ctx.log.warn({ err }, 'live: session check failed');
-    }
+    await checkSessions(
+      this.ctx,
+      this.conns,
+      (...a) => this.endSession(...a),
+      () => this.stopped,
+    );
   }
 
   private endSession(conn: Conn, notice: 'session_revoked' | 'session_expired', code: number, message: string) {
-    if (conn.account) this.send(conn, { type: 'notice', topic: `account:${conn.account}`, notice, message });
+    if (conn.account) this.send(conn, { type: 'notice', topic: accountTopic(conn.account), notice, message });
     this.close(conn, code, notice);
-  }
-
-  /** Parses a client message without a socket (for tests and tools). */
-  static parse(raw: string): ClientMessage | null {
-    try {
-      const r = clientMessageSchema.safeParse(JSON.parse(raw));
-      return r.success ? r.data : null;
-    } catch {
-      return null;
-    }
   }
 }

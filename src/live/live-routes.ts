@@ -101,6 +101,7 @@ export async function registerLiveRoutes(app: App, ctx: AppContext, opts: LiveRo
         security: [{ bearer: [] }],
         response: { 201: ticketAnswer, ...errors(401) },
       },
+      config: { access: 'account' },
     },
     async (req, reply) => {
       const p = requireAccount(req);

@@ -5,23 +5,6 @@
  */
 import { z } from 'zod';
 
-/** Topics: a conference's control events, a vote's tally, and an account's own notices. */
-export const TOPIC_PATTERN =
-  /^(conference|vote|account):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-export type TopicKind = 'conference' | 'vote' | 'account';
-export interface ParsedTopic {
-  kind: TopicKind;
-  id: string;
-  topic: string;
-}
-
-export function parseTopic(topic: string): ParsedTopic | null {
-  const m = TOPIC_PATTERN.exec(topic);
-  if (!m) return null;
-  return { kind: m[1] as TopicKind, id: m[2]!, topic };
-}
-
 /** Limits that keep one socket from costing the service much. */
 export const LIVE_LIMITS = {
   /** Frames larger than this are refused by ws with close code 1009. */
@@ -59,7 +42,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
 
-/** One control event of a conference's log, as the public sees it (see event-visibility.ts). */
+/** One control event of a conference's log, as the public sees it (its projection in src/events/event-catalog.ts). */
 export interface EventMessage {
   type: 'event';
   topic: string;

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors } from '../http/schemas.js';
-import { requireRole } from '../auth/principal.js';
 import { DomainError } from '../domain/errors.js';
 
 export function registerBackupRoute(app: App, ctx: AppContext): void {
@@ -29,12 +28,9 @@ export function registerBackupRoute(app: App, ctx: AppContext): void {
           ...errors(401, 403, 409),
         },
       },
+      config: { access: { action: 'service.manage' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'admin');
-      if (p.conferenceId !== null) {
-        throw new DomainError('forbidden', 'forbidden', 'Only an admin of the whole service can back it up.');
-      }
       if (ctx.database.kind !== 'pglite') {
         throw new DomainError(
           'conflict',

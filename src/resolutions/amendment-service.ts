@@ -7,6 +7,7 @@ import { pgConstraint, pgErrorCode, type DbOrTx } from '../db/client.js';
 import { amendments } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
+import { allows } from '../domain/permissions.js';
 import { assertTransition, decisionEvent, type AmendmentDecision } from './amendment-transitions.js';
 import {
   findAmendment,
@@ -181,7 +182,7 @@ export async function decideAmendment(
             "Only the proposing delegation's head (or the admin) withdraws an amendment.",
           );
         }
-      } else if (principal.role !== 'admin') {
+      } else if (!allows(principal.role, 'amendment.withdraw')) {
         throw new DomainError(
           'forbidden',
           'not_proposer',
@@ -189,7 +190,7 @@ export async function decideAmendment(
           { role: principal.role },
         );
       }
-    } else if (principal.role !== 'chair' && principal.role !== 'admin') {
+    } else if (!allows(principal.role, 'amendment.rule')) {
       throw new DomainError('forbidden', 'forbidden_role', 'Only the chair (or the admin) rules on admissibility.', {
         role: principal.role,
       });

@@ -36,8 +36,8 @@ export function assertTransition(from: AmendmentStatus, to: AmendmentDecision): 
 }
 
 /** The event each decision appends to the conference's log. */
-export const decisionEvent: Record<AmendmentDecision, string> = {
+export const decisionEvent = {
   admitted: 'amendment.admitted',
   inadmissible: 'amendment.declared_inadmissible',
   withdrawn: 'amendment.withdrawn',
-};
+} as const satisfies Record<AmendmentDecision, string>;

@@ -12,7 +12,7 @@ import type { App } from '../http/types.js';
 import { errors, idParams, idSchema, pageOf, pageQuery, paged } from '../http/schemas.js';
 import { resolutions } from '../db/schema.js';
 import { assertReadable } from '../conferences/conference-access.js';
-import { requireRole } from '../auth/principal.js';
+import { actor } from '../http/access.js';
 import {
   createResolution,
   editClause,
@@ -131,6 +131,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         querystring: pageQuery,
         response: { 200: pageOf(resolutionSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -163,9 +164,10 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         body: createBody,
         response: { 201: resolutionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'resolution.manage' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'admin', 'chair');
+      const p = actor(req);
       const { resolution, clauses } = await createResolution(ctx, p, req.params.conferenceId, req.body);
       return reply.code(201).send({ ...resolutionView(resolution), clauses: clauses.map(clauseView), amendments: [] });
     },
@@ -180,6 +182,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         params: idParams('resolutionId'),
         response: { 200: resolutionDetailSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const r = await loadResolution(ctx.db, req.params.resolutionId);
@@ -207,6 +210,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         }),
         response: { 200: textSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const r = await loadResolution(ctx.db, req.params.resolutionId);
@@ -224,6 +228,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         params: idParams('clauseId'),
         response: { 200: clauseSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const c = await findClause(ctx.db, req.params.clauseId);
@@ -247,9 +252,10 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         body: clausePatch,
         response: { 200: clauseSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'resolution.manage' } },
     },
     async (req) => {
-      const p = requireRole(req, 'admin', 'chair');
+      const p = actor(req);
       return clauseView(await editClause(ctx, p, req.params.clauseId, req.body));
     },
   );
@@ -267,6 +273,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         }),
         response: { 200: pageOf(amendmentSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const r = await loadResolution(ctx.db, req.params.resolutionId);
@@ -299,9 +306,10 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         body: amendmentBody,
         response: { 201: amendmentSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'amendment.submit' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'admin', 'delegate');
+      const p = actor(req);
       const a = await submitAmendment(ctx, p, req.params.resolutionId, req.body);
       return reply.code(201).send(amendmentView(a));
     },
@@ -316,6 +324,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         params: idParams('amendmentId'),
         response: { 200: amendmentSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const a = await findAmendment(ctx.db, req.params.amendmentId);
@@ -341,9 +350,10 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
         body: amendmentPatch,
         response: { 200: amendmentSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: ['amendment.rule', 'amendment.withdraw'] } },
     },
     async (req) => {
-      const p = requireRole(req, 'admin', 'chair', 'delegate');
+      const p = actor(req);
       return amendmentView(await decideAmendment(ctx, p, req.params.amendmentId, req.body.status));
     },
   );

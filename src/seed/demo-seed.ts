@@ -28,7 +28,7 @@ import { generateAccessCode, hashAccessCode } from '../auth/access-codes.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import { demoDelegations } from './demo-roster.js';
 
-// Beside this module: the build copies it into dist/seed (package.json "build").
+// Beside this module: the build copies it into dist/src/seed (scripts/build.js).
 export const DEMO_RESOLUTION_FILE = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   'resolution-social-cohesion-and-progress-2019.txt',

@@ -11,7 +11,7 @@
  * its neighbours are; its request takes the full path (castBallot) for the exact answer.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { TALLIES_CHANNEL } from './tally-snapshot.js';
+import { TALLIES_CHANNEL } from '../events/channels.js';
 
 /** One ballot of a batch, as plain values (computed by the ballot service before it is queued). */
 export interface BatchRow {

@@ -42,7 +42,8 @@ import {
   type IdempotencyRow,
   type StoredAnswer,
 } from '../http/idempotency.js';
-import { TALLIES_CHANNEL } from './tally-snapshot.js';
+import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
+import { allows } from '../domain/permissions.js';
 import type { BallotAnswer, BallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 import type { BallotBatcher, BatchItem } from './ballot-batcher.js';
@@ -89,7 +90,7 @@ export async function castBallot(
   body: BallotInput,
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<BallotAnswer>> {
-  if (p.role !== 'delegate' && p.role !== 'chair') {
+  if (!allows(p.role, 'vote.cast')) {
     throw notEntitled(
       'Only delegates (for their seat, as proxy or as head of delegation) and the chair (paper ballots) cast ballots.',
     );
@@ -471,7 +472,7 @@ export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL
       where exists (select 1 from idem)
       returning 1
     )
-    select pg_notify(${TALLIES_CHANNEL}, ${`${f.conferenceId}:${f.voteId}`}) from b`;
+    select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(f.conferenceId, f.voteId)}) from b`;
   return { answer, ballot, choices };
 }
 

@@ -196,6 +196,3 @@ export function toCounted(b: {
 export function byNameThenId(a: { name: string; delegationId: string }, b: { name: string; delegationId: string }) {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : a.delegationId < b.delegationId ? -1 : 1;
 }
-
-/** The channel a ballot transaction notifies on commit: payload `<conferenceId>:<voteId>`. */
-export const TALLIES_CHANNEL = 'plenary_tallies';

@@ -11,7 +11,8 @@ import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
 import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
-import { checkedAccount, requireAccount, requireRole } from '../auth/principal.js';
+import { checkedAccount } from '../auth/principal.js';
+import { actor, type ConferenceOf } from '../http/access.js';
 import { assertReadable } from '../conferences/conference-access.js';
 import { castBallot, castOwnBallot } from './ballot-service.js';
 import { OpenVoteCache } from './open-vote-cache.js';
@@ -21,7 +22,7 @@ import { loadCastable } from './castable-service.js';
 import { castableSchema } from './castable-views.js';
 import {
   cancelVote,
-  closeVoteAs,
+  closeVote,
   createVote,
   createVotingList,
   listVotes,
@@ -46,6 +47,7 @@ import {
 } from './vote-views.js';
 
 const voteParams = idParams('voteId');
+const voteConference: ConferenceOf = async (db, id) => (await loadVote(db, id)).conferenceId;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,6 +80,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         querystring: pageQuery,
         response: { 200: pageOf(voteSchema), ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
@@ -98,9 +101,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         body: createVoteBody,
         response: { 201: voteSchema, ...errors(400, 401, 403, 404, 422) },
       },
+      config: { access: { action: 'vote.manage', conference: { param: 'conferenceId' } } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       const v = await createVote(ctx, p, req.params.conferenceId, req.body);
       return reply.code(201).send(voteView(v));
     },
@@ -115,6 +119,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         params: voteParams,
         response: { 200: voteDetailSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const v = await loadVote(ctx.db, req.params.voteId);
@@ -147,9 +152,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         params: voteParams,
         response: { 200: castableSchema, ...errors(400, 401, 404) },
       },
+      config: { access: 'account' },
     },
     async (req) => {
-      const p = requireAccount(req);
+      const p = actor(req);
       const v = await loadVote(ctx.db, req.params.voteId);
       await assertReadable(ctx, req, v.conferenceId);
       return loadCastable(ctx, p, v);
@@ -166,9 +172,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         body: openBody,
         response: { 200: voteSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'vote.manage', conference: { param: 'voteId', of: voteConference } } },
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       return voteView(await openVote(ctx, p, req.params.voteId, req.body?.durationSeconds));
     },
   );
@@ -182,10 +189,14 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         params: voteParams,
         response: { 200: resultSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'vote.manage', conference: { param: 'voteId', of: voteConference } } },
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
-      const stored = await closeVoteAs(ctx, p, req.params.voteId);
+      const p = actor(req);
+      // The `vote.closed` entry is published whole in the public record (its hash must be
+      // recomputable from it): its actor is the closer's role ("chair", "admin"), never a
+      // staff account id; the deadline's close has none (null).
+      const stored = await closeVote(ctx, req.params.voteId, p.role);
       return voteResult(ctx, { ...(await loadVote(ctx.db, req.params.voteId)), result: stored });
     },
   );
@@ -199,9 +210,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         params: voteParams,
         response: { 200: voteSchema, ...errors(400, 401, 403, 404, 409) },
       },
+      config: { access: { action: 'vote.manage', conference: { param: 'voteId', of: voteConference } } },
     },
     async (req) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       return voteView(await cancelVote(ctx, p, req.params.voteId));
     },
   );
@@ -218,10 +230,9 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         response: { 201: ballotAnswerSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
       // The session is checked inside the ballot statement (castOwnBallot) or by checkedAccount.
-      config: { deferSessionCheck: true },
+      config: { access: 'account', deferSessionCheck: true },
     },
     async (req, reply) => {
-      if (!req.claims) requireAccount(req);
       const key = idempotencyKeyOf(req);
       const { voteId } = req.params;
       const hash = requestHash(key, req.method, req.url, req.body);
@@ -247,6 +258,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         params: voteParams,
         response: { 200: resultSchema, ...errors(400, 401, 404, 409) },
       },
+      config: { access: 'public' },
     },
     async (req) => {
       const v = await loadVote(ctx.db, req.params.voteId);
@@ -265,9 +277,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         body: correctionBody,
         response: { 201: correctionSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: 'account' },
     },
     async (req, reply) => {
-      const p = requireAccount(req);
+      const p = actor(req);
       const c = await recordCorrection(ctx, p, req.params.voteId, req.body.intended);
       return reply.code(201).send({
         id: c.id,
@@ -289,9 +302,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         body: votingListBody,
         response: { 201: pageOf(voteSchema), ...errors(400, 401, 403, 404, 409, 422) },
       },
+      config: { access: { action: 'vote.manage' } },
     },
     async (req, reply) => {
-      const p = requireRole(req, 'chair', 'admin');
+      const p = actor(req);
       const created = await createVotingList(ctx, p, req.params.resolutionId, req.body ?? {});
       return reply.code(201).send({ items: created.map(voteView), nextCursor: null });
     },

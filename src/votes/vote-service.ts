@@ -38,6 +38,7 @@ import {
 } from './vote-repository.js';
 import { namedDelegationTotals, toCounted, toSeat } from './tally-snapshot.js';
 import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
+import type { VoteClosed, VoteCreated } from './vote-events.js';
 
 type Settings = Pick<
   CreateVoteInput,
@@ -142,7 +143,6 @@ export async function createVote(
   conferenceId: string,
   input: CreateVoteInput,
 ): Promise<VoteRow> {
-  assertConference(p, conferenceId);
   await loadConference(ctx.db, conferenceId);
   checkSettings(input);
   const resultsVisibility = resolvedVisibility(input);
@@ -175,7 +175,7 @@ export async function createVote(
   });
 }
 
-function createdData(v: VoteRow): Record<string, unknown> {
+function createdData(v: VoteRow): VoteCreated {
   return {
     voteId: v.id,
     title: v.title,
@@ -233,8 +233,6 @@ export async function openVote(
   voteId: string,
   durationSeconds: number | undefined,
 ): Promise<VoteRow> {
-  // Read first without a lock so that a wrong-conference caller is refused before waiting on it.
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
@@ -287,7 +285,6 @@ export async function openVote(
 }
 
 export async function cancelVote(ctx: AppContext, p: Principal, voteId: string): Promise<VoteRow> {
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
@@ -312,16 +309,6 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
 }
 
 /**
- * A staff member closing a vote by hand. The `vote.closed` entry is published whole in the
- * public record (its hash must be recomputable from it), so its actor is the closer's role
- * ("chair", "admin"), never a staff account id; the deadline's close has none (null).
- */
-export async function closeVoteAs(ctx: AppContext, p: Principal, voteId: string): Promise<StoredResult> {
-  assertConference(p, (await loadVote(ctx.db, voteId)).conferenceId);
-  return closeVote(ctx, voteId, p.role);
-}
-
-/**
  * Idempotent close: whoever comes second (a retry, a twin click, the deadline sweeper of
  * another instance) waits on the row lock and then returns the result stored by the first.
  * A vote closed at or after its deadline is closed AT the deadline, so the record does not
@@ -339,11 +326,12 @@ export async function closeVote(ctx: AppContext, voteId: string, actor: string |
     // The signed data includes the entry's own chain position (seq, prevHash).
     const event = await appendEvent(
       tx,
-      { conferenceId: v.conferenceId, type: 'vote.closed', actor, data: {} },
+      // The data is what `complete` returns once the chain position is known.
+      { conferenceId: v.conferenceId, type: 'vote.closed', actor, data: { voteId: v.id, mode: v.mode } },
       now,
       async (chain) => {
         // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
-        const payload = JSON.parse(JSON.stringify({ ...unsigned, chain })) as Record<string, unknown>;
+        const payload = JSON.parse(JSON.stringify({ ...unsigned, chain })) as VoteClosed;
         signature = await signRecord(ctx.keys, payload);
         return { ...payload, signature };
       },
@@ -593,7 +581,7 @@ export async function recordCorrection(
           conferenceId: v.conferenceId,
           type: 'vote.corrected',
           actor: p.accountId,
-          data: { voteId, correctionId: c!.id, delegateId: p.delegateId, seatId: seat.seat_id, intended },
+          data: { voteId, correctionId: c!.id, delegateId: p.delegateId!, seatId: seat.seat_id, intended },
         },
         now,
       );

@@ -4,6 +4,7 @@
  * live, no gap, no duplicate), snapshots when too far behind, protocol errors, closing
  * a revoked or expired session, and graceful shutdown.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -124,9 +125,10 @@ describe('public conference topic', () => {
     const snap = await c.waitFor<SnapshotMessage>((m) => m.type === 'snapshot');
     expect(snap).toMatchObject({ topic, seq: 1, reason: 'initial' });
     expect(snap.data.conference.id).toBe(cid);
-    const seq = await appendTestEvent(t, cid, 'agenda.current_changed', { itemId: null, title: 'Opening' });
+    const item = { itemId: randomUUID(), title: 'Opening', position: 1, sittingId: null, resolutionId: null };
+    const seq = await appendTestEvent(t, cid, 'agenda.item_created', item);
     const ev = await c.waitFor<EventMessage>((m) => m.type === 'event' && m.seq === seq);
-    expect(ev).toMatchObject({ topic, event: 'agenda.current_changed', data: { title: 'Opening' } });
+    expect(ev).toMatchObject({ topic, event: 'agenda.item_created', data: item });
   });
 
   it('redacts what is private but keeps the seq gap-free', async () => {

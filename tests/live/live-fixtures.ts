@@ -4,7 +4,8 @@
  * the event appended through the event log, and the NOTIFY the voting engine sends).
  */
 import { sql } from 'drizzle-orm';
-import { appendEvent } from '../../src/audit/event-log.js';
+import { appendEvent, type NewEvent } from '../../src/audit/event-log.js';
+import { TALLIES_CHANNEL, talliesNotice } from '../../src/events/channels.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { rowsOf } from '../../src/db/client.js';
 import { accounts, conferences, delegates, delegations, votes } from '../../src/db/schema.js';
@@ -27,6 +28,11 @@ export async function createConference(t: TestApp, visibility: 'public' | 'priva
   return c!.id;
 }
 
+/**
+ * Appends an event of any type and data, typed or not, as a newer instance (or a writer
+ * with a bug) could have stored it: the hub must relay whatever the log holds in seq
+ * order, and each type's public projection decides what of it leaves.
+ */
 export async function appendTestEvent(
   t: TestApp,
   conferenceId: string,
@@ -34,7 +40,8 @@ export async function appendTestEvent(
   data: Record<string, unknown> = {},
   at: Date = new Date(),
 ): Promise<number> {
-  return t.ctx.db.transaction(async (tx) => (await appendEvent(tx, { conferenceId, type, actor: null, data }, at)).seq);
+  const event = { conferenceId, type, actor: null, data } as unknown as NewEvent;
+  return t.ctx.db.transaction(async (tx) => (await appendEvent(tx, event, at)).seq);
 }
 
 let accountNo = 0;
@@ -113,8 +120,9 @@ export async function setVoteState(
   return t.ctx.db.transaction(async (tx) => {
     const col = state === 'open' ? sql`opened_at` : state === 'closed' ? sql`closed_at` : sql`cancelled_at`;
     await tx.execute(sql`update votes set state = ${state}, ${col} = now() where id = ${voteId}`);
-    return (await appendEvent(tx, { conferenceId, type: `vote.${state}`, actor: null, data: { voteId } }, new Date()))
-      .seq;
+    const type = state === 'open' ? 'vote.opened' : `vote.${state}`;
+    const event = { conferenceId, type, actor: null, data: { voteId } } as unknown as NewEvent;
+    return (await appendEvent(tx, event, new Date())).seq;
   });
 }
 
@@ -143,7 +151,7 @@ export async function castBallot(
         insert into ballots (vote_id, seat_id, yes, no, abstain, weight, cast_via)
         values (${voteId}, ${seatId}, ${c.yes}, ${c.no}, ${c.abstain}, 1, 'self')`);
     }
-    await tx.execute(sql`select pg_notify('plenary_tallies', ${`${conferenceId}:${voteId}`})`);
+    await tx.execute(sql`select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(conferenceId, voteId)})`);
   });
 }
 

@@ -3,13 +3,17 @@
  * (never by hand, nothing built is committed). Names carry a content hash, so the files
  * are served as immutable and a reload fetches none of them again. Each file is also
  * written gzip- and brotli-compressed beside itself for @fastify/static's preCompressed.
+ * A restart with unchanged sources reuses the last build (see cachedAssets).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import type * as Esbuild from 'esbuild';
+import { ROOT_DIR } from '../../src/paths.js';
 
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The sources, also when this module runs compiled from dist/web/server. */
+const WEB_DIR = path.join(ROOT_DIR, 'web');
 /** Where the built files go (web/dist, ignored by git). */
 export const ASSET_DIR = path.join(WEB_DIR, 'dist');
 export const ASSET_PREFIX = '/assets/';
@@ -26,17 +30,56 @@ export interface PageAssets {
 export interface AssetManifest {
   css: string;
   islands: Record<Island, PageAssets>;
+  /** The service worker's code, served at /sw.js (a worker's scope is its script's folder). */
+  serviceWorker: string;
 }
 
 let building: Promise<AssetManifest> | null = null;
 
 /** Builds once per process; every app built in the process shares the result. */
 export function webAssets(): Promise<AssetManifest> {
-  building ??= buildAssets().catch((err: unknown) => {
+  building ??= (async () => (await cachedAssets()) ?? buildAssets())().catch((err: unknown) => {
     building = null;
     throw err;
   });
   return building;
+}
+
+/**
+ * The last build's manifest, with the content hash of every source file esbuild read for
+ * it (its metafile's inputs). A restart whose sources hash the same, and whose built files
+ * are all still there, uses it instead of bundling again: the bundles would be the same
+ * bytes under the same names.
+ */
+const CACHE_FILE = path.join(ASSET_DIR, '.manifest.json');
+/** Change when the build options below change: a cache from other options is not ours. */
+const BUILD_OPTIONS_VERSION = 2;
+
+interface AssetCache {
+  version: number;
+  esbuild: string;
+  inputs: Record<string, string>;
+  files: string[];
+  manifest: AssetManifest;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+async function cachedAssets(): Promise<AssetManifest | null> {
+  let cache: AssetCache;
+  try {
+    cache = JSON.parse(fs.readFileSync(CACHE_FILE, 'utf8')) as AssetCache;
+  } catch {
+    return null;
+  }
+  const esbuild = await import('esbuild');
+  if (cache.version !== BUILD_OPTIONS_VERSION || cache.esbuild !== esbuild.version) return null;
+  for (const [input, hash] of Object.entries(cache.inputs)) {
+    const file = path.resolve(WEB_DIR, input);
+    if (!fs.existsSync(file) || sha256(file) !== hash) return null;
+  }
+  for (const out of cache.files) if (!fs.existsSync(path.join(ASSET_DIR, out))) return null;
+  return cache.manifest;
 }
 
 async function buildAssets(): Promise<AssetManifest> {
@@ -80,7 +123,56 @@ async function buildAssets(): Promise<AssetManifest> {
     const chunks = (outputs[out]?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => i.path);
     islands[name] = { scripts: [out, ...chunks].map((p) => url(path.resolve(WEB_DIR, p))) };
   }
-  return { css: url(path.resolve(WEB_DIR, entryOut('styles/app.css'))), islands };
+  const css = url(path.resolve(WEB_DIR, entryOut('styles/app.css')));
+  const worker = await buildServiceWorker(esbuild, css, islands);
+  const manifest: AssetManifest = { css, islands, serviceWorker: worker.code };
+  const cache: AssetCache = {
+    version: BUILD_OPTIONS_VERSION,
+    esbuild: esbuild.version,
+    inputs: Object.fromEntries(
+      // Also the libraries' files (preact): an upgrade changes the bundles.
+      [...Object.keys(result.metafile.inputs), ...worker.inputs].map((input) => [
+        input,
+        sha256(path.resolve(WEB_DIR, input)),
+      ]),
+    ),
+    files: result.outputFiles.map((f) => path.basename(f.path)),
+    manifest,
+  };
+  const tmp = `${CACHE_FILE}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(cache));
+  fs.renameSync(tmp, CACHE_FILE);
+  return manifest;
+}
+
+/**
+ * The worker precaches the phone page and everything it and the receipt page load, so a
+ * reload offline works after the first visit. Its version is the hash of that list: a
+ * new build installs a new worker, which drops the old cache.
+ */
+async function buildServiceWorker(
+  esbuild: typeof Esbuild,
+  css: string,
+  islands: Record<Island, PageAssets>,
+): Promise<{ code: string; inputs: string[] }> {
+  const precache = [...new Set(['/vote', css, ...islands.vote.scripts, ...islands.receipt.scripts])];
+  const version = createHash('sha256').update(precache.join('\n')).digest('hex').slice(0, 16);
+  const out = await esbuild.build({
+    absWorkingDir: WEB_DIR,
+    entryPoints: ['client/service-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['es2022'],
+    minify: true,
+    write: false,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    define: { __PRECACHE__: JSON.stringify(precache), __VERSION__: JSON.stringify(version) },
+  });
+  // The defines show up as pseudo-inputs (`<define:...>`): only real files are hashed.
+  const inputs = Object.keys(out.metafile.inputs).filter((input) => !input.startsWith('<'));
+  return { code: out.outputFiles[0]!.text, inputs };
 }
 
 /**

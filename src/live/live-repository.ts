@@ -1,14 +1,90 @@
 /**
+ * The live hub's queries, each sized for thousands of sockets (one statement for all of
+ * them, never one per socket). It is a read model across modules: the votes' conferences,
+ * the conferences' visibility and log heads, the log itself, the sessions behind the
+ * sockets and the conference snapshot (see docs/architecture.md, SQL outside a module's
+ * own repository).
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { rowsOf } from '../db/client.js';
+import { accounts, agendaItems, conferences, sessions, votes } from '../db/schema.js';
+import type { ConferenceSnapshotData } from './protocol.js';
+
+/** The conference of each vote (a vote never moves). */
+export async function conferencesOfVotes(db: DbOrTx, voteIds: string[]) {
+  return db.select({ id: votes.id, conferenceId: votes.conferenceId }).from(votes).where(inArray(votes.id, voteIds));
+}
+
+export async function conferenceVisibilities(db: DbOrTx, conferenceIds: string[]) {
+  return db
+    .select({ id: conferences.id, visibility: conferences.visibility })
+    .from(conferences)
+    .where(inArray(conferences.id, conferenceIds));
+}
+
+/** The last seq of each conference's log. */
+export async function conferenceHeads(db: DbOrTx, conferenceIds: string[]) {
+  return db
+    .select({ id: conferences.id, seq: conferences.eventSeq })
+    .from(conferences)
+    .where(inArray(conferences.id, conferenceIds));
+}
+
+export async function conferenceHead(db: DbOrTx, conferenceId: string): Promise<number | null> {
+  const [c] = await db.select({ seq: conferences.eventSeq }).from(conferences).where(eq(conferences.id, conferenceId));
+  return c ? Number(c.seq) : null;
+}
+
+export interface StoredEventRow {
+  seq: number;
+  type: string;
+  at: string;
+  data: unknown;
+}
+
+/** Events of a conference after `after` (and up to `upTo`), in seq order. */
+export async function eventsAfter(
+  db: DbOrTx,
+  conferenceId: string,
+  after: number,
+  upTo: number | null,
+  limit: number,
+): Promise<StoredEventRow[]> {
+  const rows = rowsOf<{ seq: number | string; type: string; at: string; data: unknown }>(
+    await db.execute(sql`
+        select seq, type, at, data from events
+        where conference_id = ${conferenceId} and seq > ${after}
+          ${upTo === null ? sql`` : sql`and seq <= ${upTo}`}
+        order by seq limit ${limit}`),
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    type: r.type,
+    at: r.at,
+    data: typeof r.data === 'string' ? (JSON.parse(r.data) as unknown) : r.data,
+  }));
+}
+
+/** Whether each session behind a socket still stands: revoked, expired, or its account disabled. */
+export async function sessionStates(db: DbOrTx, sessionIds: string[]) {
+  return db
+    .select({
+      id: sessions.id,
+      revokedAt: sessions.revokedAt,
+      expiresAt: sessions.expiresAt,
+      disabled: accounts.disabled,
+    })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(inArray(sessions.id, sessionIds));
+}
+
+/**
  * The state of a conference as one consistent picture with the event seq it belongs to:
  * read in one REPEATABLE READ transaction, so that the snapshot and its seq agree and the
  * events after that seq are exactly what changed since.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { rowsOf } from '../db/client.js';
-import { agendaItems, conferences, votes } from '../db/schema.js';
-import type { ConferenceSnapshotData } from './protocol.js';
-
 export async function loadConferenceSnapshot(
   db: Db,
   conferenceId: string,
