@@ -477,8 +477,16 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
       if (!cur || (leaf.revision as number) > (cur.revision as number)) latest.set(seat.seatId, leaf);
     }
     if (!secret && vote.allowChange !== true) {
-      for (const item of items)
-        if ((item.leaf.revision as number) > 1) problems.push('a changed ballot in a vote that allows no change');
+      // Without changes, a seat has one ballot, or a paper ballot the chair entered and then
+      // the one its delegate cast over it (revision 2, not on paper).
+      const via = new Map(items.map((i) => [`${String(i.leaf.seatId)}#${String(i.leaf.revision)}`, i.leaf.castVia]));
+      for (const item of items) {
+        const rev = item.leaf.revision as number;
+        if (rev <= 1) continue;
+        const overPaper =
+          rev === 2 && item.leaf.castVia !== 'paper' && via.get(`${String(item.leaf.seatId)}#1`) === 'paper';
+        if (!overPaper) problems.push('a changed ballot in a vote that allows no change');
+      }
     }
     if (!secret) {
       for (const item of items) {

@@ -150,6 +150,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       // The body is never read: close the connection instead of draining it.
       if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
         reply.header('connection', 'close');
+      // A WebSocket upgrade refused here never reaches @fastify/websocket's own hooks, which
+      // end the upgrade's socket after the answer: end it here, or it stays open (and holds
+      // up the server's close) until the client goes.
+      if ((req.raw as { upgrade?: boolean }).upgrade) reply.raw.once('finish', () => req.raw.socket.destroy());
       throw err;
     }
   });

@@ -109,6 +109,8 @@ export const electionSeats = pgTable(
     weight: integer('weight').notNull(),
     present: boolean('present').notNull(),
     castableById: uuid('castable_by_id').references(() => delegates.id),
+    // Frozen with the seat as for votes (electorate_seats.on_paper).
+    onPaper: boolean('on_paper').notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.electionId, t.seatId] }),

@@ -131,6 +131,8 @@ export const delegates = pgTable(
     // Floor rules (src/floor): the self-declared quota group, from the conference's set, and a first congress.
     quotaGroup: text('quota_group'),
     firstCongress: boolean('first_congress').notNull().default(false),
+    // Marked by the desk: this delegate votes on paper, so the chair may enter their ballot (S10).
+    votesOnPaper: boolean('votes_on_paper').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -297,6 +299,9 @@ export const electorateSeats = pgTable(
     present: boolean('present').notNull(),
     // Delegate weighting: the delegate who holds this seat's proxy. Delegation weighting: the head.
     castableById: uuid('castable_by_id').references(() => delegates.id),
+    // When the vote opened, the seat voted on paper (marked by the desk, or its voter had never
+    // signed in): only then may the chair enter a paper ballot for it (S10).
+    onPaper: boolean('on_paper').notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.voteId, t.seatId] }), check('electorate_seats_weight_check', sql`${t.weight} >= 0`)],
 );

@@ -50,6 +50,12 @@ export const delegationEvents = defineEvents({
   ),
   'delegate.checked_in': defineEvent<DelegateRef>().showing('delegateId', 'delegationId'),
   'delegate.checked_out': defineEvent<DelegateRef>().showing('delegateId', 'delegationId'),
+  // The desk marked (or unmarked) a delegate as voting on paper: the chair may enter their ballots (S10).
+  'delegate.voting_on_paper': defineEvent<DelegateRef & { votesOnPaper: boolean }>().showing(
+    'delegateId',
+    'delegationId',
+    'votesOnPaper',
+  ),
   'delegate.proxy_changed': defineEvent<{
     delegateId: string;
     from: string | null;

@@ -356,12 +356,34 @@ export async function setPresence(
   actor: Principal,
   delegate0: DelegateRow,
   present: boolean,
+  votesOnPaper?: boolean,
 ): Promise<DelegateRow> {
+  // Marking a seat as voting on paper lets the chair cast for it (S10): the desk's decision, never the delegate's.
+  if (votesOnPaper !== undefined && actor.role !== 'admin' && actor.role !== 'chair')
+    throw new DomainError(
+      'forbidden',
+      'desk_only',
+      'Only the desk (chair, admin) marks a delegate as voting on paper.',
+    );
   return ctx.db.transaction(async (tx) => {
     await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
-    const m = await loadDelegate(tx, delegate0.id);
-    if (m.present === present) return m;
+    let m = await loadDelegate(tx, delegate0.id);
     const now = ctx.clock();
+    if (votesOnPaper !== undefined && m.votesOnPaper !== votesOnPaper) {
+      const [marked] = await tx.update(delegates).set({ votesOnPaper }).where(eq(delegates.id, m.id)).returning();
+      m = marked!;
+      await appendEvent(
+        tx,
+        {
+          conferenceId: m.conferenceId,
+          type: 'delegate.voting_on_paper',
+          actor: actor.accountId,
+          data: { delegateId: m.id, delegationId: m.delegationId, votesOnPaper },
+        },
+        now,
+      );
+    }
+    if (m.present === present) return m;
     const [updated] = await tx.update(delegates).set({ present }).where(eq(delegates.id, m.id)).returning();
     await appendEvent(
       tx,

@@ -30,6 +30,11 @@ export const delegateSchema = z
     hasAccessCode: z.boolean(),
     quotaGroup: z.string().nullable().describe("self-declared, one of the conference's floor quota groups"),
     firstCongress: z.boolean(),
+    votesOnPaper: z
+      .boolean()
+      .describe(
+        "marked by the desk: the chair may enter this seat's ballots on paper (in votes opened after the mark)",
+      ),
   })
   .meta({ id: 'Delegate' });
 
@@ -61,4 +66,5 @@ export const delegateView = (d: typeof delegates.$inferSelect): z.infer<typeof d
   hasAccessCode: d.accessCodeHash !== null,
   quotaGroup: d.quotaGroup,
   firstCongress: d.firstCongress,
+  votesOnPaper: d.votesOnPaper,
 });

@@ -75,7 +75,15 @@ const delegatePatch = z
   })
   .refine(nonEmpty, NOTHING);
 
-const presenceBody = z.strictObject({ present: z.boolean() });
+const presenceBody = z.strictObject({
+  present: z.boolean(),
+  votesOnPaper: z
+    .boolean()
+    .optional()
+    .describe(
+      'The desk (chair, admin) marks a delegate who votes on paper: only for such seats may the chair enter a ballot',
+    ),
+});
 const proxyBody = z.strictObject({
   toDelegateId: idSchema
     .nullable()
@@ -284,7 +292,7 @@ export function registerDelegationWriteRoutes(app: App, ctx: AppContext): void {
     async (req) => {
       const p = actor(req);
       const m = await loadDelegate(ctx.db, req.params.delegateId);
-      return delegateView(await setPresence(ctx, p, m, req.body.present));
+      return delegateView(await setPresence(ctx, p, m, req.body.present, req.body.votesOnPaper));
     },
   );
 

@@ -288,7 +288,8 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     },
     async (req) => {
       const p = actor(req);
-      return closeElection(ctx, req.params.electionId, p.accountId, req.body?.round);
+      // The published `election.closed` entry names the closer's role, never a staff account id.
+      return closeElection(ctx, req.params.electionId, p.role, req.body?.round);
     },
   );
 

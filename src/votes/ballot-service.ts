@@ -58,7 +58,10 @@ interface Head {
   seat_id: string | null;
   weight: number | null;
   castable_by_id: string | null;
+  on_paper: boolean | null;
   last_revision: number | null;
+  /** How the seat's latest ballot was cast: a paper ballot may be superseded by its delegate (S10). */
+  last_via: 'self' | 'proxy' | 'head' | 'paper' | null;
   request_hash: string | null;
   status: number | null;
   response: unknown;
@@ -133,12 +136,14 @@ async function castOnce(
   const [head] = rowsOf<Head>(
     await tx.execute(sql`
       select v.conference_id, v.state, v.mode, v.weighting, v.allow_change, v.deadline_at,
-             s.seat_id, s.weight, s.castable_by_id,
+             s.seat_id, s.weight, s.castable_by_id, s.on_paper,
              (select max(b.revision) from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id) as last_revision,
+             (select b.cast_via from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id
+              order by b.revision desc limit 1) as last_via,
              i.request_hash, i.status, i.response
       from votes v
       left join lateral (
-        select seat_id, weight, castable_by_id from electorate_seats es
+        select seat_id, weight, castable_by_id, on_paper from electorate_seats es
         where es.vote_id = v.id and case
           when ${onBehalfOf}::uuid is not null then es.seat_id = ${onBehalfOf}::uuid
           when v.weighting = 'delegate' then es.seat_id = ${me}::uuid
@@ -178,6 +183,14 @@ async function castOnce(
   let castVia: 'self' | 'proxy' | 'head' | 'paper';
   if (p.role === 'chair') {
     if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
+    // A paper ballot is for a seat that votes on paper, never one whose delegate votes in the
+    // app: otherwise the chair could pre-empt anyone's own vote (S10).
+    if (!head.on_paper)
+      throw new DomainError(
+        'forbidden',
+        'not_on_paper',
+        'The chair enters paper ballots only for seats that vote on paper: marked by the desk before the vote opened, or whose voter had not signed in.',
+      );
     castVia = 'paper';
   } else if (head.weighting === 'delegate') {
     if (head.seat_id === me) castVia = 'self';
@@ -217,7 +230,14 @@ async function castOnce(
   }
 
   const last = head.last_revision === null ? 0 : Number(head.last_revision);
-  if (last > 0 && !head.allow_change) throw alreadyVoted();
+  if (last > 0) {
+    // A paper ballot never replaces one its delegate cast; the delegate may replace a paper
+    // ballot entered for them while the vote is open (not in a secret vote: the old choice is
+    // unlinked, so it could not be superseded).
+    const supersedesPaper = castVia !== 'paper' && head.last_via === 'paper' && head.mode !== 'secret';
+    if (castVia === 'paper' && head.last_via !== 'paper') throw alreadyVoted();
+    if (!head.allow_change && !supersedesPaper) throw alreadyVoted();
+  }
   const write = ballotWrite(
     {
       voteId,

@@ -50,6 +50,11 @@ const VOTE_ELECTORATE: ElectorateTable = { table: 'electorate_seats', owner: 'vo
  * proxy holder. Delegation weighting: one seat per delegation holding its allocation, present
  * when any of its delegates is, castable by its head (the earliest registered head, should
  * there be two). Elections freeze theirs the same way, into election_seats.
+ *
+ * A seat is frozen as on paper (S10) when the desk marked its voter (the delegate, or the
+ * delegation's head) as voting on paper, or when that voter has never signed in (no
+ * account yet), or when a delegation has no head: only such seats take the chair's paper
+ * ballots. A mark made after the vote opened counts from the next vote.
  */
 export async function snapshotElectorate(
   db: DbOrTx,
@@ -62,19 +67,23 @@ export async function snapshotElectorate(
     vote.weighting === 'delegate'
       ? rowsOf<SeatDbRow>(
           await db.execute(sql`
-            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
-            select ${vote.id}, d.id, d.delegation_id, d.id, d.weight, d.present, d.proxy_to_id
+            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id, on_paper)
+            select ${vote.id}, d.id, d.delegation_id, d.id, d.weight, d.present, d.proxy_to_id,
+                   d.votes_on_paper or not exists (select 1 from accounts a where a.delegate_id = d.id)
             from delegates d
             where d.conference_id = ${vote.conferenceId} and d.weight > 0
             returning seat_id, delegation_id, delegate_id, weight, present, castable_by_id`),
         )
       : rowsOf<SeatDbRow>(
           await db.execute(sql`
-            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id)
+            insert into ${table} (${owner}, seat_id, delegation_id, delegate_id, weight, present, castable_by_id, on_paper)
             select ${vote.id}, g.id, g.id, null, g.votes,
                    coalesce((select bool_or(d.present) from delegates d where d.delegation_id = g.id), false),
                    (select h.id from delegates h where h.delegation_id = g.id and h.role = 'head'
-                    order by h.created_at, h.id limit 1)
+                    order by h.created_at, h.id limit 1),
+                   coalesce((select h.votes_on_paper or not exists (select 1 from accounts a where a.delegate_id = h.id)
+                             from delegates h where h.delegation_id = g.id and h.role = 'head'
+                             order by h.created_at, h.id limit 1), true)
             from delegations g
             where g.conference_id = ${vote.conferenceId} and g.votes > 0
             returning seat_id, delegation_id, delegate_id, weight, present, castable_by_id`),

@@ -193,7 +193,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
     },
     async (req) => {
       const p = actor(req);
-      const stored = await closeVote(ctx, req.params.voteId, p.accountId);
+      // The `vote.closed` entry is published whole in the public record (its hash must be
+      // recomputable from it): its actor is the closer's role ("chair", "admin"), never a
+      // staff account id; the deadline's close has none (null).
+      const stored = await closeVote(ctx, req.params.voteId, p.role);
       return voteResult(ctx, { ...(await loadVote(ctx.db, req.params.voteId)), result: stored });
     },
   );

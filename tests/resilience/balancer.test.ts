@@ -68,7 +68,7 @@ const startInstance = async (i: number) => {
   instances[i] = await spawnService(db.url, {
     PORT: String(ports[i]),
     SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: 'loopback',
   });
 };
 

@@ -239,6 +239,17 @@ describe('live socket caps and message caps (S7)', () => {
     for (const c of [again, anon[1]!, ...mine, fifth]) await c.close();
   });
 
+  it('an upgrade refused for its token (before the upgrade) leaves no connection open', async () => {
+    const head =
+      `GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\n` +
+      `Authorization: Bearer not-a-token\r\n\r\n`;
+    const r = await rawExchange(port, head, '', 3000);
+    expect(status(r.answer)).toBe(401);
+    // The service ended the connection itself (a socket left open would also hold up its shutdown).
+    expect(r.closedByServer).toBe(true);
+  });
+
   it('a socket that sends more than its burst at once is closed with 1008', async () => {
     await new Promise((r) => setTimeout(r, 100));
     const c = await LiveClient.connect(base());
