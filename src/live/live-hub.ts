@@ -87,6 +87,9 @@ interface Conn {
   chain: Promise<void>;
   inFlight: number;
   closed: boolean;
+  /** Messages this socket may still send now (a token bucket: a burst, then one a second). */
+  allowance: number;
+  allowanceAt: number;
 }
 
 interface RingEvent {
@@ -136,6 +139,8 @@ const MIN_RETENTION_SECONDS = 15 * 60;
 const MAX_IN_FLIGHT = 16;
 const SNAPSHOT_CACHE_MS = 2000;
 const VISIBILITY_CACHE_MS = 2000;
+/** One more message allowed per this many ms, up to LIVE_MESSAGE_BURST. */
+const MESSAGE_REFILL_MS = 1000;
 
 export class LiveHub {
   private readonly conns = new Set<Conn>();
@@ -243,6 +248,8 @@ export class LiveHub {
       chain: Promise.resolve(),
       inFlight: 0,
       closed: false,
+      allowance: this.ctx.config.live.messageBurst,
+      allowanceAt: Date.now(),
     };
     this.conns.add(conn);
     ws.on('message', (raw, isBinary) => {
@@ -275,6 +282,17 @@ export class LiveHub {
 
   private onMessage(conn: Conn, raw: unknown, isBinary: boolean): void {
     if (conn.closed) return;
+    // Every message costs a parse and may cost a query (an unknown vote id): a client that
+    // sends more than a burst and then one a second is closed (1008), not answered.
+    const now = Date.now();
+    const burst = this.ctx.config.live.messageBurst;
+    conn.allowance = Math.min(burst, conn.allowance + (now - conn.allowanceAt) / MESSAGE_REFILL_MS);
+    conn.allowanceAt = now;
+    if (conn.allowance < 1) {
+      this.close(conn, CLOSE_CODES.policyViolation, 'too_many_messages');
+      return;
+    }
+    conn.allowance -= 1;
     if (isBinary) {
       this.sendError(conn, 'invalid_message', 'Send JSON text frames.');
       return;

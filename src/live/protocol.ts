@@ -238,6 +238,8 @@ export type ServerMessage =
 export const CLOSE_CODES = {
   /** The server is shutting down: reconnect (to another instance) and resume with `after`. */
   goingAway: 1001,
+  /** More messages than LIVE_MESSAGE_BURST at once, then more than one a second. */
+  policyViolation: 1008,
   /** A frame larger than LIVE_LIMITS.maxPayloadBytes (sent by ws itself). */
   messageTooBig: 1009,
   internalError: 1011,
