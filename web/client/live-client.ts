@@ -177,6 +177,8 @@ export class LiveClient {
       case 'notice':
         h.onSessionEnded?.();
         return;
+      // An election's count of ballots: the pages do not subscribe to election topics yet.
+      case 'count':
       case 'welcome':
       case 'error':
       case 'subscribed':
