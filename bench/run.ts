@@ -11,6 +11,8 @@
  * - paired: 1,000 delegates at 100 concurrent, against the physical ceiling's point of the
  *   same rows at the same concurrency;
  * - window: 2,000 ballots paced evenly over 10 s;
+ * - ranked window: the same 2,000 delegates casting STV rankings over 10 s in a secret
+ *   election (issue 17), then its close (the count, the seal and the signature) timed;
  * - sitting: the demo resolution's voting list, vote by vote (open, all vote, close);
  * - ceilings, in the same run: the physical one, a plain single-row durable insert through a
  *   minimal pg client at 4, 16, 64 and 200 concurrent (bench/ceiling-insert.ts, with pgbench
@@ -30,9 +32,24 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { adminToken, openMotion, prepareConference, tableDemoResolution, type BenchConference } from './lib/api.js';
+import {
+  adminToken,
+  call,
+  openMotion,
+  openRankedElection,
+  prepareConference,
+  tableDemoResolution,
+  type BenchConference,
+} from './lib/api.js';
 import { jobDirectory, jobFile, runJsonChild, runTextChild, startJsonChild } from './lib/child.js';
-import { ballotRequest, type LoadJob, type LoadResult, type SittingJob, type SittingResult } from './lib/jobs.js';
+import {
+  ballotRequest,
+  rankedBallotRequest,
+  type LoadJob,
+  type LoadResult,
+  type SittingJob,
+  type SittingResult,
+} from './lib/jobs.js';
 import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
 import { repoRoot, startService, type Service } from './lib/service.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
@@ -184,6 +201,8 @@ async function runPass(
     bursts: {},
     sitting: [],
     windows: [],
+    rankedWindows: [],
+    rankedCloseMs: [],
     paired,
     ceilings: { physical: physicalRuns, insert: [], serviceSql: [], framework: [] },
     errors: 0,
@@ -200,7 +219,13 @@ async function runPass(
   const admin = await adminToken(base());
   const confs = new Map<number, BenchConference>();
   const burstVotes = new Map<number, string[]>();
-  const ceilingVotes: { insert: string; serviceSql: string; window: string; paired: string }[] = [];
+  const ceilingVotes: {
+    insert: string;
+    serviceSql: string;
+    window: string;
+    paired: string;
+    ranked: { id: string; candidates: string[] };
+  }[] = [];
   for (const n of spec.bursts) {
     log(`${target.kind}: preparing ${n} delegates`);
     const c = await prepareConference(base(), admin, n, { label: target.kind, checkIn: spec.checkIn });
@@ -218,6 +243,7 @@ async function runPass(
       insert: await openMotion(base(), biggest, `Insert ceiling #${r + 1}`),
       serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
       window: await openMotion(base(), biggest, `Window #${r + 1}`),
+      ranked: await openRankedElection(base(), biggest, `Ranked window #${r + 1}`),
     });
   }
   // The sitting has its own conference unless a burst conference has its size (the CI size).
@@ -287,6 +313,29 @@ async function runPass(
     );
     pass.errors += windowResult.errors;
     pass.windows.push(windowResult);
+    const ranked = ceilingVotes[r]!.ranked;
+    const rankedResult = await load({
+      url: base(),
+      connections: spec.connections,
+      expectStatus: 201,
+      ratePerSecond: windowSize / spec.window.seconds,
+      requests: biggest.delegates
+        .slice(0, windowSize)
+        .map((d, i) => rankedBallotRequest(ranked.id, ranked.candidates, d.token, `${runId}-ranked-${r}-${i}`, i)),
+    });
+    const closeStart = performance.now();
+    await call(base(), 'POST', `/api/v1/elections/${ranked.id}/close`, {
+      token: biggest.chairToken,
+      body: {},
+      expect: 200,
+    });
+    const closeMs = Math.round(performance.now() - closeStart);
+    log(
+      `${target.kind}: ranked window ${windowSize} in ${spec.window.seconds} s: p50 ${rankedResult.latencyMs.p50} ms, p99 ${rankedResult.latencyMs.p99} ms, errors ${rankedResult.errors}; close ${closeMs} ms`,
+    );
+    pass.errors += rankedResult.errors;
+    pass.rankedWindows!.push(rankedResult);
+    pass.rankedCloseMs!.push(closeMs);
     const pairedResult = await load({
       url: base(),
       connections: spec.paired.connections,

@@ -220,6 +220,77 @@ function stv(
   return { quota, elected, stages };
 }
 
+/**
+ * Schulze as docs/elections.md states it: d[i][j] the weight ranking i strictly above j
+ * (unranked below every ranked), winning-votes links, widest paths, tiers of the candidates
+ * no one remaining beats, the seats down the tiers, a tier larger than the seats left
+ * settled by lot one candidate at a time. Keys by candidate id, as the record has them.
+ */
+function schulze(
+  standing: number[],
+  seats: number,
+  papers: { ranks: number[][]; w: bigint }[],
+  lots: Lots,
+  id: (c: number) => string,
+) {
+  const d = new Map<string, bigint>();
+  const at = (m: Map<string, bigint>, i: number, j: number) => m.get(`${i},${j}`) ?? 0n;
+  for (const paper of papers) {
+    const pos = new Map<number, number>();
+    paper.ranks.forEach((tier, r) => tier.forEach((c) => pos.set(c, r)));
+    for (const i of standing)
+      for (const j of standing) {
+        const pi = pos.get(i) ?? Infinity;
+        const pj = pos.get(j) ?? Infinity;
+        if (pi < pj) d.set(`${i},${j}`, at(d, i, j) + paper.w);
+      }
+  }
+  const p = new Map<string, bigint>();
+  for (const i of standing)
+    for (const j of standing) if (i !== j && at(d, i, j) > at(d, j, i)) p.set(`${i},${j}`, at(d, i, j));
+  for (const k of standing)
+    for (const i of standing)
+      for (const j of standing) {
+        if (i === k || j === k || i === j) continue;
+        const a = at(p, i, k);
+        const b = at(p, k, j);
+        const via = a < b ? a : b;
+        if (via > at(p, i, j)) p.set(`${i},${j}`, via);
+      }
+  const order: number[][] = [];
+  let rest = [...standing].sort((a, b) => a - b);
+  while (rest.length > 0) {
+    const tier = rest.filter((c) => !rest.some((o) => at(p, o, c) > at(p, c, o)));
+    if (tier.length === 0) throw new Error('no unbeaten candidate: the order is not transitive');
+    order.push(tier);
+    rest = rest.filter((c) => !tier.includes(c));
+  }
+  const elected: number[] = [];
+  const ties: Json[] = [];
+  for (const tier of order) {
+    if (elected.length >= seats) break;
+    if (tier.length <= seats - elected.length) {
+      elected.push(...tier);
+      continue;
+    }
+    const pool = [...tier];
+    while (elected.length < seats) {
+      const lot = lots.draw(pool.length);
+      const chosen = pool[lot.index]!;
+      ties.push({ among: pool.map(id), chosen: id(chosen), lot });
+      elected.push(chosen);
+      pool.splice(lot.index, 1);
+    }
+  }
+  const sorted = [...standing].sort((a, b) => a - b);
+  const matrix = (m: Map<string, bigint>) =>
+    Object.fromEntries(sorted.map((i) => [id(i), Object.fromEntries(sorted.map((j) => [id(j), Number(at(m, i, j))]))]));
+  return {
+    elected,
+    json: { pairwise: matrix(d), paths: matrix(p), order: order.map((t) => t.map(id)), ties },
+  };
+}
+
 /** Fill seats by score (yes/no/abstain and approval), the minimum's doom rule, ties by lot. */
 function fill(
   eligible: number[],
@@ -307,7 +378,13 @@ interface Leaf {
   round: number;
   weight: number;
   count: number;
-  ballot: { ranking?: string[]; approve?: string[]; marks?: Record<string, string>; choice?: string | null };
+  ballot: {
+    ranking?: string[];
+    ranks?: string[][];
+    approve?: string[];
+    marks?: Record<string, string>;
+    choice?: string | null;
+  };
 }
 
 /** Recounts every round from the leaves; returns the rounds in the record's form. */
@@ -367,6 +444,19 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
       elected = r.elected;
       round.quota = dec(r.quota * U);
       round.stages = r.stages;
+    } else if (p.method === 'schulze') {
+      const r = schulze(
+        s.standing,
+        s.seats,
+        ballots.map((b) => ({
+          ranks: (b.ballot.ranks ?? []).map((tier) => tier.map((x) => num.get(x)!)),
+          w: w(b),
+        })),
+        lots,
+        id,
+      );
+      elected = r.elected;
+      round.schulze = r.json;
     } else if (p.method === 'yes_no_abstain' || p.method === 'approval') {
       const score = ids.map(() => 0n);
       let totals: Json;

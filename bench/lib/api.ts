@@ -145,6 +145,34 @@ export async function openMotion(base: string, c: BenchConference, title: string
   return v.id;
 }
 
+/**
+ * A secret Scottish STV election of `candidates` candidates, opened: the ranked ballots of
+ * the window workload go to it (issue 17: 2,000 delegates casting ranked ballots over 10 s).
+ */
+export async function openRankedElection(
+  base: string,
+  c: BenchConference,
+  title: string,
+  candidates = 8,
+): Promise<{ id: string; candidates: string[] }> {
+  const e = await call<{ id: string }>(base, 'POST', `/api/v1/conferences/${c.conferenceId}/elections`, {
+    token: c.chairToken,
+    body: {
+      title,
+      seats: 3,
+      method: 'stv_scottish',
+      ballotOrder: 'nomination',
+      candidates: Array.from({ length: candidates }, (_, i) => ({ name: `Candidate ${i + 1}` })),
+    },
+  });
+  const opened = await call<{ candidates: { id: string }[] }>(base, 'POST', `/api/v1/elections/${e.id}/open`, {
+    token: c.chairToken,
+    body: {},
+    expect: 200,
+  });
+  return { id: e.id, candidates: opened.candidates.map((x) => x.id) };
+}
+
 /** The demo resolution (13 clauses) tabled in the conference, and its clause-by-clause voting list. */
 export async function tableDemoResolution(base: string, c: BenchConference): Promise<string[]> {
   const text = readFileSync(path.join(repoRoot, 'src/seed/resolution-social-cohesion-and-progress-2019.txt'), 'utf8');

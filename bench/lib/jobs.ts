@@ -64,6 +64,28 @@ export interface LoadResult {
 
 const CHOICES = ['yes', 'no', 'abstain'] as const;
 
+/** One delegate's ranked ballot in an STV election: 1 to 5 preferences, varied by i. */
+export function rankedBallotRequest(
+  electionId: string,
+  candidates: readonly string[],
+  token: string,
+  idempotencyKey: string,
+  i: number,
+): LoadRequest {
+  const n = candidates.length;
+  const ranking = Array.from({ length: 1 + (i % Math.min(5, n)) }, (_, k) => candidates[(i * 3 + k) % n]!);
+  return {
+    method: 'POST',
+    path: `/api/v1/elections/${electionId}/ballots`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+    },
+    body: JSON.stringify({ ranking }),
+  };
+}
+
 /** One delegate's ballot, as a phone sends it. */
 export function ballotRequest(voteId: string, token: string, idempotencyKey: string, i: number): LoadRequest {
   return {

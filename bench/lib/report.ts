@@ -12,6 +12,9 @@ export interface DbPass {
   bursts: Record<string, LoadResult[]>;
   /** Paced ballots: a window of N delegates voting over a few seconds. */
   windows: LoadResult[];
+  /** The same window with ranked ballots in a secret STV election (issue 17), and its close (count, seal, sign). */
+  rankedWindows?: LoadResult[];
+  rankedCloseMs?: number[];
   /** 1,000 delegates at 100 concurrent, paired with the physical ceiling at the same concurrency. */
   paired?: LoadResult[];
   sitting: SittingResult[];
@@ -97,6 +100,8 @@ export interface PassSummary {
   /** The paired workload against the minimal client at its concurrency. */
   paired: (WorkloadSummary & { client: Stat; ratioToClient: number; connections: number }) | null;
   window: WindowSummary | null;
+  /** Ranked ballots over the same window; the target is the yes/no window's p99 of the same run. */
+  rankedWindow: (WindowSummary & { closeMs: Stat }) | null;
   sitting: { cycleMs: Stat; ballotsPerSecond: Stat; delegates: number; cycles: number; target: Target | null };
   ceilings: {
     /** The physical curve; `best` is, per run, the best point of the curve. */
@@ -234,6 +239,33 @@ export function summarize(results: Results): Summary {
               target: p.db === 'postgres' ? { text: 'p99 <= 10 ms', met: p99.median <= 10 } : null,
             }
           : null;
+      const ranked = p.rankedWindows ?? [];
+      const rankedP99 = stat(
+        ranked.map((w) => w.latencyMs.p99),
+        false,
+      );
+      const rankedWindow =
+        ranked.length && spec.window
+          ? {
+              delegates: ranked[0]!.requests,
+              seconds: spec.window.seconds,
+              p50Ms: stat(
+                ranked.map((w) => w.latencyMs.p50),
+                false,
+              ),
+              p99Ms: rankedP99,
+              maxMs: stat(
+                ranked.map((w) => w.latencyMs.max),
+                false,
+              ),
+              closeMs: stat(p.rankedCloseMs ?? [], false),
+              errors: ranked.reduce((a, w) => a + w.errors, 0),
+              target: {
+                text: `p99 <= yes/no window's p99 (${n0(p99.median)} ms) x 1.5`,
+                met: rankedP99.median <= Math.max(p99.median * 1.5, 10),
+              },
+            }
+          : null;
       const cycles = p.sitting.flatMap((s) => s.cycles);
       const cycleMs = stat(
         cycles.map((c) => c.cycleMs),
@@ -246,6 +278,7 @@ export function summarize(results: Results): Summary {
         workloads,
         paired,
         window,
+        rankedWindow,
         sitting: {
           cycleMs,
           ballotsPerSecond: stat(cycles.map((c) => c.ballots.perSecond)),
@@ -322,6 +355,12 @@ export function renderMarkdown(results: Results): string {
     if (w) {
       lines.push(
         `| window: ${n0(w.delegates)} delegates voting within ${w.seconds} s (paced, ${n0(w.delegates / w.seconds)}/s) | | p50 ${bm(w.p50Ms)}, p99 ${bm(w.p99Ms)}, max ${bm(w.maxMs)} | ${w.errors} | | | | ${targetCells(w.target)} |`,
+      );
+    }
+    const rw = p.rankedWindow;
+    if (rw) {
+      lines.push(
+        `| ranked window: ${n0(rw.delegates)} delegates casting STV rankings within ${rw.seconds} s (paced), then the close | | p50 ${bm(rw.p50Ms)}, p99 ${bm(rw.p99Ms)}, max ${bm(rw.maxMs)}; close ${bm(rw.closeMs)} | ${rw.errors} | | | | ${targetCells(rw.target)} |`,
       );
     }
     const sit = p.sitting.ballotsPerSecond.median;

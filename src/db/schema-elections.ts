@@ -30,7 +30,9 @@ export const elections = pgTable(
       .references(() => conferences.id),
     title: text('title').notNull(),
     seats: integer('seats').notNull(),
-    method: text('method', { enum: ['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish'] }).notNull(),
+    method: text('method', {
+      enum: ['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze'],
+    }).notNull(),
     mode: text('mode', { enum: ['roll_call', 'secret'] }).notNull(),
     weighting: text('weighting', { enum: ['delegate', 'delegation'] }).notNull(),
     /** {group, minimum?, reserved?, releaseUnfilled?} or null. */
@@ -63,7 +65,10 @@ export const elections = pgTable(
   (t) => [
     index('elections_conference_idx').on(t.conferenceId, t.createdAt),
     check('elections_seats_check', sql`${t.seats} >= 1`),
-    check('elections_method_check', sql`${t.method} in ('yes_no_abstain','approval','majority_rounds','stv_scottish')`),
+    check(
+      'elections_method_check',
+      sql`${t.method} in ('yes_no_abstain','approval','majority_rounds','stv_scottish','schulze')`,
+    ),
     check('elections_mode_check', sql`${t.mode} in ('roll_call','secret')`),
     check('elections_weighting_check', sql`${t.weighting} in ('delegate','delegation')`),
     check('elections_state_check', sql`${t.state} in ('draft','open','closed','cancelled')`),

@@ -13,6 +13,7 @@ import {
   type YesThreshold,
 } from './election-methods.js';
 import { countStv, type StvResult } from './stv-scottish.js';
+import { countSchulze, type SchulzeResult } from './schulze.js';
 
 /**
  * An election as a sequence of rounds (ELECTIONS.md "Round" and "Quota layer"):
@@ -23,7 +24,7 @@ import { countStv, type StvResult } from './stv-scottish.js';
  * - otherwise one round, where a group minimum works inside the method.
  * Each round has its own ballots; the lots are drawn from one source, round after round.
  */
-export type ElectionMethod = 'yes_no_abstain' | 'approval' | 'majority_rounds' | 'stv_scottish';
+export type ElectionMethod = 'yes_no_abstain' | 'approval' | 'majority_rounds' | 'stv_scottish' | 'schulze';
 
 export interface QuotaRule {
   group: string;
@@ -60,6 +61,8 @@ export interface CountBallot {
   weight: number;
   count: number;
   ranking?: readonly number[];
+  /** schulze: tiers, best first (equal ranks allowed). */
+  ranks?: readonly (readonly number[])[];
   approve?: readonly number[];
   marks?: Readonly<Record<number, Mark>>;
   choice?: number | null;
@@ -72,6 +75,7 @@ export interface RoundResult {
   stv?: StvResult;
   fill?: FillResult & { totals?: YesNoTotals[]; approvals?: number[] };
   majority?: MajorityRoundResult;
+  schulze?: SchulzeResult;
 }
 
 const quotaError = (message: string) => new DomainError('unprocessable', 'invalid_quota', message);
@@ -90,6 +94,8 @@ export function checkDefinition(def: ElectionDefinition): void {
   if (minimum > def.seats || reserved > def.seats) throw quotaError('A quota cannot exceed the seats.');
   if (def.method === 'majority_rounds')
     throw quotaError('Majority rounds elect one seat: use a quota in another method.');
+  if (def.method === 'schulze' && minimum > 0)
+    throw quotaError('Schulze orders the candidates: give the group reserved places instead of a minimum.');
 }
 
 function members(def: ElectionDefinition): boolean[] {
@@ -196,6 +202,16 @@ export function countRound(
         ballots: papers,
         fill: { elected: fill.elected, steps: fill.steps, approvals: fill.approvals },
       };
+    }
+    case 'schulze': {
+      const schulze = countSchulze({
+        candidates: n,
+        seats: spec.seats,
+        ballots: ballots.map((b) => ({ weight: b.weight, count: b.count, ranks: b.ranks ?? [] })),
+        lots,
+        standing,
+      });
+      return { spec, elected: schulze.elected, ballots: papers, schulze };
     }
     case 'majority_rounds': {
       const majority = countMajorityRound({

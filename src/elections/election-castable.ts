@@ -23,7 +23,7 @@ export const electionCastableSchema = z
     electionId: idSchema,
     title: z.string(),
     state: z.enum(['draft', 'open', 'closed', 'cancelled']),
-    method: z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish']),
+    method: z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze']),
     mode: z.enum(['roll_call', 'secret']),
     weighting: z.enum(['delegate', 'delegation']),
     round: count.describe('The round taking ballots (0 before the election opens)'),

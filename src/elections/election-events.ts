@@ -21,6 +21,8 @@ export interface ElectionDefined {
   weighting: ElectionRow['weighting'];
   quota: unknown;
   settings: unknown;
+  /** Written by the demo seed, as the conference's and the roster's events are. */
+  seeded?: boolean;
 }
 
 export interface ElectionOpened {
@@ -70,6 +72,7 @@ export const electionEvents = defineEvents({
     'weighting',
     'quota',
     'settings',
+    'seeded',
   ),
   'election.updated': defineEvent<ElectionDefined>().showing(
     'electionId',

@@ -470,6 +470,7 @@ export function checkedBallot(
   const given = (['ranking', 'approve', 'marks', 'choice'] as const).filter((k) => b[k] !== undefined);
   const expected = {
     stv_scottish: 'ranking',
+    schulze: 'ranking',
     approval: 'approve',
     yes_no_abstain: 'marks',
     majority_rounds: 'choice',
@@ -492,9 +493,21 @@ export function checkedBallot(
     }
   };
   switch (e.method) {
-    case 'stv_scottish':
-      check(b.ranking!);
-      return { ranking: [...b.ranking!] };
+    case 'stv_scottish': {
+      const ranking = b.ranking!.map((x) => {
+        if (typeof x === 'string') return x;
+        throw unprocessable('tie_not_allowed', 'An STV ranking gives every preference its own place.');
+      });
+      check(ranking);
+      return { ranking };
+    }
+    case 'schulze': {
+      // Tiers: a single id is a tier of one; a tier's ids in code-unit order, so that equal
+      // ballots are equal leaves. Unranked candidates are tied below every ranked one.
+      const ranks = b.ranking!.map((x) => (typeof x === 'string' ? [x] : [...x].sort(byCodeUnits)));
+      check(ranks.flat());
+      return { ranks };
+    }
     case 'approval': {
       check(b.approve!);
       const max = settingsOf(e).maxApprovals ?? seats;
@@ -706,8 +719,11 @@ function paperLines(
   body: string | { ballots: (BallotShape & { count: number })[] },
 ): { line: number; count: number; ballot: BallotShape }[] {
   if (typeof body !== 'string') return body.ballots.map((b, i) => ({ line: i + 1, count: b.count, ballot: b }));
-  if (e.method !== 'stv_scottish')
-    throw unprocessable('blt_needs_ranking', 'BLT carries rankings: it is for stv_scottish elections only.');
+  if (e.method !== 'stv_scottish' && e.method !== 'schulze')
+    throw unprocessable(
+      'blt_needs_ranking',
+      'BLT carries rankings: it is for stv_scottish and schulze elections only.',
+    );
   const blt = parseBlt(body);
   if (blt.candidates !== order.length)
     throw new DomainError(

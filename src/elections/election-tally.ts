@@ -20,6 +20,8 @@ import { settingsOf } from './election-views.js';
 /** A ballot's content as stored and as a leaf: candidate ids. */
 export interface BallotContent {
   ranking?: string[];
+  /** schulze: tiers of ids, best first, each in code-unit order. */
+  ranks?: string[][];
   approve?: string[];
   marks?: Record<string, Mark>;
   choice?: string | null;
@@ -56,6 +58,7 @@ export function toCountBallot(c: ChoiceForCount, index: ReadonlyMap<string, numb
   const b = c.ballot;
   const out: CountBallot = { weight: c.weight, count: c.count };
   if (b.ranking) out.ranking = b.ranking.map(num);
+  if (b.ranks) out.ranks = b.ranks.map((tier) => tier.map(num));
   if (b.approve) out.approve = b.approve.map(num);
   if (b.marks) out.marks = Object.fromEntries(Object.entries(b.marks).map(([id, m]) => [num(id), m]));
   if (b.choice !== undefined) out.choice = b.choice === null ? null : num(b.choice);
@@ -135,6 +138,19 @@ function roundJson(r: RoundResult, order: readonly string[], lotsBefore: number)
       candidate: order[s.candidate]!,
       ...('among' in s ? { among: ids(order, s.among) } : {}),
     }));
+  }
+  if (r.schulze) {
+    const s = r.schulze;
+    const matrix = (m: number[][]) =>
+      Object.fromEntries(
+        r.spec.standing.map((i) => [order[i]!, Object.fromEntries(r.spec.standing.map((j) => [order[j]!, m[i]![j]!]))]),
+      );
+    base.schulze = {
+      pairwise: matrix(s.pairwise),
+      paths: matrix(s.paths),
+      order: s.order.map((tier) => ids(order, tier)),
+      ties: s.ties.map((t) => ({ among: ids(order, t.among), chosen: order[t.chosen]!, lot: t.lot })),
+    };
   }
   if (r.majority) {
     const m = r.majority;

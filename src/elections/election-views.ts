@@ -6,7 +6,7 @@ import type { electionCandidates, elections } from '../db/schema.js';
 export type ElectionRow = typeof elections.$inferSelect;
 export type CandidateRow = typeof electionCandidates.$inferSelect;
 
-const methodSchema = z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish']);
+const methodSchema = z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze']);
 const groupSchema = z.string().trim().min(1).max(40);
 
 export const quotaSchema = z
@@ -95,7 +95,12 @@ export const closeElectionBody = z.strictObject({ round: z.number().int().min(1)
 
 const markSchema = z.enum(['yes', 'no', 'abstain']);
 const ballotShape = {
-  ranking: z.array(idSchema).min(1).max(500).optional(),
+  /** stv_scottish: ids in order of preference. schulze: an entry may be a list of ids ranked equal. */
+  ranking: z
+    .array(z.union([idSchema, z.array(idSchema).min(1).max(500)]))
+    .min(1)
+    .max(500)
+    .optional(),
   approve: z.array(idSchema).max(500).optional(),
   marks: z.record(idSchema, markSchema).optional(),
   choice: z.union([idSchema, z.literal('abstain')]).optional(),
@@ -220,6 +225,8 @@ export const roundSchema = z
     totals: z.record(z.string(), z.unknown()).optional(),
     steps: z.array(z.unknown()).optional(),
     majority: z.unknown().optional(),
+    /** schulze: the pairwise matrix d, the strongest paths p (by candidate id), the order in tiers, ties. */
+    schulze: z.unknown().optional(),
   })
   .meta({ id: 'ElectionRound' });
 export type RoundJson = z.infer<typeof roundSchema>;

@@ -18,6 +18,8 @@ import {
   conferences,
   delegates,
   delegations,
+  electionCandidates,
+  elections,
   parties,
   resolutions,
   sittings,
@@ -39,7 +41,47 @@ export interface DemoCredentials {
   resolutionId: string;
   chair: { username: string; password: string };
   delegates: { name: string; delegation: string; role: string; accessCode: string }[];
+  /** The two draft elections of agenda item 5: the presidium and the coordinating committee. */
+  elections: { presidiumId: string; committeeId: string };
 }
+
+/**
+ * The demo's elections, drafts for the chair to open: the presidium by yes/no/abstain with a
+ * women's minimum (two of three seats, as the SPD's 40% rounds up), and the coordinating
+ * committee by Scottish STV, its ballot order drawn by lot at open. Candidates by name from
+ * the roster; `woman` is the quota group (the roster itself records no gender).
+ */
+export const DEMO_ELECTIONS = {
+  presidium: {
+    title: 'Presidium of the conference',
+    seats: 3,
+    method: 'yes_no_abstain' as const,
+    quota: { group: 'woman', minimum: 2 },
+    settings: { ballotOrder: 'name' },
+    candidates: [
+      { name: 'Katrin Albrecht', group: 'woman' },
+      { name: 'Marco Bellavista', group: null },
+      { name: 'Erik Sandelin', group: null },
+      { name: 'Helen Marchbank', group: 'woman' },
+      { name: 'Arjun Selvaraj', group: null },
+    ],
+  },
+  committee: {
+    title: 'Coordinating committee',
+    seats: 3,
+    method: 'stv_scottish' as const,
+    quota: null,
+    settings: { ballotOrder: 'lot' },
+    candidates: [
+      { name: 'Claire Vautrin', group: 'woman' },
+      { name: 'Giulia Ferrandi', group: 'woman' },
+      { name: 'Ingrid Solbakken', group: 'woman' },
+      { name: 'Tan Mei Ling', group: 'woman' },
+      { name: 'Mehdi Lacombe', group: null },
+      { name: 'Ruben Achterberg', group: null },
+    ],
+  },
+};
 
 const SEED_LOCK = 7_143_923;
 
@@ -122,6 +164,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
     ]);
 
     const shown: DemoCredentials['delegates'] = [];
+    const seat = new Map<string, { delegateId: string; delegationId: string }>();
     for (const d of demoDelegations) {
       const [party] = await tx
         .insert(parties)
@@ -132,18 +175,22 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
         .values({ conferenceId, partyId: party!.id, name: d.name, votes: d.votes })
         .returning();
       const codes = d.delegates.map(() => generateAccessCode());
-      await tx.insert(delegates).values(
-        d.delegates.map((m, i) => ({
-          conferenceId,
-          delegationId: delegation!.id,
-          name: m.name,
-          role: m.role,
-          weight: m.weight,
-          externalId: m.externalId,
-          accessCodeHash: hashAccessCode(codes[i]!),
-          accessCodeIssuedAt: now,
-        })),
-      );
+      const rows = await tx
+        .insert(delegates)
+        .values(
+          d.delegates.map((m, i) => ({
+            conferenceId,
+            delegationId: delegation!.id,
+            name: m.name,
+            role: m.role,
+            weight: m.weight,
+            externalId: m.externalId,
+            accessCodeHash: hashAccessCode(codes[i]!),
+            accessCodeIssuedAt: now,
+          })),
+        )
+        .returning({ id: delegates.id, name: delegates.name });
+      for (const r of rows) seat.set(r.name, { delegateId: r.id, delegationId: delegation!.id });
       d.delegates.forEach((m, i) =>
         shown.push({ name: m.name, delegation: d.name, role: m.role, accessCode: codes[i]! }),
       );
@@ -160,11 +207,63 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
       },
       now,
     );
+    const electionIds: string[] = [];
+    // A millisecond apart: the list is oldest first, and the presidium comes first on the agenda.
+    for (const [i, def] of [DEMO_ELECTIONS.presidium, DEMO_ELECTIONS.committee].entries()) {
+      const [e] = await tx
+        .insert(elections)
+        .values({
+          conferenceId,
+          title: def.title,
+          seats: def.seats,
+          method: def.method,
+          mode: 'secret',
+          weighting: 'delegate',
+          quota: def.quota,
+          settings: def.settings,
+          createdAt: new Date(now.getTime() + i),
+        })
+        .returning();
+      await tx.insert(electionCandidates).values(
+        def.candidates.map((c, i) => ({
+          electionId: e!.id,
+          ordinal: i + 1,
+          name: c.name,
+          delegateId: seat.get(c.name)!.delegateId,
+          delegationId: seat.get(c.name)!.delegationId,
+          quotaGroup: c.group,
+          createdAt: now,
+        })),
+      );
+      // As createElection writes it (src/elections/election-service.ts).
+      await appendEvent(
+        tx,
+        {
+          conferenceId,
+          type: 'election.created',
+          actor: null,
+          data: {
+            electionId: e!.id,
+            title: e!.title,
+            seats: e!.seats,
+            method: e!.method,
+            mode: e!.mode,
+            weighting: e!.weighting,
+            quota: e!.quota,
+            settings: e!.settings,
+            seeded: true,
+          },
+        },
+        now,
+      );
+      electionIds.push(e!.id);
+    }
     return {
       conferenceId,
       resolutionId: resolution!.id,
       chair: { username: 'chair', password: chairPassword },
       delegates: shown,
+      elections: { presidiumId: electionIds[0]!, committeeId: electionIds[1]! },
     };
   });
 }
@@ -184,6 +283,8 @@ export function writeDemoCredentials(dataDir: string, creds: DemoCredentials): s
     '# Plenary demo credentials (shown once at first start; only hashes are stored in the database)',
     `conference ${creds.conferenceId}`,
     `resolution ${creds.resolutionId}`,
+    `election presidium ${creds.elections.presidiumId}`,
+    `election committee ${creds.elections.committeeId}`,
     `chair username=${creds.chair.username} password=${creds.chair.password}`,
     ...creds.delegates.map((d) => `delegate "${d.name}" (${d.delegation}, ${d.role}) accessCode=${d.accessCode}`),
     '',

@@ -1,0 +1,2 @@
+ALTER TABLE "elections" DROP CONSTRAINT "elections_method_check";--> statement-breakpoint
+ALTER TABLE "elections" ADD CONSTRAINT "elections_method_check" CHECK ("elections"."method" in ('yes_no_abstain','approval','majority_rounds','stv_scottish','schulze'));
