@@ -15,7 +15,7 @@ export const ASSET_DIR = path.join(WEB_DIR, 'dist');
 export const ASSET_PREFIX = '/assets/';
 
 /** The islands: one bundle per page that has interactive parts. */
-export const ISLANDS = ['vote', 'board', 'receipt'] as const;
+export const ISLANDS = ['vote', 'board', 'receipt', 'signin', 'chair', 'desk'] as const;
 export type Island = (typeof ISLANDS)[number];
 
 export interface PageAssets {
@@ -25,6 +25,8 @@ export interface PageAssets {
 
 export interface AssetManifest {
   css: string;
+  /** The staff pages' additions (console layout, tables, the badge sheet's print layout): the hall never loads it. */
+  staffCss: string;
   islands: Record<Island, PageAssets>;
 }
 
@@ -46,6 +48,7 @@ async function buildAssets(): Promise<AssetManifest> {
     entryPoints: [
       ...ISLANDS.map((name) => ({ in: `islands/${name}.tsx`, out: name })),
       { in: 'styles/app.css', out: 'app' },
+      { in: 'styles/staff.css', out: 'staff' },
     ],
     bundle: true,
     splitting: true,
@@ -80,7 +83,11 @@ async function buildAssets(): Promise<AssetManifest> {
     const chunks = (outputs[out]?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => i.path);
     islands[name] = { scripts: [out, ...chunks].map((p) => url(path.resolve(WEB_DIR, p))) };
   }
-  return { css: url(path.resolve(WEB_DIR, entryOut('styles/app.css'))), islands };
+  return {
+    css: url(path.resolve(WEB_DIR, entryOut('styles/app.css'))),
+    staffCss: url(path.resolve(WEB_DIR, entryOut('styles/staff.css'))),
+    islands,
+  };
 }
 
 /**
