@@ -198,31 +198,36 @@ function AgendaPanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
             </span>
             <span class="actions">
               {i.state !== 'current' && (
-                <button type="button" class="button small" disabled={rt.busy} onClick={() => rt.setCurrent(i.id)}>
+                <button
+                  aria-label={`${t('chair.makeCurrent')}: ${i.title}`}
+                  type="button"
+                  class="button small"
+                  disabled={rt.busy}
+                  onClick={() => rt.setCurrent(i.id)}
+                >
                   {t('chair.makeCurrent')}
-                  <span class="visually-hidden">: {i.title}</span>
                 </button>
               )}
               {i.state !== 'deferred' && i.state !== 'done' && (
                 <button
+                  aria-label={`${t('chair.defer')}: ${i.title}`}
                   type="button"
                   class="button small"
                   disabled={rt.busy}
                   onClick={() => rt.setItemState(i.id, 'deferred')}
                 >
                   {t('chair.defer')}
-                  <span class="visually-hidden">: {i.title}</span>
                 </button>
               )}
               {i.state !== 'done' && (
                 <button
+                  aria-label={`${t('chair.markDone')}: ${i.title}`}
                   type="button"
                   class="button small"
                   disabled={rt.busy}
                   onClick={() => rt.setItemState(i.id, 'done')}
                 >
                   {t('chair.markDone')}
-                  <span class="visually-hidden">: {i.title}</span>
                 </button>
               )}
             </span>
@@ -287,34 +292,34 @@ function ResolutionPanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
                       {a.status === 'submitted' && (
                         <>
                           <button
+                            aria-label={`${t('chair.admit')}: ${label}`}
                             type="button"
                             class="button small"
                             disabled={rt.busy}
                             onClick={() => rt.decideAmendment(a.id, 'admitted')}
                           >
                             {t('chair.admit')}
-                            <span class="visually-hidden">: {label}</span>
                           </button>
                           <button
+                            aria-label={`${t('chair.inadmissible')}: ${label}`}
                             type="button"
                             class="button small"
                             disabled={rt.busy}
                             onClick={() => rt.decideAmendment(a.id, 'inadmissible')}
                           >
                             {t('chair.inadmissible')}
-                            <span class="visually-hidden">: {label}</span>
                           </button>
                         </>
                       )}
                       {(a.status === 'submitted' || a.status === 'admitted') && rt.account?.role === 'admin' && (
                         <button
+                          aria-label={`${t('chair.withdraw')}: ${label}`}
                           type="button"
                           class="button small"
                           disabled={rt.busy}
                           onClick={() => rt.decideAmendment(a.id, 'withdrawn')}
                         >
                           {t('chair.withdraw')}
-                          <span class="visually-hidden">: {label}</span>
                         </button>
                       )}
                     </p>
