@@ -21,7 +21,9 @@ export interface RefusedRow {
   /** As a spreadsheet numbers it: the header is row 1. */
   row: number;
   code: string;
+  /** In English; the page words it in its own language from the code and vars. */
   reason: string;
+  vars?: Record<string, string | number>;
   name?: string;
   externalId?: string;
 }
@@ -51,15 +53,24 @@ class RowProblem extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly vars: Record<string, string | number> = {},
   ) {
     super(message);
   }
 }
 
 const whole = (v: string, what: string): number => {
-  if (!/^[0-9]{1,9}$/.test(v)) throw new RowProblem('not_a_number', `${what} must be a whole number, got "${v}"`);
+  if (!/^[0-9]{1,9}$/.test(v)) {
+    throw new RowProblem('not_a_number', `${what} must be a whole number, got "${v}"`, { column: what, value: v });
+  }
   const n = Number.parseInt(v, 10);
-  if (n > MAX_COUNT) throw new RowProblem('too_large', `${what} must be at most ${MAX_COUNT}, got ${n}`);
+  if (n > MAX_COUNT) {
+    throw new RowProblem('too_large', `${what} must be at most ${MAX_COUNT}, got ${n}`, {
+      column: what,
+      value: n,
+      max: MAX_COUNT,
+    });
+  }
   return n;
 };
 
@@ -67,12 +78,15 @@ const yesNo = (v: string): boolean => {
   const s = v.toLowerCase();
   if (['true', 'yes', '1', 'y'].includes(s)) return true;
   if (['false', 'no', '0', 'n'].includes(s)) return false;
-  throw new RowProblem('not_a_boolean', `firstCongress must be true or false (yes/no, 1/0), got "${v}"`);
+  throw new RowProblem('not_a_boolean', `firstCongress must be true or false (yes/no, 1/0), got "${v}"`, {
+    value: v,
+  });
 };
 
 const text = (v: string, what: string, max: number): string => {
-  if (v === '') throw new RowProblem('empty', `${what} is empty`);
-  if (v.length > max) throw new RowProblem('too_long', `${what} is longer than ${max} characters`);
+  if (v === '') throw new RowProblem('empty', `${what} is empty`, { column: what });
+  if (v.length > max)
+    throw new RowProblem('too_long', `${what} is longer than ${max} characters`, { column: what, max });
   return v;
 };
 
@@ -160,11 +174,12 @@ export async function previewRoster(
   const seen = new Map<string, number>();
   let accepted = 0;
   for (const r of rows) {
-    const note = (code: string, reason: string) =>
+    const note = (code: string, reason: string, vars?: Record<string, string | number>) =>
       refused.push({
         row: r.line,
         code,
         reason,
+        ...(vars && Object.keys(vars).length ? { vars } : {}),
         ...(col(r, 'name') ? { name: col(r, 'name') } : {}),
         ...(col(r, 'externalid') ? { externalId: col(r, 'externalid') } : {}),
       });
@@ -173,7 +188,10 @@ export async function previewRoster(
       continue;
     }
     if (r.fields.length > header.fields.length) {
-      note('too_many_fields', `${r.fields.length} fields, the header has ${header.fields.length}`);
+      note('too_many_fields', `${r.fields.length} fields, the header has ${header.fields.length}`, {
+        n: r.fields.length,
+        header: header.fields.length,
+      });
       continue;
     }
     try {
@@ -183,37 +201,49 @@ export async function previewRoster(
       const externalId = text(col(r, 'externalid'), 'externalId', MAX_EXTERNAL_ID);
       const roleCell = col(r, 'role') || 'delegate';
       if (!(ROLES as readonly string[]).includes(roleCell)) {
-        throw new RowProblem('bad_role', `role must be head, delegate or alternate, got "${roleCell}"`);
+        throw new RowProblem('bad_role', `role must be head, delegate or alternate, got "${roleCell}"`, {
+          value: roleCell,
+        });
       }
       const role = roleCell as DelegateRole;
       const weightCell = col(r, 'weight');
       const weight = weightCell === '' ? 1 : whole(weightCell, 'weight');
       const quotaCell = col(r, 'quotagroup');
       if (quotaCell !== '' && !QUOTA_GROUP.test(quotaCell)) {
-        throw new RowProblem('bad_quota_group', `quotaGroup "${quotaCell}" is not a quota group name`);
+        throw new RowProblem('bad_quota_group', `quotaGroup "${quotaCell}" is not a quota group name`, {
+          value: quotaCell,
+        });
       }
       const firstCell = col(r, 'firstcongress');
       const firstCongress = index.has('firstcongress') && firstCell !== '' ? yesNo(firstCell) : undefined;
 
       const earlier = seen.get(externalId);
       if (earlier !== undefined) {
-        throw new RowProblem('duplicate_external_id', `externalId ${externalId} is already on row ${earlier}`);
+        throw new RowProblem('duplicate_external_id', `externalId ${externalId} is already on row ${earlier}`, {
+          externalId,
+          other: earlier,
+        });
       }
       let g = groups.get(delegation);
       if (g && g.votes !== votes) {
         throw new RowProblem(
           'votes_disagree',
           `delegation ${delegation} has ${g.votes} votes on row ${g.row} but ${votes} here`,
+          { delegation, votes, other: g.row, otherVotes: g.votes },
         );
       }
       if (g && role === 'head' && g.head !== null) {
-        throw new RowProblem('second_head', `delegation ${delegation} already has its head on row ${g.head}`);
+        throw new RowProblem('second_head', `delegation ${delegation} already has its head on row ${g.head}`, {
+          delegation,
+          other: g.head,
+        });
       }
       const sum = (g?.sum ?? 0) + weight;
       if (sum > votes) {
         throw new RowProblem(
           'allocation_exceeded',
           `weight ${weight} takes delegation ${delegation} to ${sum}, over its allocation of ${votes} votes`,
+          { weight, delegation, sum, votes },
         );
       }
       if (!g) {
@@ -234,7 +264,7 @@ export async function previewRoster(
       accepted++;
     } catch (err) {
       if (!(err instanceof RowProblem)) throw err;
-      note(err.code, err.message);
+      note(err.code, err.message, err.vars);
     }
   }
   refused.sort((a, b) => a.row - b.row);

@@ -70,7 +70,8 @@ const previewSchema = z
       z.object({
         row: count,
         code: z.string(),
-        reason: z.string(),
+        reason: z.string().describe('in English; code and vars let a page word it in its own language'),
+        vars: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
         name: z.string().optional(),
         externalId: z.string().optional(),
       }),

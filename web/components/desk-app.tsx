@@ -207,7 +207,7 @@ function ImportPanel({ rt }: { rt: DeskRuntime }) {
                     <tr key={`${r.row}-${i}`} data-row={r.row} data-code={r.code}>
                       <td>{r.row}</td>
                       <td>{[r.name, r.externalId].filter(Boolean).join(' · ')}</td>
-                      <td>{r.reason}</td>
+                      <td>{whyOf(t, r)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -290,6 +290,33 @@ function SearchPanel({ rt, data }: { rt: DeskRuntime; data: DeskData }) {
       {selected && <DelegateCard rt={rt} data={data} m={selected} />}
     </section>
   );
+}
+
+/** The refusals the page words itself; any other (a rule checked by the import) keeps the service's words. */
+const WHY = [
+  'encoding',
+  'unclosed_quote',
+  'empty_file',
+  'too_many_fields',
+  'empty',
+  'too_long',
+  'not_a_number',
+  'too_large',
+  'not_a_boolean',
+  'bad_role',
+  'bad_quota_group',
+  'duplicate_external_id',
+  'votes_disagree',
+  'second_head',
+  'allocation_exceeded',
+] as const;
+type Why = (typeof WHY)[number];
+
+function whyOf(t: ReturnType<typeof useT>, r: RosterPreview['refused'][number]): string {
+  if (!(WHY as readonly string[]).includes(r.code)) return r.reason;
+  // allocation_exceeded also comes from the rolled-back import (no vars): its words then.
+  if (r.code === 'allocation_exceeded' && !r.vars) return r.reason;
+  return t(`desk.why.${r.code as Why}`, r.vars);
 }
 
 const roleWord = (t: ReturnType<typeof useT>, r: Delegate['role']) =>

@@ -318,6 +318,22 @@ export const en = {
   'desk.sheetDone': 'Printed: close the sheet',
   'desk.sheetPage': 'Page {n}',
   'desk.qr': 'QR code: scan to vote',
+  'desk.why.encoding': 'This row is not UTF-8: the file is probably in another encoding. Save it as "CSV UTF-8".',
+  'desk.why.unclosed_quote': 'A quoted field is not closed: the rest of the file cannot be read.',
+  'desk.why.empty_file': 'The file is empty.',
+  'desk.why.too_many_fields': '{n} fields, but the header has {header}.',
+  'desk.why.empty': 'The {column} is empty.',
+  'desk.why.too_long': 'The {column} is longer than {max} characters.',
+  'desk.why.not_a_number': 'The {column} must be a whole number, not "{value}".',
+  'desk.why.too_large': 'The {column} must be at most {max}, not {value}.',
+  'desk.why.not_a_boolean': 'firstCongress must be yes or no, not "{value}".',
+  'desk.why.bad_role': 'The role must be head, delegate or alternate, not "{value}".',
+  'desk.why.bad_quota_group': '"{value}" is not a quota group name.',
+  'desk.why.duplicate_external_id': 'Badge number {externalId} is already on row {other}.',
+  'desk.why.votes_disagree': 'Delegation {delegation} has {otherVotes} votes on row {other}, but {votes} here.',
+  'desk.why.second_head': 'Delegation {delegation} already has its head on row {other}.',
+  'desk.why.allocation_exceeded':
+    'Weight {weight} takes delegation {delegation} to {sum}, over its allocation of {votes} votes.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -319,4 +319,22 @@ export const es: Messages = {
   'desk.sheetDone': 'Impresa: cerrar la hoja',
   'desk.sheetPage': 'Página {n}',
   'desk.qr': 'Código QR: escanear para votar',
+  'desk.why.encoding':
+    'Esta fila no está en UTF-8: el archivo probablemente tiene otra codificación. Guárdelo como «CSV UTF-8».',
+  'desk.why.unclosed_quote': 'Un campo entre comillas no está cerrado: el resto del archivo no se puede leer.',
+  'desk.why.empty_file': 'El archivo está vacío.',
+  'desk.why.too_many_fields': '{n} campos, pero la cabecera tiene {header}.',
+  'desk.why.empty': 'La columna {column} está vacía.',
+  'desk.why.too_long': 'La columna {column} supera los {max} caracteres.',
+  'desk.why.not_a_number': 'La columna {column} debe ser un número entero, no «{value}».',
+  'desk.why.too_large': 'La columna {column} debe ser como máximo {max}, no {value}.',
+  'desk.why.not_a_boolean': 'firstCongress debe ser sí o no, no «{value}».',
+  'desk.why.bad_role': 'El rol debe ser head, delegate o alternate, no «{value}».',
+  'desk.why.bad_quota_group': '«{value}» no es un nombre de grupo de cuota.',
+  'desk.why.duplicate_external_id': 'El número de credencial {externalId} ya está en la fila {other}.',
+  'desk.why.votes_disagree':
+    'La delegación {delegation} tiene {otherVotes} votos en la fila {other}, pero {votes} aquí.',
+  'desk.why.second_head': 'La delegación {delegation} ya tiene su jefe en la fila {other}.',
+  'desk.why.allocation_exceeded':
+    'El peso {weight} lleva a la delegación {delegation} a {sum}, por encima de su asignación de {votes} votos.',
 };

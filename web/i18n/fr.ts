@@ -319,4 +319,21 @@ export const fr: Messages = {
   'desk.sheetDone': 'Imprimé : fermer la feuille',
   'desk.sheetPage': 'Page {n}',
   'desk.qr': 'Code QR : scanner pour voter',
+  'desk.why.encoding':
+    'Cette ligne n’est pas en UTF-8 : le fichier est sans doute dans un autre encodage. Enregistrez-le en « CSV UTF-8 ».',
+  'desk.why.unclosed_quote': 'Un champ entre guillemets n’est pas fermé : la suite du fichier est illisible.',
+  'desk.why.empty_file': 'Le fichier est vide.',
+  'desk.why.too_many_fields': '{n} champs, mais l’en-tête en a {header}.',
+  'desk.why.empty': 'La colonne {column} est vide.',
+  'desk.why.too_long': 'La colonne {column} dépasse {max} caractères.',
+  'desk.why.not_a_number': 'La colonne {column} doit être un nombre entier, pas « {value} ».',
+  'desk.why.too_large': 'La colonne {column} doit valoir au plus {max}, pas {value}.',
+  'desk.why.not_a_boolean': 'firstCongress doit valoir oui ou non, pas « {value} ».',
+  'desk.why.bad_role': 'Le rôle doit être head, delegate ou alternate, pas « {value} ».',
+  'desk.why.bad_quota_group': '« {value} » n’est pas un nom de groupe de quota.',
+  'desk.why.duplicate_external_id': 'Le numéro de badge {externalId} figure déjà à la ligne {other}.',
+  'desk.why.votes_disagree': 'La délégation {delegation} a {otherVotes} voix à la ligne {other}, mais {votes} ici.',
+  'desk.why.second_head': 'La délégation {delegation} a déjà son chef à la ligne {other}.',
+  'desk.why.allocation_exceeded':
+    'Le poids {weight} porte la délégation {delegation} à {sum}, au-delà de sa dotation de {votes} voix.',
 };
