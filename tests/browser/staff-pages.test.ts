@@ -90,6 +90,15 @@ async function confirm(page: Page, label: string): Promise<void> {
   await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
 }
 
+/** Keyboard only: the dialog opens with its confirm button focused; Enter answers it. */
+async function confirmByKeyboard(page: Page, label: string): Promise<void> {
+  await expect.poll(() => page.getByRole('dialog').count()).toBe(1);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(label);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+  report.push(`chair: "${label}" with Alt and Enter only`);
+}
+
 const d = haveChromium ? describe : describe.skip;
 
 d('the staff pages in Chromium', () => {
@@ -177,6 +186,7 @@ d('the staff pages in Chromium', () => {
     await expectAccessible(page, 'desk as chair (fr)');
     await page.goto(`${base}/sign-in?lang=es`);
     await expect.poll(() => page.getByText('Sesión iniciada como chair (Presidencia)').count()).toBe(1);
+    await expectAccessible(page, 'sign-in, signed in (es)');
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
     await expect.poll(() => page.getByLabel('Nombre de usuario').count()).toBe(1);
     await page.goto(`${base}/sign-in?lang=en`);
@@ -243,7 +253,8 @@ d('the staff pages in Chromium', () => {
       // The next vote opens with one keystroke and one confirm.
       await expect.poll(() => page.getByText(`Next: ${plan.title}.`).count()).toBe(1);
       await page.keyboard.press('Alt+KeyN');
-      await confirm(page, 'Open the vote');
+      if (n === 0) await confirmByKeyboard(page, 'Open the vote');
+      else await confirm(page, 'Open the vote');
       await expect.poll(() => page.getByText(`Open now: ${plan.title}.`).count()).toBe(1);
       const voteId = (await page.locator('.vote-detail').getAttribute('data-vote'))!;
       const seat = (name: string) => page.locator(`.seats li[data-seat="${name}"]`);
@@ -305,7 +316,8 @@ d('the staff pages in Chromium', () => {
       }
 
       await page.keyboard.press('Alt+KeyC');
-      await confirm(page, 'Close the vote');
+      if (n === 0) await confirmByKeyboard(page, 'Close the vote');
+      else await confirm(page, 'Close the vote');
       await expect
         .poll(() => page.locator(`.voting-list li[data-vote="${voteId}"]`).getAttribute('data-state'))
         .toBe('closed');

@@ -638,7 +638,10 @@ function CreateVotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
           .map((a) => ({
             type: 'amendment' as const,
             id: a.id,
-            label: t('chair.amendmentLabel', { n: a.number, clause: '' }),
+            label: t('chair.amendmentLabel', {
+              n: a.number,
+              clause: r.clauses.find((c) => c.id === a.clauseId)?.number ?? '?',
+            }),
           })),
         { type: 'resolution' as const, id: r.id, label: r.title },
       ]

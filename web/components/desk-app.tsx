@@ -79,8 +79,6 @@ export interface DeskRuntime {
   query: string;
   selectedId: string | null;
   importing: ImportState | null;
-  /** A code just issued for one delegate, shown this once. */
-  shownCode: { delegateId: string; code: string } | null;
   sheet: Badge[] | null;
   dialog: ComponentChildren;
   signOut(): void;
@@ -329,7 +327,6 @@ function DelegateCard({ rt, data, m }: { rt: DeskRuntime; data: DeskData; m: Del
   const alternates = mates.filter((x) => x.role === 'alternate');
   const proxy = data.delegates.find((x) => x.id === m.proxyToId) ?? null;
   const delegation = data.delegations.find((d) => d.id === m.delegationId);
-  const shown = rt.shownCode?.delegateId === m.id ? rt.shownCode.code : null;
   return (
     <section class="delegate-card" aria-labelledby="dc-h" data-delegate={m.id}>
       <h3 id="dc-h">{m.name}</h3>
@@ -402,11 +399,6 @@ function DelegateCard({ rt, data, m }: { rt: DeskRuntime; data: DeskData; m: Del
           {m.hasAccessCode ? t('desk.rotateCode') : t('desk.issueCode')}
         </button>
       </p>
-      {shown && (
-        <p class="code-once" data-code-for={m.id}>
-          {t('desk.codeOnce')} <code class="receipt-code">{shown}</code>
-        </p>
-      )}
     </section>
   );
 }

@@ -300,7 +300,6 @@ export const en = {
   'desk.rotateCode': 'Rotate the badge code',
   'desk.confirmRotate': 'Give {name} a new badge code? The old badge stops working and its phones are signed out.',
   'desk.codeIssued': 'A new badge code for {name}: print it now.',
-  'desk.codeOnce': 'Shown this once:',
   'desk.badges': 'Badges',
   'desk.badgesMissing': '{n} delegates have no badge code yet.',
   'desk.badgesHint':

@@ -300,7 +300,6 @@ export const es: Messages = {
   'desk.confirmRotate':
     '¿Dar un nuevo código de credencial a {name}? La credencial anterior deja de funcionar y sus teléfonos se desconectan.',
   'desk.codeIssued': 'Nuevo código de credencial para {name}: imprímalo ahora.',
-  'desk.codeOnce': 'Se muestra solo esta vez:',
   'desk.badges': 'Credenciales',
   'desk.badgesMissing': '{n} delegados aún no tienen código de credencial.',
   'desk.badgesHint':

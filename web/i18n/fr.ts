@@ -300,7 +300,6 @@ export const fr: Messages = {
   'desk.confirmRotate':
     'Donner un nouveau code de badge à {name} ? L’ancien badge cesse de fonctionner et ses téléphones sont déconnectés.',
   'desk.codeIssued': 'Nouveau code de badge pour {name} : imprimez-le maintenant.',
-  'desk.codeOnce': 'Affiché cette seule fois :',
   'desk.badges': 'Badges',
   'desk.badgesMissing': '{n} délégués n’ont pas encore de code de badge.',
   'desk.badgesHint':

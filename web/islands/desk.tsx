@@ -70,7 +70,6 @@ function DeskIsland(p: DeskPageState) {
   const [query, setQuery] = useState('');
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [importing, setImporting] = useState<ImportState | null>(null);
-  const [shownCode, setShownCode] = useState<DeskRuntime['shownCode']>(null);
   const [sheet, setSheet] = useState<Badge[] | null>(null);
   const file = useRef<File | null>(null);
   const { ask, dialog } = useConfirm('desk-confirm');
@@ -166,7 +165,6 @@ function DeskIsland(p: DeskPageState) {
     query,
     selectedId,
     importing,
-    shownCode,
     sheet,
     dialog,
     signOut() {
@@ -176,7 +174,6 @@ function DeskIsland(p: DeskPageState) {
     setQuery,
     select(id) {
       setSelectedId(id);
-      setShownCode(null);
     },
     preview(f) {
       file.current = f;
@@ -245,11 +242,8 @@ function DeskIsland(p: DeskPageState) {
             'POST',
             `/api/v1/delegates/${id}/access-code`,
           );
-          if (r.status === 201) {
-            setShownCode({ delegateId: id, code: r.body.accessCode });
-            // A single badge to reprint: the sheet holds just this one.
-            setSheet(await makeSheet([r.body]));
-          }
+          // A single badge to print or reprint: the sheet holds just this one, shown once.
+          if (r.status === 201) setSheet(await makeSheet([r.body]));
           return r;
         });
       if (!m.hasAccessCode) void go();
@@ -295,7 +289,6 @@ function DeskIsland(p: DeskPageState) {
     },
     clearSheet() {
       setSheet(null);
-      setShownCode(null);
     },
     exportCsv() {
       if (!data) return;
