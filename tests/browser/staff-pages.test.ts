@@ -628,6 +628,10 @@ d('the staff pages in Chromium', () => {
       .poll(() => page.locator(`tr[data-delegation="${group}"] td`).first().textContent())
       .toBe(`1 of ${a!.votes}`);
     await expectAccessible(page, 'desk presence and badges done');
+    expect(await scrollsSideways(page)).toBe(false);
+    await page.setViewportSize({ width: 683, height: 384 });
+    expect(await scrollsSideways(page)).toBe(false);
+    await page.setViewportSize(LAPTOP);
     await shot(page, 'desk-1366');
     const [download] = await Promise.all([
       page.waitForEvent('download'),

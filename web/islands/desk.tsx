@@ -151,7 +151,8 @@ function DeskIsland(p: DeskPageState) {
           delegation: names.get(m.delegationId) ?? '',
           role: m.role,
           code: c.accessCode,
-          svg: renderSVG(url, { border: 2 }),
+          // The four-module quiet zone of the QR specification: phone cameras find the code reliably.
+          svg: renderSVG(url, { border: 4 }),
         };
       })
       .sort((a, b) => order.get(a.delegateId)! - order.get(b.delegateId)!);
