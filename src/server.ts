@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     `Plenary is ready in ${Math.round(performance.now() - startedAt)} ms on ${ctx.database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}.`,
     `  API            ${base}/api/v1`,
     `  API reference  ${base}/docs`,
-    `  Pages          ${base}/ (the hall's board, the phone's ${base}/vote, ${base}/receipt)`,
+    `  Pages          ${base}/ (the hall's board, the phone's ${base}/vote, ${base}/receipt; staff sign in at ${base}/sign-in)`,
     `  Health         ${base}/health`,
   ];
   if (admin) {
@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     lines.push(
       `  Demo           ${base}/api/v1/conferences/${demo.conferenceId}`,
       `  Board          ${base}/board/${demo.conferenceId}`,
+      `  Chair console  ${base}/chair/${demo.conferenceId} (chair or admin)`,
+      `  Desk           ${base}/desk/${demo.conferenceId} (admin)`,
       `  Resolution     ${base}/api/v1/resolutions/${demo.resolutionId}/text`,
       `  Chair          username "${demo.chair.username}", password ${demo.chair.password}`,
       ...demo.delegates

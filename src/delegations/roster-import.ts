@@ -136,6 +136,32 @@ export async function importRoster(
   }
 }
 
+/** Thrown to roll a dry run back; never leaves dryRunImport. */
+class DryRunDone extends Error {}
+
+/**
+ * The same import in a transaction that is rolled back: its counts, or the error it would
+ * refuse with, and nothing written (the desk's preview, src/staff/roster-preview.ts).
+ */
+export async function dryRunImport(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  input: RosterInput,
+): Promise<RosterResult> {
+  assertNoDuplicates(input);
+  let result: RosterResult | null = null;
+  try {
+    await ctx.db.transaction(async (tx) => {
+      result = await importInTransaction(ctx, tx, actor, conferenceId, input);
+      throw new DryRunDone();
+    });
+  } catch (err) {
+    if (!(err instanceof DryRunDone)) throw mapUniqueViolation(err);
+  }
+  return result!;
+}
+
 async function importInTransaction(
   ctx: AppContext,
   tx: Tx,

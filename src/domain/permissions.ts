@@ -59,6 +59,8 @@ export const PERMISSIONS = {
    * (the service checks the request's or the mover's seat), the chair for anyone.
    */
   'floor.speak': { roles: ['admin', 'chair', 'delegate'] },
+  /** Who has voted so far during a vote, never how (the chair's console). */
+  'participation.read': { roles: ['chair', 'admin', 'auditor'] },
   /** Vote records that are not public, the event log and the conference export. */
   'record.read': { roles: ['auditor', 'admin'] },
 } as const satisfies Record<string, Permission>;

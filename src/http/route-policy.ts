@@ -60,6 +60,7 @@ const BODY_LIMITS = new Map<string, number | 'service' | 'parsers'>([
   // Documents.
   [key('POST', '/api/v1/conferences/:conferenceId/resolutions'), 'service'],
   [key('POST', '/api/v1/conferences/:conferenceId/roster'), 'parsers'],
+  [key('POST', '/api/v1/conferences/:conferenceId/roster/preview'), 'parsers'],
   [key('POST', '/api/v1/elections/:electionId/paper-ballots'), 'parsers'],
   // A clause or an amendment with its translations, an election with its candidates.
   [key('PATCH', '/api/v1/clauses/:clauseId'), 2 * MiB],

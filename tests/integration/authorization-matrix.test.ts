@@ -194,6 +194,15 @@ const table: Record<string, Entry> = {
       ],
     }),
   },
+  // The staff pages' routes (src/staff): the preview writes nothing, but only A's admin may read it.
+  'POST /api/v1/conferences/{conferenceId}/roster/preview': {
+    url: () => `/api/v1/conferences/${a.conferenceId}/roster/preview`,
+    body: () => ({}),
+  },
+  'POST /api/v1/conferences/{conferenceId}/access-codes': {
+    url: () => `/api/v1/conferences/${a.conferenceId}/access-codes`,
+    body: () => ({ delegateIds: [a.delegate('Dx2').id], rotate: true }),
+  },
   // The floor (src/floor): a delegate of A acts only for their own seat (Dx1), never for Dx2.
   'PUT /api/v1/conferences/{conferenceId}/floor-settings': {
     url: () => `/api/v1/conferences/${a.conferenceId}/floor-settings`,

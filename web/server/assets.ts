@@ -19,7 +19,7 @@ export const ASSET_DIR = path.join(WEB_DIR, 'dist');
 export const ASSET_PREFIX = '/assets/';
 
 /** The islands: one bundle per page that has interactive parts. */
-export const ISLANDS = ['vote', 'board', 'receipt'] as const;
+export const ISLANDS = ['vote', 'board', 'receipt', 'signin', 'chair', 'desk'] as const;
 export type Island = (typeof ISLANDS)[number];
 
 export interface PageAssets {
@@ -29,6 +29,8 @@ export interface PageAssets {
 
 export interface AssetManifest {
   css: string;
+  /** The staff pages' additions (console layout, tables, the badge sheet's print layout): the hall never loads it. */
+  staffCss: string;
   islands: Record<Island, PageAssets>;
   /** The service worker's code, served at /sw.js (a worker's scope is its script's folder). */
   serviceWorker: string;
@@ -53,7 +55,7 @@ export function webAssets(): Promise<AssetManifest> {
  */
 const CACHE_FILE = path.join(ASSET_DIR, '.manifest.json');
 /** Change when the build options below change: a cache from other options is not ours. */
-const BUILD_OPTIONS_VERSION = 2;
+const BUILD_OPTIONS_VERSION = 3;
 
 interface AssetCache {
   version: number;
@@ -89,6 +91,7 @@ async function buildAssets(): Promise<AssetManifest> {
     entryPoints: [
       ...ISLANDS.map((name) => ({ in: `islands/${name}.tsx`, out: name })),
       { in: 'styles/app.css', out: 'app' },
+      { in: 'styles/staff.css', out: 'staff' },
     ],
     bundle: true,
     splitting: true,
@@ -125,7 +128,8 @@ async function buildAssets(): Promise<AssetManifest> {
   }
   const css = url(path.resolve(WEB_DIR, entryOut('styles/app.css')));
   const worker = await buildServiceWorker(esbuild, css, islands);
-  const manifest: AssetManifest = { css, islands, serviceWorker: worker.code };
+  const staffCss = url(path.resolve(WEB_DIR, entryOut('styles/staff.css')));
+  const manifest: AssetManifest = { css, staffCss, islands, serviceWorker: worker.code };
   const cache: AssetCache = {
     version: BUILD_OPTIONS_VERSION,
     esbuild: esbuild.version,

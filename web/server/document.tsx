@@ -23,6 +23,8 @@ export interface DocumentProps {
   children?: ComponentChildren;
   after?: ComponentChildren;
   bodyClass?: string;
+  /** A staff page: also the staff stylesheet. */
+  staff?: boolean;
 }
 
 /** JSON that cannot close its script element or start a comment. */
@@ -44,6 +46,7 @@ export function renderDocument(p: DocumentProps): string {
         <title>{p.title}</title>
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href={p.assets.css} />
+        {p.staff && <link rel="stylesheet" href={p.assets.staffCss} />}
         {scripts.slice(1).map((s) => (
           <link key={s} rel="modulepreload" href={s} />
         ))}

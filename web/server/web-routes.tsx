@@ -1,6 +1,7 @@
 /**
- * The hall's pages, served by Plenary itself on the API's origin: `/`, `/vote`,
- * `/board/{conferenceId}`, `/receipt`, and their hashed assets under /assets/. Each page
+ * The pages, served by Plenary itself on the API's origin: the hall's `/`, `/vote`,
+ * `/board/{conferenceId}`, `/receipt`; the staff's `/sign-in`, `/chair/{conferenceId}`,
+ * `/desk/{conferenceId}`; and their hashed assets under /assets/. Each page
  * is rendered on the server (the board's open vote shows before any script runs) from the
  * public API through app.inject, so a page shows exactly what an observer may read.
  */
@@ -22,6 +23,10 @@ import { Langs, type Speech } from '../components/lang.js';
 import { VoteApp, type VotePageState } from '../components/vote-app.js';
 import { ReceiptApp, type ReceiptPageState } from '../components/receipt-app.js';
 import { Home } from '../components/home.js';
+import { SignInApp, type SignInPageState } from '../components/sign-in-app.js';
+import { ChairApp } from '../components/chair-app.js';
+import { DeskApp } from '../components/desk-app.js';
+import type { Messages } from '../i18n/translate.js';
 
 /**
  * No inline script or style, nothing from another origin. connect-src 'self' covers the
@@ -42,7 +47,7 @@ export const PAGE_CSP = [
 const LANG_COOKIE = 'plenary_lang';
 const pageQuery = z.object({ lang: z.string().max(20).optional() });
 
-export async function registerWebPages(app: App, _ctx: AppContext): Promise<void> {
+export async function registerWebPages(app: App, ctx: AppContext): Promise<void> {
   const assets = await webAssets();
 
   await app.register(fastifyStatic, {
@@ -157,9 +162,91 @@ export async function registerWebPages(app: App, _ctx: AppContext): Promise<void
       });
     },
   );
+  // The staff pages. Their session lives in the browser (a bearer token, as every API
+  // client has), so the server renders the page's frame and the conference's public
+  // name; the island reads the rest with the token, or says who may use the page.
+  app.get(
+    '/sign-in',
+    { schema: { hide: true, querystring: pageQuery.extend({ next: z.string().max(300).optional() }) } },
+    async (req, reply) => {
+      const lang = langsOf(req, reply)[0]!;
+      // Only a path of this origin: never an open redirect.
+      const next = /^\/(chair|desk)\/[0-9a-f-]{36}$/.test(req.query.next ?? '') ? req.query.next! : null;
+      const state: SignInPageState = { speech: speechOf([lang], true), next };
+      return sendPage(req, reply, {
+        lang,
+        title: `${translator(lang)('signin.title')} · Plenary`,
+        assets,
+        staff: true,
+        island: 'signin',
+        state,
+        children: <SignInApp {...state} />,
+      });
+    },
+  );
+
+  for (const kind of ['chair', 'desk'] as const) {
+    app.get(
+      `/${kind}/:conferenceId`,
+      { schema: { hide: true, params: z.strictObject({ conferenceId: idSchema }), querystring: pageQuery } },
+      async (req, reply) => {
+        const lang = langsOf(req, reply)[0]!;
+        const found = await app.inject({ method: 'GET', url: `/api/v1/conferences/${req.params.conferenceId}` });
+        // A private conference is not readable anonymously: its page still loads, named by its id.
+        if (found.statusCode === 404) return notFoundPage(req, reply, assets, lang);
+        const conference: Conference =
+          found.statusCode === 200
+            ? found.json<Conference>()
+            : {
+                id: req.params.conferenceId,
+                name: req.params.conferenceId,
+                location: null,
+                startsOn: null,
+                endsOn: null,
+                visibility: 'private',
+                currentAgendaItemId: null,
+                createdAt: '',
+              };
+        const speech = speechOf([lang], true);
+        const t = translator(lang);
+        const common = { lang, assets, staff: true, bodyClass: `staff-page ${kind}-page` } as const;
+        if (kind === 'chair') {
+          const state = { speech, conference, serverNow: Date.now() };
+          return sendPage(req, reply, {
+            ...common,
+            title: `${t('chair.title')} · ${conference.name}`,
+            island: 'chair',
+            state,
+            children: <ChairApp {...state} />,
+          });
+        }
+        // The badges' QR codes open the conference's public address (the first of
+        // PUBLIC_ORIGINS behind a proxy), else the address this page was asked on.
+        const publicOrigin = ctx.config.publicOrigins[0] ?? `${req.protocol}://${req.host}`;
+        const state = { speech, conference, publicOrigin };
+        return sendPage(req, reply, {
+          ...common,
+          title: `${t('desk.title')} · ${conference.name}`,
+          island: 'desk',
+          state,
+          children: <DeskApp {...state} />,
+        });
+      },
+    );
+  }
 }
 
-const speechOf = (langs: Lang[]): Speech => langs.map((lang) => ({ lang, messages: CATALOGS[lang] }));
+/** Keys only the staff pages use: the hall's pages do not carry them in their initial state. */
+const STAFF_KEYS = /^(staff|chair|desk|signin)\./;
+const hallCatalogs = Object.fromEntries(
+  Object.entries(CATALOGS).map(([lang, m]) => [
+    lang,
+    Object.fromEntries(Object.entries(m).filter(([k]) => !STAFF_KEYS.test(k))) as unknown as Messages,
+  ]),
+) as Record<Lang, Messages>;
+
+const speechOf = (langs: Lang[], staff = false): Speech =>
+  langs.map((lang) => ({ lang, messages: staff ? CATALOGS[lang] : hallCatalogs[lang] }));
 
 function QrAside(props: { url: string; langs: Lang[] }) {
   const words = props.langs.map((l) => translator(l)('board.scan')).join(' / ');

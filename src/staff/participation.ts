@@ -1,0 +1,141 @@
+/**
+ * Who has voted so far, for the chair during a vote: per delegation (seats and weight that
+ * have cast, present weight, entitled weight) and per seat by name. Only participation,
+ * never a choice: that a seat voted is part of the public record of every vote, secret
+ * ones included (the record's participation lists). The chair's page shows the names for
+ * roll calls and uses them for a secret vote only to pick the seat of a paper ballot.
+ */
+import { sql } from 'drizzle-orm';
+import type { AppContext } from '../app-context.js';
+import { rowsOf } from '../db/client.js';
+import type { QuorumRule } from '../domain/majority.js';
+import type { VoteRow } from '../votes/vote-views.js';
+
+export interface ParticipationSeat {
+  seatId: string;
+  delegateId: string | null;
+  name: string;
+  delegationId: string;
+  weight: number;
+  present: boolean;
+  voted: boolean;
+  /** How the latest ballot came in: self, proxy, head (bloc) or paper (entered by the chair). */
+  via: 'self' | 'proxy' | 'head' | 'paper' | null;
+}
+
+export interface Participation {
+  voteId: string;
+  state: VoteRow['state'];
+  mode: VoteRow['mode'];
+  weighting: VoteRow['weighting'];
+  seats: number;
+  voters: number;
+  entitledWeight: number;
+  presentWeight: number;
+  votedWeight: number;
+  quorum: { required: number; reached: boolean } | null;
+  byDelegation: {
+    delegationId: string;
+    name: string;
+    seats: number;
+    voters: number;
+    entitledWeight: number;
+    presentWeight: number;
+    votedWeight: number;
+  }[];
+  bySeat: ParticipationSeat[];
+}
+
+interface Row {
+  seat_id: string;
+  delegate_id: string | null;
+  seat_name: string;
+  delegation_id: string;
+  delegation_name: string;
+  weight: number;
+  present: boolean;
+  via: ParticipationSeat['via'];
+}
+
+/** Integer arithmetic, rounding up as the result's quorum does (majority.ts threshold, not strict). */
+function quorumOf(q: QuorumRule | null, entitled: number): number | null {
+  if (!q) return null;
+  const product = BigInt(entitled) * BigInt(q.numerator);
+  const d = BigInt(q.denominator);
+  return Number((product + d - 1n) / d);
+}
+
+export async function loadParticipation(ctx: AppContext, v: VoteRow): Promise<Participation> {
+  // The frozen electorate (empty while a draft), each seat with its latest ballot's way in.
+  const rows = rowsOf<Row>(
+    await ctx.db.execute(sql`
+      select s.seat_id, s.delegate_id, coalesce(m.name, g.name) as seat_name, s.delegation_id,
+             g.name as delegation_name, s.weight, s.present,
+             (select b.cast_via from ballots b where b.vote_id = s.vote_id and b.seat_id = s.seat_id
+              order by b.revision desc limit 1) as via
+      from electorate_seats s
+      join delegations g on g.id = s.delegation_id
+      left join delegates m on m.id = s.delegate_id
+      where s.vote_id = ${v.id}
+      order by g.name, coalesce(m.name, g.name), s.seat_id`),
+  );
+  const byDelegation = new Map<string, Participation['byDelegation'][number]>();
+  let entitledWeight = 0;
+  let presentWeight = 0;
+  let votedWeight = 0;
+  let voters = 0;
+  for (const r of rows) {
+    const weight = Number(r.weight);
+    const voted = r.via !== null;
+    let d = byDelegation.get(r.delegation_id);
+    if (!d) {
+      d = {
+        delegationId: r.delegation_id,
+        name: r.delegation_name,
+        seats: 0,
+        voters: 0,
+        entitledWeight: 0,
+        presentWeight: 0,
+        votedWeight: 0,
+      };
+      byDelegation.set(r.delegation_id, d);
+    }
+    d.seats++;
+    d.entitledWeight += weight;
+    entitledWeight += weight;
+    if (r.present) {
+      d.presentWeight += weight;
+      presentWeight += weight;
+    }
+    if (voted) {
+      d.voters++;
+      d.votedWeight += weight;
+      votedWeight += weight;
+      voters++;
+    }
+  }
+  const required = quorumOf(v.quorum as QuorumRule | null, entitledWeight);
+  return {
+    voteId: v.id,
+    state: v.state,
+    mode: v.mode,
+    weighting: v.weighting,
+    seats: rows.length,
+    voters,
+    entitledWeight,
+    presentWeight,
+    votedWeight,
+    quorum: required === null ? null : { required, reached: votedWeight >= required },
+    byDelegation: [...byDelegation.values()],
+    bySeat: rows.map((r) => ({
+      seatId: r.seat_id,
+      delegateId: r.delegate_id,
+      name: r.seat_name,
+      delegationId: r.delegation_id,
+      weight: Number(r.weight),
+      present: r.present,
+      voted: r.via !== null,
+      via: r.via,
+    })),
+  };
+}
