@@ -15,6 +15,16 @@ export async function findResolution(db: DbOrTx, resolutionId: string): Promise<
   return r;
 }
 
+/** Whether the resolution exists and belongs to this conference (an agenda item may name it). */
+export async function resolutionInConference(db: DbOrTx, conferenceId: string, resolutionId: string): Promise<boolean> {
+  const [r] = await db
+    .select({ id: resolutions.id })
+    .from(resolutions)
+    .where(and(eq(resolutions.id, resolutionId), eq(resolutions.conferenceId, conferenceId)))
+    .limit(1);
+  return !!r;
+}
+
 /**
  * Takes the resolution's row lock for the rest of the transaction. Every write to a
  * resolution's clauses and amendments goes through it, so amendment numbers are handed
