@@ -14,15 +14,26 @@ export type DelegateRow = typeof delegates.$inferSelect;
 export type PartyRow = typeof parties.$inferSelect;
 
 export async function loadDelegation(db: DbOrTx, delegationId: string): Promise<DelegationRow> {
-  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
+  const d = await findDelegation(db, delegationId);
   if (!d) throw notFound('delegation', delegationId);
   return d;
 }
 
 export async function loadDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow> {
-  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
+  const d = await findDelegate(db, delegateId);
   if (!d) throw notFound('delegate', delegateId);
   return d;
+}
+
+/** The delegate, or null (for checks that answer with their own code rather than 404). */
+export async function findDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow | null> {
+  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
+  return d ?? null;
+}
+
+export async function findDelegation(db: DbOrTx, delegationId: string): Promise<DelegationRow | null> {
+  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
+  return d ?? null;
 }
 
 /**
@@ -180,11 +191,6 @@ export async function holdsAProxy(db: DbOrTx, delegateId: string): Promise<boole
     .where(eq(delegates.proxyToId, delegateId))
     .limit(1);
   return !!held;
-}
-
-export async function findDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow | null> {
-  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
-  return d ?? null;
 }
 
 /** Moves a delegate's whole weight to the alternate (and lapses the delegate's proxy). */

@@ -1,13 +1,12 @@
 /** The SQL of the resolutions module: clauses, amendments, and the votes that refer to them. */
 import { and, asc, desc, eq, inArray, max, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { amendments, clauses, delegates, delegations, resolutions, votes } from '../db/schema.js';
+import { amendments, clauses, resolutions, votes } from '../db/schema.js';
 import { notFound } from '../domain/errors.js';
 
 export type ResolutionRow = typeof resolutions.$inferSelect;
 export type ClauseRow = typeof clauses.$inferSelect;
 export type AmendmentRow = typeof amendments.$inferSelect;
-export type DelegateRow = typeof delegates.$inferSelect;
 
 export async function findResolution(db: DbOrTx, resolutionId: string): Promise<ResolutionRow> {
   const [r] = await db.select().from(resolutions).where(eq(resolutions.id, resolutionId)).limit(1);
@@ -46,16 +45,6 @@ export async function findAmendment(db: DbOrTx, amendmentId: string): Promise<Am
   const [a] = await db.select().from(amendments).where(eq(amendments.id, amendmentId)).limit(1);
   if (!a) throw notFound('amendment', amendmentId);
   return a;
-}
-
-export async function findDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow | undefined> {
-  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
-  return d;
-}
-
-export async function findDelegation(db: DbOrTx, delegationId: string) {
-  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
-  return d;
 }
 
 export async function clausesOf(db: DbOrTx, resolutionId: string): Promise<ClauseRow[]> {
