@@ -4,7 +4,7 @@
  * (src/conferences/structure-access.ts): positions are dense per conference, and shifting
  * them is safe only while no other writer of the conference can insert or move.
  */
-import { and, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, or, sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
 import { agendaItems, conferences, sittings } from '../db/schema.js';
@@ -113,4 +113,51 @@ export async function moveItemPosition(db: DbOrTx, item: AgendaRow, from: number
       .where(and(same, gt(agendaItems.position, from), lte(agendaItems.position, to)));
   }
   await db.update(agendaItems).set({ position: to }).where(eq(agendaItems.id, item.id));
+}
+
+/**
+ * One page of the conferences a caller may read, newest first: all (`readable: 'all'`, a
+ * service admin), or the public ones and the caller's own conference.
+ */
+export async function listConferences(
+  db: DbOrTx,
+  readable: 'all' | { own: string | null },
+  limit: number,
+  offset: number,
+): Promise<ConferenceRow[]> {
+  const where =
+    readable === 'all'
+      ? undefined
+      : readable.own
+        ? or(eq(conferences.visibility, 'public'), eq(conferences.id, readable.own))
+        : eq(conferences.visibility, 'public');
+  return db
+    .select()
+    .from(conferences)
+    .where(where)
+    .orderBy(desc(conferences.createdAt), asc(conferences.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+/** One page of a conference's sittings, in order. */
+export async function listSittings(db: DbOrTx, conferenceId: string, limit: number, offset: number) {
+  return db
+    .select()
+    .from(sittings)
+    .where(eq(sittings.conferenceId, conferenceId))
+    .orderBy(asc(sittings.position), asc(sittings.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+/** One page of a conference's agenda, in order. */
+export async function listAgendaItems(db: DbOrTx, conferenceId: string, limit: number, offset: number) {
+  return db
+    .select()
+    .from(agendaItems)
+    .where(eq(agendaItems.conferenceId, conferenceId))
+    .orderBy(asc(agendaItems.position), asc(agendaItems.id))
+    .limit(limit)
+    .offset(offset);
 }

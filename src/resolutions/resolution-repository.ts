@@ -144,3 +144,19 @@ export async function closedOutcomes(
   }
   return out;
 }
+
+/** One page of a conference's resolutions, oldest first. */
+export async function listResolutions(
+  db: DbOrTx,
+  conferenceId: string,
+  limit: number,
+  offset: number,
+): Promise<ResolutionRow[]> {
+  return db
+    .select()
+    .from(resolutions)
+    .where(eq(resolutions.conferenceId, conferenceId))
+    .orderBy(asc(resolutions.createdAt), asc(resolutions.id))
+    .limit(limit)
+    .offset(offset);
+}
