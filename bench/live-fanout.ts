@@ -253,7 +253,15 @@ async function runParent(): Promise<void> {
   const db = await openBenchDatabase(dbKind);
   const log = pino({ level: 'warn' });
   const config = {
-    ...loadConfig({ PLENARY_SEED: 'none', LOG_LEVEL: 'warn', PLENARY_ADMIN_PASSWORD: 'bench-admin-password-1' }),
+    ...loadConfig({
+      PLENARY_SEED: 'none',
+      LOG_LEVEL: 'warn',
+      PLENARY_ADMIN_PASSWORD: 'bench-admin-password-1',
+      // Every observer connects from 127.0.0.1: lift the per-address and total socket caps.
+      LIVE_MAX_SOCKETS_PER_ADDRESS: '100000',
+      LIVE_MAX_SOCKETS: '100000',
+      MAX_CONNECTIONS: '100000',
+    }),
     databaseUrl: db.url,
   };
   const started = await start(config, { log, database: db.database });

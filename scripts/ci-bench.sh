@@ -15,3 +15,5 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 # --no-doc: CI never rewrites docs/performance.md; the JSON goes to a temp folder.
 timeout 300 npx tsx bench/run.ts --size ci --db "$DBS" --no-doc --out "$OUT/ci.json"
+# The encrypted-ballot cryptography at its small size (a few seconds of CPU; no browser).
+timeout 120 npx tsx bench/e2e-crypto.ts --size ci

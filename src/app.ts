@@ -17,6 +17,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from './app-context.js';
 import { problem, sendProblem, toProblem } from './http/problem.js';
+import { DomainError } from './domain/errors.js';
 import type { App } from './http/types.js';
 import { registerAccess } from './http/access.js';
 import { loadPrincipal, verifyBearer } from './auth/principal.js';
@@ -33,6 +34,8 @@ import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerFloorRoutes } from './floor/floor-routes.js';
 import { registerElectionRoutes } from './elections/election-routes.js';
 import { registerWebPages } from '../web/server/web-routes.js';
+import { applyRoutePolicy, needsAccount } from './http/route-policy.js';
+import type { Config } from './config.js';
 
 export interface BuildOptions {
   /** A pino logger to use (the server's, or a test's that captures the output). */
@@ -60,11 +63,34 @@ export function loggerOptions(level: string) {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
+/**
+ * Fastify's trustProxy. A hop count is given as a function trusting that many hops: this
+ * Fastify reads a plain number as "trust nothing", since a count cannot tell the balancer
+ * from a client that reached the port directly (docs/deploy.md: prefer the addresses).
+ */
+export function trustProxyOption(
+  tp: Config['trustProxy'],
+): false | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof tp !== 'number') return tp;
+  const hops = tp;
+  return (_addr: string, hop: number) => hop < hops;
+}
+
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<App> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: loggerOptions(ctx.config.logLevel) }),
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
+    // A slow client holds a connection for at most this long (slowloris): the whole request
+    // within requestTimeout, its headers within headersTimeout (checked every second), and
+    // an idle connection is closed after connectionTimeout. WebSockets are exempt once open.
+    requestTimeout: ctx.config.server.requestTimeoutMs,
+    connectionTimeout: ctx.config.server.connectionTimeoutMs,
+    keepAliveTimeout: ctx.config.server.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: ctx.config.server.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, ctx.config.server.headersTimeoutMs),
+    },
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -74,6 +100,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // Connections past this are dropped by the server before any request is read.
+  app.server.maxConnections = ctx.config.server.maxConnections;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -103,12 +132,42 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     if (req.headers.authorization !== undefined && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store');
   });
-  // Runs for every route: a bad token is refused even where no account is needed.
-  app.addHook('preHandler', async (req) => {
+  // Runs for every route, before the body is read: a bad token is refused even where no
+  // account is needed, and a write that needs an account is refused without one (S7). The
+  // token's signature and expiry only, no database: the rate limiter keys on it next.
+  app.decorateRequest('verifiedToken', null);
+  app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config.ownAuthorization) return;
-    const verified = await verifyBearer(ctx, req);
-    if (verified && req.routeOptions.config.deferSessionCheck) req.claims = verified;
-    else req.principal = verified && (await loadPrincipal(ctx, verified));
+    try {
+      req.verifiedToken = await verifyBearer(ctx, req);
+      if (!req.verifiedToken && needsAccount(req))
+        throw new DomainError(
+          'unauthenticated',
+          'authentication_required',
+          'Sign in first: this needs an access token.',
+        );
+    } catch (err) {
+      // The body is never read: close the connection instead of draining it.
+      if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+        reply.header('connection', 'close');
+      throw err;
+    }
+  });
+  // The session, still before the body is read (a revoked session's upload is not read either).
+  app.addHook('preParsing', async (req, reply) => {
+    const verified = req.verifiedToken;
+    if (!verified || req.routeOptions.config.ownAuthorization) return;
+    if (req.routeOptions.config.deferSessionCheck) {
+      req.claims = verified;
+      return;
+    }
+    try {
+      req.principal = await loadPrincipal(ctx, verified);
+    } catch (err) {
+      if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+        reply.header('connection', 'close');
+      throw err;
+    }
   });
   // Then what each route declared in config.access (src/http/access.ts).
   registerAccess(app as unknown as App, ctx);
@@ -117,6 +176,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, problem(404, 'route_not_found', `There is no route ${req.method} ${req.url.split('?')[0]}.`)),
   );
+
+  // Body limits and rate limits per route (src/http/route-policy.ts), before any route exists.
+  const socketCaps = await applyRoutePolicy(app as unknown as App, ctx);
 
   await app.register(swagger, {
     openapi: {
@@ -148,6 +210,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerAccountRoutes(typed, ctx);
   await registerVoteRoutes(typed, ctx);
   await registerLiveRoutes(typed, ctx);
+  socketCaps.attach(app.websocketServer);
   await registerAuditRoutes(typed, ctx);
   registerFloorRoutes(typed, ctx);
   await registerElectionRoutes(typed, ctx);

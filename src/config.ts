@@ -3,12 +3,9 @@
  * work on a fresh machine with no settings at all; .env.example lists them.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -57,7 +54,8 @@ const envSchema = z.object({
   TOKEN_AUDIENCE: z.string().default('plenary-api'),
   LIVE_TALLY_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
   LIVE_EVENT_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600),
-  TRUST_PROXY: z.preprocess(emptyToUndefined, bool.optional()),
+  // How many proxies in front (a hop count) or which addresses are proxies (a list); never "true".
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -74,6 +72,29 @@ const envSchema = z.object({
   BALLOT_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(128),
   BALLOT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(0),
   BALLOT_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
+  // Requests per minute (src/http/route-policy.ts): per account with a token, per address
+  // without one (IPv4 address or IPv6 /64); 0 turns a limit off. Sign-in and ballots are
+  // never limited per address: a hall is one NAT address.
+  RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(0).default(3000),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_COSTLY_PER_ADDRESS: z.coerce.number().int().min(0).default(120),
+  // WebSockets (/live): anonymous ones per address, signed-in ones per account, all of them,
+  // and the messages one socket may send (a burst, then one a second).
+  LIVE_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(1000),
+  LIVE_MAX_SOCKETS_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
+  LIVE_MAX_SOCKETS: z.coerce.number().int().min(1).default(15_000),
+  LIVE_MESSAGE_BURST: z.coerce.number().int().min(1).default(30),
+  // The HTTP server: a whole request (headers and body) must arrive within REQUEST_TIMEOUT_MS,
+  // its headers within HEADERS_TIMEOUT_MS; a connection idle for CONNECTION_TIMEOUT_MS is
+  // closed; at most MAX_CONNECTIONS at once (more are dropped by the server).
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(72_000),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
+  // scrypt's cost as log2(N) for staff passwords; 17 (N=2^17, r=8, p=1, OWASP) unless
+  // NODE_ENV=test, where tests may lower it to keep the suite fast.
+  PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(20).optional(),
 });
 
 export type Config = {
@@ -102,12 +123,25 @@ export type Config = {
   tokenAudience: string;
   liveTallyIntervalMs: number;
   liveEventRetentionSeconds: number;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDR ranges. */
+  trustProxy: false | number | string[];
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   shutdownDrainMs: number;
   metricsToken: string | undefined;
   ballotBatch: { maxSize: number; maxWaitMs: number; maxInFlight: number };
+  /** Requests per minute; 0: no limit. */
+  rateLimit: { perAccount: number; perAddress: number; costlyPerAddress: number };
+  live: { maxSocketsPerAddress: number; maxSocketsPerAccount: number; maxSockets: number; messageBurst: number };
+  server: {
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    connectionTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
+  /** scrypt cost of new password hashes, log2(N). */
+  passwordScryptLog2N: number;
 };
 
 /** A public or private JWK with the validity window the JWKS publishes (NumericDate seconds). */
@@ -163,6 +197,19 @@ export function decodeTokenSecret(text: string): Buffer {
   return bytes;
 }
 
+/** OWASP's scrypt parameters (Password Storage Cheat Sheet): N=2^17, r=8, p=1. */
+export const OWASP_SCRYPT_LOG2N = 17;
+
+/** A lower cost only where tests run (NODE_ENV=test): production hashes are never weakened by a setting. */
+function passwordCost(nodeEnv: string | undefined, log2n: number | undefined): number {
+  if (log2n === undefined) return OWASP_SCRYPT_LOG2N;
+  if (nodeEnv !== 'test' && log2n < OWASP_SCRYPT_LOG2N)
+    throw new ConfigError(
+      `PASSWORD_SCRYPT_LOG2N=${log2n} is below OWASP's ${OWASP_SCRYPT_LOG2N}; lower costs are for tests (NODE_ENV=test) only.`,
+    );
+  return log2n;
+}
+
 function parseJson(name: string, text: string): unknown {
   try {
     return JSON.parse(text);
@@ -204,6 +251,52 @@ function parseRetiredKeys(text: string | undefined): JsonWebKeyWithWindow[] {
     if (k.exp === undefined) throw new ConfigError(`${name} needs exp, the time it was retired.`);
     return k;
   });
+}
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY lists. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [ip, prefix, ...rest] = entry.split('/');
+  const family = net.isIP(ip ?? '');
+  if (!family || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: the number of proxies in front of the service (1 behind one HAProxy), or a
+ * comma-separated list of the proxies' addresses and CIDR ranges. A blanket `true` would
+ * believe X-Forwarded-For from anyone who can reach the port, who could then pick any
+ * address for the login throttle and the rate limits; it is refused.
+ */
+export function parseTrustProxy(text: string | undefined): false | number | string[] {
+  if (text === undefined) return false;
+  const t = text.trim().toLowerCase();
+  if (t === 'false' || t === '0' || t === 'no') return false;
+  if (/^\d+$/.test(t)) {
+    const hops = Number(t);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY=${t}: more than 10 proxies in a row is surely a mistake.`);
+    return hops;
+  }
+  if (t === 'true' || t === 'yes')
+    throw new ConfigError(
+      'TRUST_PROXY=true would believe X-Forwarded-For from anyone: give the number of proxies in front ' +
+        '(1 behind one HAProxy) or their addresses (e.g. 10.0.0.0/8,192.168.1.5).',
+    );
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => !isAddressOrRange(e));
+  if (entries.length === 0 || bad.length > 0)
+    throw new ConfigError(
+      `TRUST_PROXY: ${bad.join(', ') || 'empty'} is not an address or CIDR range; give a hop count or a ` +
+        'comma-separated list of addresses and ranges (or loopback, linklocal, uniquelocal).',
+    );
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -251,7 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenAudience: e.TOKEN_AUDIENCE,
     liveTallyIntervalMs: e.LIVE_TALLY_INTERVAL_MS,
     liveEventRetentionSeconds: e.LIVE_EVENT_RETENTION_SECONDS,
-    trustProxy: e.TRUST_PROXY ?? false,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
@@ -261,5 +354,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWaitMs: e.BALLOT_BATCH_WAIT_MS,
       maxInFlight: e.BALLOT_BATCH_IN_FLIGHT,
     },
+    rateLimit: {
+      perAccount: e.RATE_LIMIT_PER_ACCOUNT,
+      perAddress: e.RATE_LIMIT_PER_ADDRESS,
+      costlyPerAddress: e.RATE_LIMIT_COSTLY_PER_ADDRESS,
+    },
+    live: {
+      maxSocketsPerAddress: e.LIVE_MAX_SOCKETS_PER_ADDRESS,
+      maxSocketsPerAccount: e.LIVE_MAX_SOCKETS_PER_ACCOUNT,
+      maxSockets: e.LIVE_MAX_SOCKETS,
+      messageBurst: e.LIVE_MESSAGE_BURST,
+    },
+    server: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
+      connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
+    passwordScryptLog2N: passwordCost(e.NODE_ENV, e.PASSWORD_SCRYPT_LOG2N),
   };
 }

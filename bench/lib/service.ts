@@ -43,6 +43,13 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
     PLENARY_SEED: 'none',
     PLENARY_ADMIN_PASSWORD: ADMIN_PASSWORD,
     DB_POOL_SIZE: String(opts.poolSize ?? 4),
+    // The load comes from one address and measures the service's ceiling, not its limits.
+    RATE_LIMIT_PER_ADDRESS: '0',
+    RATE_LIMIT_PER_ACCOUNT: '0',
+    RATE_LIMIT_COSTLY_PER_ADDRESS: '0',
+    LIVE_MAX_SOCKETS_PER_ADDRESS: '100000',
+    LIVE_MAX_SOCKETS: '100000',
+    MAX_CONNECTIONS: '100000',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}),
     ...opts.env,

@@ -94,7 +94,7 @@ export async function createStaffAccount(
     .where(sql`lower(${accounts.username}) = ${input.username}`)
     .limit(1);
   if (existing) throw taken();
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, ctx.config.passwordScryptLog2N);
   try {
     const [row] = await ctx.db
       .insert(accounts)
@@ -158,7 +158,8 @@ export async function updateAccount(
       'Delegates sign in with their badge code: rotate it with POST /api/v1/delegates/{id}/access-code.',
     );
   }
-  const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
+  const passwordHash =
+    change.password !== undefined ? await hashPassword(change.password, ctx.config.passwordScryptLog2N) : undefined;
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const set: Partial<AccountRow> = {};

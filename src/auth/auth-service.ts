@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { accounts, delegates, sessions } from '../db/schema.js';
 import { hashAccessCode } from './access-codes.js';
-import { burnPasswordTime, generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { burnPasswordTime, generatePassword, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { issueAccessToken, type Role } from './tokens.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -126,16 +126,30 @@ export async function signInWithPassword(
   const [account] = await ctx.db.select().from(accounts).where(eq(accounts.username, username)).limit(1);
   const right = account?.passwordHash
     ? await verifyPassword(password, account.passwordHash)
-    : (await burnPasswordTime(password), false);
+    : (await burnPasswordTime(password, ctx.config.passwordScryptLog2N), false);
   if (!account || !right) {
     await recordFailure(ctx, keys, now);
     throw blocked > 0 ? throttled(blocked) : badCredentials();
   }
   const answer = await startSession(ctx, account);
+  await upgradeHash(ctx, account.id, account.passwordHash!, password);
   // Only the username's count is forgiven: the address's is not, or one valid account
   // would let its holder reset the count between guesses at others.
   await clearFailures(ctx, [userKey]);
   return answer;
+}
+
+/**
+ * A hash made with an older, cheaper cost is replaced now that the password is known: the
+ * next database reader then meets today's cost. Only if nobody changed it meanwhile.
+ */
+async function upgradeHash(ctx: AppContext, accountId: string, stored: string, password: string): Promise<void> {
+  if (!needsRehash(stored, ctx.config.passwordScryptLog2N)) return;
+  const upgraded = await hashPassword(password, ctx.config.passwordScryptLog2N);
+  await ctx.db
+    .update(accounts)
+    .set({ passwordHash: upgraded })
+    .where(and(eq(accounts.id, accountId), eq(accounts.passwordHash, stored)));
 }
 
 export async function revokeSession(ctx: AppContext, sessionId: string, reason: string): Promise<void> {
@@ -164,7 +178,11 @@ export async function ensureAdmin(
   const password = ctx.config.adminPassword ?? generatePassword();
   const inserted = await ctx.db
     .insert(accounts)
-    .values({ username: ctx.config.adminUsername, passwordHash: await hashPassword(password), role: 'admin' })
+    .values({
+      username: ctx.config.adminUsername,
+      passwordHash: await hashPassword(password, ctx.config.passwordScryptLog2N),
+      role: 'admin',
+    })
     .onConflictDoNothing()
     .returning({ id: accounts.id });
   if (inserted.length === 0) return null;

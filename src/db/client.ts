@@ -83,7 +83,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 /** The tables of the record: the service inserts into them, never updates, deletes or truncates. */
-export const RECORD_TABLES = ['ballots', 'secret_choices', 'electorate_seats', 'corrections', 'events'] as const;
+export const RECORD_TABLES = [
+  'ballots',
+  'secret_choices',
+  'electorate_seats',
+  'corrections',
+  'events',
+  // An election's participation, ballot contents and frozen electorate (append-only as a vote's).
+  'election_ballots',
+  'election_choices',
+  'election_seats',
+] as const;
 
 /**
  * Run by the owner after its migrations: the service role may read and write the tables

@@ -396,12 +396,17 @@ export const idempotencyRecords = pgTable(
     createdAt: createdAt(),
     // A ballot's vote: a secret vote's records are deleted in its closing transaction.
     voteId: uuid('vote_id'),
+    // The same for an election's ballots (a secret election's go when its last round closes).
+    electionId: uuid('election_id'),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.key] }),
     index('idempotency_records_vote_idx')
       .on(t.voteId)
       .where(sql`${t.voteId} is not null`),
+    index('idempotency_records_election_idx')
+      .on(t.electionId)
+      .where(sql`${t.electionId} is not null`),
   ],
 );
 

@@ -47,6 +47,11 @@ export const PERMISSIONS = {
   'vote.cast': { roles: ['delegate', 'chair'] },
   /** Elections and their candidates: create, change, open, close, cancel, and counted paper ballots in bulk. */
   'election.manage': { roles: ['chair', 'admin'] },
+  /**
+   * Nominate a candidate: the election's managers, or a delegate when the election takes
+   * nominations from delegation heads (the service checks the setting and the headship).
+   */
+  'election.nominate': { roles: ['chair', 'admin', 'delegate'] },
   /** The floor settings, a list's rules and state, the floor controls, overrides and motion decisions. */
   'floor.manage': { roles: ['admin', 'chair'] },
   /**

@@ -46,6 +46,12 @@ export interface CandidateChanged {
   state: string;
 }
 
+/** Who put the candidate forward is part of the public record of a nomination. */
+export interface CandidateNominated extends Omit<CandidateChanged, 'state'> {
+  delegationId: string | null;
+  by: 'chair' | 'delegation_head';
+}
+
 /** The signed record of the election, as sealed at the last close (election-service.ts closeElection). */
 export interface ElectionClosed {
   electionId: string;
@@ -75,11 +81,13 @@ export const electionEvents = defineEvents({
     'quota',
     'settings',
   ),
-  'candidate.nominated': defineEvent<Omit<CandidateChanged, 'state'>>().showing(
+  'candidate.nominated': defineEvent<CandidateNominated>().showing(
     'electionId',
     'candidateId',
     'name',
     'group',
+    'delegationId',
+    'by',
   ),
   'candidate.updated': defineEvent<CandidateChanged>().showing('electionId', 'candidateId', 'name', 'group', 'state'),
   'candidate.withdrawn': defineEvent<CandidateChanged>().showing('electionId', 'candidateId', 'name', 'group', 'state'),

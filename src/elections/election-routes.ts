@@ -11,6 +11,8 @@ import { idempotencyKeyOf, requestHash } from '../http/idempotency.js';
 import { assertReadable, loadConference } from '../conferences/conference-access.js';
 import { actor, enforceAccess, existingConference, type ActionAccess, type ConferenceOf } from '../http/access.js';
 import { loadCandidate, loadCandidates, loadElection } from './election-repository.js';
+import { startElectionDeadlineSweeper } from './election-deadlines.js';
+import { electionCastableSchema, loadElectionCastable } from './election-castable.js';
 import {
   ballotsCounted,
   cancelElection,
@@ -78,6 +80,12 @@ const auditorOfElection = {
 const PAPER_LIMIT_BYTES = 20 * 1024 * 1024;
 
 export async function registerElectionRoutes(app: App, ctx: AppContext): Promise<void> {
+  // As the votes' sweeper: only a ready app closes expired rounds; stopped on close.
+  let sweeper: ReturnType<typeof startElectionDeadlineSweeper> | null = null;
+  app.addHook('onReady', async () => {
+    sweeper = startElectionDeadlineSweeper(ctx);
+  });
+  app.addHook('onClose', async () => sweeper?.stop());
   const detail = async (e: ElectionRow) => {
     const candidates = await loadCandidates(ctx.db, e.id);
     const order = (e.candidateOrder as string[] | null) ?? null;
@@ -145,6 +153,31 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     },
   );
 
+  app.get(
+    '/api/v1/elections/:electionId/castable',
+    {
+      schema: {
+        tags: ['elections'],
+        summary: "What the caller may cast in this election's round: candidates, limits, each seat and its ballots",
+        description:
+          "One read for the phone, as a vote's castable: the seats of the frozen electorate the caller casts for " +
+          '(own, proxies, the bloc of a head), the weight or allocation and what of it is cast in this round, the ' +
+          "round's candidates in ballot order, the method's limits and the service clock. Accounts that hold no " +
+          'seat get an empty list.',
+        security: [{ bearer: [] }],
+        params: electionParams,
+        response: { 200: electionCastableSchema, ...errors(400, 401, 404) },
+      },
+      config: { access: 'account' },
+    },
+    async (req) => {
+      const p = actor(req);
+      const e = await loadElection(ctx.db, req.params.electionId);
+      await assertReadable(ctx, req, e.conferenceId);
+      return loadElectionCastable(ctx, p, e);
+    },
+  );
+
   app.patch(
     '/api/v1/elections/:electionId',
     {
@@ -186,12 +219,13 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     {
       schema: {
         tags: ['elections'],
-        summary: 'Nominate a candidate while the election is a draft: chair or admin',
+        summary:
+          "Nominate a candidate while the election is a draft: chair or admin, or (nominations: delegation_heads) a delegation's head for its own delegation",
         params: electionParams,
         body: candidateBody,
-        response: { 201: candidateSchema, ...errors(400, 401, 403, 404, 409) },
+        response: { 201: candidateSchema, ...errors(400, 401, 403, 404, 409, 422) },
       },
-      config: manage('electionId'),
+      config: { access: { action: 'election.nominate', conference: { param: 'electionId', of: electionConference } } },
     },
     async (req, reply) => {
       const p = actor(req);

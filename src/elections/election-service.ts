@@ -21,7 +21,14 @@ import {
 import { isIdempotentElectionClose, nextElectionState } from '../domain/election-lifecycle.js';
 import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots.js';
 import { pgConstraint, pgErrorCode, type Tx } from '../db/client.js';
-import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
+import {
+  delegates,
+  electionBallots,
+  electionCandidates,
+  electionChoices,
+  elections,
+  idempotencyRecords,
+} from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import type { ElectionClosed, ElectionDefined } from './election-events.js';
 import { canonicalJson } from '../audit/hash-chain.js';
@@ -52,6 +59,7 @@ import {
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, type BallotContent } from './election-tally.js';
+import { notifyElectionCount } from './election-notify.js';
 import {
   settingsOf,
   roundsOf,
@@ -92,7 +100,7 @@ function checkElection(
 
 function settingsInput(input: PatchElectionInput, old: Record<string, unknown> = {}): Record<string, unknown> {
   const out = { ...old };
-  for (const key of ['threshold', 'maxApprovals', 'nextRound', 'ballotOrder'] as const) {
+  for (const key of ['threshold', 'maxApprovals', 'nextRound', 'ballotOrder', 'nominations'] as const) {
     if (input[key] !== undefined) out[key] = input[key];
   }
   return out;
@@ -202,24 +210,70 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
   });
 }
 
+/**
+ * Nominates a candidate while the election is a draft: the chair or an admin; or, where the
+ * election allows it (`nominations: "delegation_heads"`), the head of a delegation, for a
+ * candidate of that delegation only.
+ */
 export async function nominate(ctx: AppContext, p: Principal, electionId: string, input: CandidateInput) {
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
+    const head = p.role === 'delegate' ? await headOf(tx, p, e) : null;
     nextElectionState(e.state, 'edit');
-    const c = await insertCandidate(tx, e, input, now);
+    if (head) {
+      const named = [input.delegationId ?? head.delegationId];
+      if (input.delegateId) named.push((await delegationOfDelegate(tx, input.delegateId, e.conferenceId)) ?? '');
+      if (named.some((d) => d !== head.delegationId))
+        throw unprocessable(
+          'candidate_of_other_delegation',
+          "A delegation's head nominates candidates of their own delegation only.",
+          { delegationId: head.delegationId },
+        );
+    }
+    const c = await insertCandidate(tx, e, head ? { ...input, delegationId: head.delegationId } : input, now);
     await appendEvent(
       tx,
       {
         conferenceId: e.conferenceId,
         type: 'candidate.nominated',
         actor: p.accountId,
-        data: { electionId: e.id, candidateId: c.id, name: c.name, group: c.quotaGroup },
+        data: {
+          electionId: e.id,
+          candidateId: c.id,
+          name: c.name,
+          group: c.quotaGroup,
+          delegationId: c.delegationId,
+          by: head ? 'delegation_head' : 'chair',
+        },
       },
       now,
     );
     return c;
   });
+}
+
+/** The delegation a nominating delegate heads; refused unless the election lets heads nominate. */
+async function headOf(tx: Tx, p: Principal, e: ElectionRow): Promise<{ delegationId: string }> {
+  if (settingsOf(e).nominations !== 'delegation_heads')
+    throw new DomainError('forbidden', 'nomination_not_allowed', 'In this election only the chair nominates.');
+  const [d] = await tx
+    .select({ delegationId: delegates.delegationId, role: delegates.role, conferenceId: delegates.conferenceId })
+    .from(delegates)
+    .where(eq(delegates.id, p.delegateId ?? '00000000-0000-0000-0000-000000000000'))
+    .limit(1);
+  if (!d || d.role !== 'head' || d.conferenceId !== e.conferenceId)
+    throw new DomainError('forbidden', 'not_delegation_head', "Only a delegation's head nominates for it.");
+  return { delegationId: d.delegationId };
+}
+
+async function delegationOfDelegate(tx: Tx, delegateId: string, conferenceId: string): Promise<string | null> {
+  const [d] = await tx
+    .select({ delegationId: delegates.delegationId })
+    .from(delegates)
+    .where(and(eq(delegates.id, delegateId), eq(delegates.conferenceId, conferenceId)))
+    .limit(1);
+  return d?.delegationId ?? null;
 }
 
 export async function updateCandidate(
@@ -328,6 +382,7 @@ export async function openElection(ctx: AppContext, p: Principal, electionId: st
       },
       now,
     );
+    await notifyElectionCount(tx, e, true);
     return opened!;
   });
 }
@@ -352,6 +407,8 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
       .set({ state: 'cancelled', cancelledAt: now })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
+    await notifyElectionCount(tx, e, true);
     await appendEvent(
       tx,
       {
@@ -482,7 +539,14 @@ function assertOpen(e: ElectionRow, now: Date): void {
     );
 }
 
-async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, response: unknown): Promise<void> {
+/** electionId: a ballot's record, deleted with the others of a secret election when it ends. */
+async function storeAnswer(
+  tx: Tx,
+  idem: IdempotencyRequest,
+  status: number,
+  response: unknown,
+  electionId: string | null = null,
+): Promise<void> {
   await tx.insert(idempotencyRecords).values({
     accountId: idem.accountId,
     key: storedKey(idem.key),
@@ -490,7 +554,19 @@ async function storeAnswer(tx: Tx, idem: IdempotencyRequest, status: number, res
     requestHash: idem.requestHash,
     status,
     response,
+    electionId,
   });
+}
+
+/**
+ * Once a secret election is closed (its last round) or cancelled, none of its ballots can be
+ * retried, and its idempotency records are the only rows that tie an account to a request
+ * of this election with a time: they go in the same transaction, as a secret vote's do.
+ * Not at the close of an earlier round: a phone retrying its round-1 ballot must get its
+ * round-1 answer back, not cast the same request again in round 2.
+ */
+async function forgetBallotRequests(tx: Tx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<void> {
+  if (e.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
 }
 
 async function withRetries<T>(
@@ -612,7 +688,8 @@ export async function castElectionBallot(
         receipt,
       });
       const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
-      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer);
+      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
+      await notifyElectionCount(tx, e);
       return answer;
     },
     (constraint) =>
@@ -716,6 +793,7 @@ export async function enterPaperBallots(
         receipts: rows.map((r) => r.receipt),
       };
       await storeAnswer(tx, idem, 201, answer);
+      await notifyElectionCount(tx, e);
       await appendEvent(
         tx,
         {
@@ -821,6 +899,7 @@ export async function closeElection(
         },
         now,
       );
+      await notifyElectionCount(tx, e, true);
       return resultOf(moved!);
     }
     const leaves = choices.map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) }));
@@ -874,6 +953,8 @@ export async function closeElection(
       })
       .where(eq(elections.id, e.id))
       .returning();
+    await forgetBallotRequests(tx, e);
+    await notifyElectionCount(tx, e, true);
     return resultOf(closed!);
   });
 }

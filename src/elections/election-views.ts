@@ -34,6 +34,12 @@ const settingsShape = {
    * seed, or as nominated (for tellers whose paper ballots are already numbered that way).
    */
   ballotOrder: z.enum(['name', 'lot', 'nomination']).optional(),
+  /**
+   * Who nominates: the chair (and admins) only, or also each delegation's head, for a
+   * candidate of the head's own delegation (the conference's rules say which; the chair
+   * sets it per election).
+   */
+  nominations: z.enum(['chair', 'delegation_heads']).optional(),
 };
 
 export const candidateBody = z.strictObject({
@@ -144,6 +150,7 @@ export const electionSchema = z
     maxApprovals: z.number().int().nullable(),
     nextRound: z.enum(['all_stay', 'lowest_drops', 'top_two']).nullable(),
     ballotOrder: z.enum(['name', 'lot', 'nomination']),
+    nominations: z.enum(['chair', 'delegation_heads']),
     state: z.enum(['draft', 'open', 'closed', 'cancelled']),
     round: z.number().int(),
     /** The candidates standing in the current round, in ballot order. */
@@ -258,6 +265,7 @@ export interface ElectionSettings {
   maxApprovals: number | null;
   nextRound: 'all_stay' | 'lowest_drops' | 'top_two' | null;
   ballotOrder: 'name' | 'lot' | 'nomination';
+  nominations: 'chair' | 'delegation_heads';
 }
 
 export function settingsOf(e: ElectionRow): ElectionSettings {
@@ -267,6 +275,7 @@ export function settingsOf(e: ElectionRow): ElectionSettings {
     maxApprovals: s.maxApprovals ?? null,
     nextRound: s.nextRound ?? null,
     ballotOrder: s.ballotOrder ?? 'name',
+    nominations: s.nominations ?? 'chair',
   };
 }
 

@@ -23,10 +23,10 @@ export function parseNotice(payload: string): { conferenceId: string; rest: stri
 }
 
 /** Topics: a conference's control events, a vote's tally, and an account's own notices. */
-export type TopicKind = 'conference' | 'vote' | 'account';
+export type TopicKind = 'conference' | 'vote' | 'election' | 'account';
 
 export const TOPIC_PATTERN =
-  /^(conference|vote|account):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+  /^(conference|vote|election|account):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export const conferenceTopic = (conferenceId: string): string => `conference:${conferenceId}`;
 export const voteTopic = (voteId: string): string => `vote:${voteId}`;

@@ -18,6 +18,9 @@ export interface Conn {
   chain: Promise<void>;
   inFlight: number;
   closed: boolean;
+  /** Messages this socket may still send now (a token bucket: a burst, then one a second). */
+  allowance: number;
+  allowanceAt: number;
 }
 
 export interface Sockets {

@@ -21,11 +21,13 @@ import {
   accountTopic,
   parseNotice,
   parseTopic,
+  type TopicKind,
 } from '../events/channels.js';
 import { ConferenceFeed } from './conference-feed.js';
 import type { Conn, SocketPrincipal, Sockets } from './live-connection.js';
 import { conferenceVisibilities, conferencesOfVotes } from './live-repository.js';
 import { createWakeups, type Wakeups } from './pg-listener.js';
+import { ElectionFeed } from './election-feed.js';
 import {
   CLOSE_CODES,
   LIVE_LIMITS,
@@ -55,6 +57,8 @@ export interface LiveHubOptions {
 const MIN_RETENTION_SECONDS = 15 * 60;
 const MAX_IN_FLIGHT = 16;
 const VISIBILITY_CACHE_MS = 2000;
+/** One more message allowed per this many ms, up to LIVE_MESSAGE_BURST. */
+const MESSAGE_REFILL_MS = 1000;
 
 export class LiveHub {
   private readonly conns = new Set<Conn>();
@@ -70,6 +74,8 @@ export class LiveHub {
   private readonly sessionCheckMs: number;
   private readonly catchUpMs: number;
   private readonly maxBufferedBytes: number;
+  /** Elections' counts of ballots (topic election:<id>). */
+  private readonly elections: ElectionFeed<Conn>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -90,6 +96,7 @@ export class LiveHub {
       afterFanOut: (ev) => this.onFanOut?.(ev.at),
     });
     this.tallies = new TallyFeed(ctx, sockets, opts.loadTally, opts.tallyLagBytes ?? 64 * 1024, this.conferences);
+    this.elections = new ElectionFeed<Conn>(ctx, (conn, data) => this.sendRaw(conn, data));
   }
 
   async start(): Promise<void> {
@@ -128,6 +135,7 @@ export class LiveHub {
     for (const t of this.timers) clearInterval(t);
     this.tallies.stop();
     this.conferences.stop();
+    this.elections.stop();
     for (const c of this.conns) this.close(c, CLOSE_CODES.goingAway, 'server_shutting_down');
     await this.wakeups?.stop();
   }
@@ -140,7 +148,7 @@ export class LiveHub {
   get subscriptionCount(): number {
     let n = 0;
     for (const c of this.conns) n += c.conferences.size + c.votes.size;
-    return n;
+    return n + this.elections.subscriptionCount;
   }
 
   /** Told, after each control event's fan-out, when the event was written (for /metrics). */
@@ -162,6 +170,8 @@ export class LiveHub {
       chain: Promise.resolve(),
       inFlight: 0,
       closed: false,
+      allowance: this.ctx.config.live.messageBurst,
+      allowanceAt: Date.now(),
     };
     this.conns.add(conn);
     ws.on('message', (raw, isBinary) => {
@@ -194,6 +204,17 @@ export class LiveHub {
 
   private onMessage(conn: Conn, raw: unknown, isBinary: boolean): void {
     if (conn.closed) return;
+    // Every message costs a parse and may cost a query (an unknown vote id): a client that
+    // sends more than a burst and then one a second is closed (1008), not answered.
+    const now = Date.now();
+    const burst = this.ctx.config.live.messageBurst;
+    conn.allowance = Math.min(burst, conn.allowance + (now - conn.allowanceAt) / MESSAGE_REFILL_MS);
+    conn.allowanceAt = now;
+    if (conn.allowance < 1) {
+      this.close(conn, CLOSE_CODES.policyViolation, 'too_many_messages');
+      return;
+    }
+    conn.allowance -= 1;
     if (isBinary) {
       this.sendError(conn, 'invalid_message', 'Send JSON text frames.');
       return;
@@ -245,6 +266,7 @@ export class LiveHub {
         const t = parseTopic(topic);
         if (t?.kind === 'conference' && conn.conferences.has(t.id)) this.conferences.detach(conn, t.id);
         else if (t?.kind === 'vote' && conn.votes.has(t.id)) this.tallies.detach(conn, t.id);
+        else if (t?.kind === 'election' && this.elections.has(conn, t.id)) this.elections.detach(conn, t.id);
         else if (t?.kind === 'account' && conn.account === t.id) conn.account = null;
         else {
           this.sendError(conn, 'not_subscribed', `Not subscribed to ${topic}.`, topic);
@@ -255,11 +277,16 @@ export class LiveHub {
       if (done.length) this.send(conn, { type: 'unsubscribed', topics: done });
       return;
     }
-    const granted: { kind: 'conference' | 'vote' | 'account'; id: string; topic: string; conferenceId: string }[] = [];
+    const granted: { kind: TopicKind; id: string; topic: string; conferenceId: string }[] = [];
     const wanted = [...new Set(msg.topics)].map((topic) => ({ topic, t: parseTopic(topic) }));
-    // One or two queries for the whole message, whatever the number of topics.
+    // A few queries for the whole message, whatever the number of topics.
+    const electionIds = wanted.flatMap((w) => (w.t?.kind === 'election' ? [w.t.id] : []));
+    await this.elections.resolve(electionIds);
     await this.resolveTopics(
-      wanted.flatMap((w) => (w.t?.kind === 'conference' ? [w.t.id] : [])),
+      [
+        ...wanted.flatMap((w) => (w.t?.kind === 'conference' ? [w.t.id] : [])),
+        ...electionIds.flatMap((id) => this.elections.conferenceOf(id) ?? []),
+      ],
       wanted.flatMap((w) => (w.t?.kind === 'vote' ? [w.t.id] : [])),
     );
     for (const { topic, t } of wanted) {
@@ -267,7 +294,7 @@ export class LiveHub {
         this.sendError(
           conn,
           'invalid_topic',
-          `Unknown topic ${topic}: use conference:<id>, vote:<id> or account:<id>.`,
+          `Unknown topic ${topic}: use conference:<id>, vote:<id>, election:<id> or account:<id>.`,
           topic,
         );
         continue;
@@ -275,6 +302,7 @@ export class LiveHub {
       const already =
         (t.kind === 'conference' && conn.conferences.has(t.id)) ||
         (t.kind === 'vote' && conn.votes.has(t.id)) ||
+        (t.kind === 'election' && this.elections.has(conn, t.id)) ||
         (t.kind === 'account' && conn.account === t.id);
       if (!already && this.topicCount(conn) + granted.length >= LIVE_LIMITS.maxTopicsPerSocket) {
         this.sendError(conn, 'too_many_topics', `At most ${LIVE_LIMITS.maxTopicsPerSocket} topics per socket.`, topic);
@@ -300,12 +328,13 @@ export class LiveHub {
       if (conn.closed) return;
       if (g.kind === 'conference') await this.conferences.attach(conn, g.id, msg.after?.[g.topic]);
       else if (g.kind === 'vote') await this.tallies.attach(conn, g.id, g.conferenceId);
+      else if (g.kind === 'election') await this.elections.attach(conn, g.id);
       else conn.account = g.id;
     }
   }
 
   private topicCount(conn: Conn): number {
-    return conn.conferences.size + conn.votes.size + (conn.account ? 1 : 0);
+    return conn.conferences.size + conn.votes.size + this.elections.countOf(conn) + (conn.account ? 1 : 0);
   }
 
   /**
@@ -339,10 +368,11 @@ export class LiveHub {
   }
 
   /** The topic's conference when the caller may read it (after resolveTopics); null when not. */
-  private authorize(conn: Conn, kind: 'conference' | 'vote' | 'account', id: string): string | null {
+  private authorize(conn: Conn, kind: TopicKind, id: string): string | null {
     const p = conn.principal;
     if (kind === 'account') return p && p.accountId === id ? '' : null;
-    const conferenceId = kind === 'conference' ? id : this.voteConference.get(id);
+    const conferenceId =
+      kind === 'conference' ? id : kind === 'election' ? this.elections.conferenceOf(id) : this.voteConference.get(id);
     const c = conferenceId ? this.conferenceVisibility.get(conferenceId) : undefined;
     if (!conferenceId || !c) return null;
     const principal: Principal | null = p ? { ...p, username: null } : null;
@@ -355,6 +385,7 @@ export class LiveHub {
     for (const id of [...conn.conferences]) this.conferences.detach(conn, id);
     for (const id of [...conn.votes.keys()]) this.tallies.detach(conn, id);
     this.tallies.forget(conn);
+    this.elections.drop(conn);
   }
 
   private close(conn: Conn, code: number, reason: string): void {
@@ -410,7 +441,10 @@ export class LiveHub {
       if (!notice) return;
       const { conferenceId, rest } = notice;
       if (channel === EVENTS_CHANNEL) this.conferences.notified(conferenceId, Number(rest));
-      else if (channel === TALLIES_CHANNEL) this.tallies.notified(rest);
+      else if (channel === TALLIES_CHANNEL) {
+        // A vote's tally, or an election's count of ballots (election-notify.ts).
+        if (!this.tallies.notified(rest)) this.elections.onNotify(payload);
+      }
     } catch (err) {
       this.ctx.log.error({ err }, 'live: notification handler failed');
     }
@@ -418,7 +452,9 @@ export class LiveHub {
 
   /** A lost notification, or a lost listener: read what is new for every conference and vote watched here. */
   catchUp(): void {
-    if (this.stopped || this.conferences.size === 0) return;
+    if (this.stopped) return;
+    this.elections.catchUp();
+    if (this.conferences.size === 0) return;
     void (async () => {
       await this.conferences.catchUp();
       this.tallies.catchUp();

@@ -139,6 +139,28 @@ export interface TallyMessage {
   data: TallyData;
 }
 
+/** An election's ballots received so far (never their contents): src/live/election-feed.ts. */
+export interface ElectionCountData {
+  electionId: string;
+  conferenceId: string;
+  state: 'draft' | 'open' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret';
+  /** The round taking ballots (or the last one, once closed). */
+  round: number;
+  /** Papers received in that round (a paper-batch line of 12 counts 12). */
+  ballots: number;
+  /** Candidate ids in order of election, once closed; null before. */
+  elected: string[] | null;
+  final: boolean;
+}
+
+export interface ElectionCountMessage {
+  type: 'count';
+  topic: string;
+  version: number;
+  data: ElectionCountData;
+}
+
 export interface NoticeMessage {
   type: 'notice';
   topic: string;
@@ -188,6 +210,7 @@ export type ServerMessage =
   | EventMessage
   | SnapshotMessage
   | TallyMessage
+  | ElectionCountMessage
   | NoticeMessage
   | ErrorMessage
   | SubscribedMessage
@@ -198,6 +221,8 @@ export type ServerMessage =
 export const CLOSE_CODES = {
   /** The server is shutting down: reconnect (to another instance) and resume with `after`. */
   goingAway: 1001,
+  /** More messages than LIVE_MESSAGE_BURST at once, then more than one a second. */
+  policyViolation: 1008,
   /** A frame larger than LIVE_LIMITS.maxPayloadBytes (sent by ws itself). */
   messageTooBig: 1009,
   internalError: 1011,

@@ -85,9 +85,11 @@ export class TallyFeed {
   }
 
   /** A NOTIFY said this vote got a ballot. */
-  notified(voteId: string): void {
+  /** False when no vote of that id is watched here (the notice may be an election's). */
+  notified(voteId: string): boolean {
     const v = this.votes.get(voteId);
     if (v) this.scheduleTally(v);
+    return v !== undefined;
   }
 
   /** Reloads every tally that is not final yet (a notification may have been lost). */

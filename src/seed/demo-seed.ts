@@ -46,7 +46,7 @@ const SEED_LOCK = 7_143_923;
 /** Creates the demo conference when the database has no conference yet; returns null otherwise. */
 export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null> {
   const chairPassword = generatePassword();
-  const chairHash = await hashPassword(chairPassword);
+  const chairHash = await hashPassword(chairPassword, ctx.config.passwordScryptLog2N);
   const text = fs.readFileSync(DEMO_RESOLUTION_FILE, 'utf8');
   const split = splitIntoClauses(text);
   const now = ctx.clock();

@@ -110,6 +110,51 @@ describe.skipIf(!onPostgres())('the service role does not own the record', () =>
     expect(rows).toEqual([{ owner }]);
   });
 
+  it('runs a secret election as the service role, its ballot requests deleted at close', async () => {
+    const t = { app: app!, ctx: started!.ctx };
+    const f = await createConferenceFixture(t, {
+      delegations: [{ name: 'Greens', delegates: [{ name: 'Ann', role: 'head' }, { name: 'Bob' }] }],
+    });
+    const chair = bearer(await f.chairToken());
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/conferences/${f.conferenceId}/elections`,
+      headers: chair,
+      payload: { title: 'Committee', seats: 1, method: 'stv_scottish', candidates: [{ name: 'P' }, { name: 'Q' }] },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    const opened = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/elections/${id}/open`,
+      headers: chair,
+      payload: {},
+    });
+    const [p, q] = opened.json<{ candidates: { id: string }[] }>().candidates.map((c) => c.id);
+    for (const [who, ranking] of [
+      ['Ann', [p, q]],
+      ['Bob', [q]],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/elections/${id}/ballots`,
+        headers: { ...bearer(await f.tokenOf(who)), 'idempotency-key': randomUUID() },
+        payload: { ranking },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const closed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/elections/${id}/close`,
+      headers: chair,
+      payload: {},
+    });
+    expect(closed.statusCode).toBe(200);
+    expect(closed.json()).toMatchObject({ state: 'closed' });
+    const { rows } = await asService!.query(`select 1 from idempotency_records where election_id = $1`, [id]);
+    expect(rows).toEqual([]);
+  });
+
   it('cannot disable the append-only triggers, truncate, update or delete the record', async () => {
     const refusedAs = async (client: pg.Client, statement: string) => {
       const err = await client.query(statement).then(
@@ -127,6 +172,9 @@ describe.skipIf(!onPostgres())('the service role does not own the record', () =>
     }
     expect((await refusedAs(asService!, `update events set data = '{}'::jsonb`)).code).toBe('42501');
     expect((await refusedAs(asService!, `update ballots set yes = 1`)).code).toBe('42501');
+    expect((await refusedAs(asService!, `update election_choices set count = count + 1`)).code).toBe('42501');
+    expect((await refusedAs(asService!, `update election_ballots set weight = 2`)).code).toBe('42501');
+    expect((await refusedAs(asService!, `update election_seats set weight = weight + 1`)).code).toBe('42501');
     // Nor can it take ownership or replace the trigger function.
     expect((await refusedAs(asService!, `alter table ballots owner to ${service}`)).code).toBe('42501');
     expect(

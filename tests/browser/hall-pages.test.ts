@@ -154,7 +154,11 @@ d('the hall pages in Chromium', () => {
         seen.set(e.requestId, {
           type: e.type,
           url: e.response.url,
-          cached: (seen.get(e.requestId)?.cached ?? false) || e.response.fromDiskCache === true,
+          // Served by the phone page's service worker from its cache: no network either.
+          cached:
+            (seen.get(e.requestId)?.cached ?? false) ||
+            e.response.fromDiskCache === true ||
+            e.response.fromServiceWorker === true,
           bytes: 0,
         }),
       );
@@ -281,10 +285,15 @@ d('the hall pages in Chromium', () => {
       () => (JSON.parse(localStorage.getItem('plenary.outbox') ?? '[]') as { key: string }[])[0]?.key,
     );
     expect(key).toBeTruthy();
-    // Reloaded while offline: the browser shows its own error page; the outbox stays in storage.
-    await page.reload().catch(() => undefined);
+    // Reloaded while offline: the service worker gives the page back, which shows the ballot
+    // it still holds; back online, the outbox sends it again (same key) without a reload.
+    await page.reload();
+    await expect.poll(() => page.getByText('Signed in for Eli Scan').count()).toBe(1);
+    const waiting = page.getByRole('region', { name: 'Waiting to be sent' });
+    await expect.poll(() => waiting.getByText('Motion on the venue').count()).toBe(1);
+    await expectAccessible(page, 'vote offline after reload');
+    await shot(page, 'vote-offline-reloaded-phone');
     await ctx.setOffline(false);
-    await page.goto(`${base}/vote`);
     await expect
       .poll(() => voteCard(page, 'Motion on the venue').getByText('Received', { exact: true }).count())
       .toBe(1);

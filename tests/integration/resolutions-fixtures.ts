@@ -7,7 +7,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { generateAccessCode, hashAccessCode } from '../../src/auth/access-codes.js';
 import { accounts, conferences, delegates, delegations, events, votes } from '../../src/db/schema.js';
-import type { TestApp } from '../support/test-app.js';
+import { TEST_SCRYPT_LOG2N, type TestApp } from '../support/test-app.js';
 import { bearer, signInAsAdmin, signInWithCode, signInWithPassword } from '../support/auth.js';
 
 export type ActorName =
@@ -92,7 +92,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
   ]);
 
   // One scrypt hash for all staff accounts keeps the setup fast.
-  const passwordHash = await hashPassword(STAFF_PASSWORD);
+  const passwordHash = await hashPassword(STAFF_PASSWORD, TEST_SCRYPT_LOG2N);
   await db.insert(accounts).values([
     { username: 'res-admin-other', passwordHash, role: 'admin', conferenceId: otherConferenceId },
     { username: 'res-chair', passwordHash, role: 'chair', conferenceId },

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { accounts, delegates } from '../../src/db/schema.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { generateAccessCode, hashAccessCode } from '../../src/auth/access-codes.js';
-import type { TestApp } from '../support/test-app.js';
+import { TEST_SCRYPT_LOG2N, type TestApp } from '../support/test-app.js';
 import { bearer, signInAsAdmin, signInWithCode, signInWithPassword } from '../support/auth.js';
 
 export interface Actor {
@@ -52,7 +52,9 @@ export async function api(
 
 async function staff(t: TestApp, username: string, role: 'admin' | 'chair' | 'auditor', conferenceId: string) {
   const password = `pw-${username}-0123456789`;
-  await t.ctx.db.insert(accounts).values({ username, passwordHash: await hashPassword(password), role, conferenceId });
+  await t.ctx.db
+    .insert(accounts)
+    .values({ username, passwordHash: await hashPassword(password, TEST_SCRYPT_LOG2N), role, conferenceId });
   return { name: username, headers: bearer(await signInWithPassword(t, username, password)) };
 }
 

@@ -9,7 +9,7 @@ import { TALLIES_CHANNEL, talliesNotice } from '../../src/events/channels.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { rowsOf } from '../../src/db/client.js';
 import { accounts, conferences, delegates, delegations, votes } from '../../src/db/schema.js';
-import type { TestApp } from '../support/test-app.js';
+import { TEST_SCRYPT_LOG2N, type TestApp } from '../support/test-app.js';
 import { signInWithPassword } from '../support/auth.js';
 
 export async function listen(t: TestApp): Promise<string> {
@@ -56,7 +56,7 @@ export async function staffToken(
   const username = `live-${role}-${++accountNo}-${Math.random().toString(36).slice(2, 6)}`;
   const [a] = await t.ctx.db
     .insert(accounts)
-    .values({ username, passwordHash: await hashPassword(PASSWORD), role, conferenceId })
+    .values({ username, passwordHash: await hashPassword(PASSWORD, TEST_SCRYPT_LOG2N), role, conferenceId })
     .returning();
   return { token: await signInWithPassword(t, username, PASSWORD), accountId: a!.id };
 }

@@ -26,7 +26,7 @@ import type { AppContext } from '../../src/app-context.js';
 import type { Config } from '../../src/config.js';
 import { freshDatabase, testConfig } from './test-app.js';
 
-import { ADMIN_PASSWORD } from './test-app.js';
+import { ADMIN_PASSWORD, TEST_SCRYPT_LOG2N } from './test-app.js';
 
 /** What the fixture needs of a running service: TestApp satisfies it. */
 export interface AppHandle {
@@ -111,7 +111,7 @@ export async function createConferenceFixture(t: AppHandle, spec: FixtureSpec): 
   const chair = { username: `chair-${suffix()}`, password: STAFF_PASSWORD };
   const auditor = { username: `auditor-${suffix()}`, password: STAFF_PASSWORD };
   // scrypt is deliberately slow; one hash per test process keeps fixtures cheap.
-  staffHash ??= hashPassword(STAFF_PASSWORD);
+  staffHash ??= hashPassword(STAFF_PASSWORD, TEST_SCRYPT_LOG2N);
   const chairHash = await staffHash;
   const auditorHash = chairHash;
 

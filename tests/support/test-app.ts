@@ -18,6 +18,8 @@ import type { DemoCredentials } from '../../src/seed/demo-seed.js';
 import { withDatabase } from './global-setup.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password-123';
+/** scrypt's cost in tests (N=2^15): the production default, OWASP's 2^17, would slow every staff sign-in. */
+export const TEST_SCRYPT_LOG2N = 15;
 
 export interface TestApp {
   app: App;
@@ -66,6 +68,8 @@ export async function freshDatabase(
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({
+      NODE_ENV: 'test',
+      PASSWORD_SCRYPT_LOG2N: String(TEST_SCRYPT_LOG2N),
       PLENARY_SEED: 'none',
       LOG_LEVEL: 'info',
       PLENARY_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -177,6 +177,8 @@ export class LiveClient {
       case 'notice':
         h.onSessionEnded?.();
         return;
+      // An election's count of ballots: no page follows election topics yet.
+      case 'count':
       case 'welcome':
       case 'error':
       case 'subscribed':

@@ -43,6 +43,8 @@ export interface VoteView {
   votes: ShownVote[];
   outcomes: ReadonlyMap<string, SeatOutcome>;
   receipts: StoredReceipt[];
+  /** Ballots kept on this phone and not yet acknowledged (they survive a reload offline). */
+  pending: { voteId: string; seatId: string; voteTitle: string; seatLabel: string }[];
   live: { status: LiveStatus; lastUpdate: number; now: number };
   serverNow: number;
   corrected: ReadonlySet<string>;
@@ -163,6 +165,33 @@ const OpenVotes: Section = ({ rt }) =>
     </>
   );
 
+/**
+ * Ballots waiting to be sent whose vote is not on screen: after a reload without network the
+ * votes cannot be read, but the phone still shows what it holds and will send.
+ */
+const Waiting: Section = ({ rt }) => {
+  const shown = new Set(rt.view.votes.map((v) => v.vote.id));
+  const waiting = rt.view.pending.filter((p) => !shown.has(p.voteId));
+  if (waiting.length === 0) return null;
+  return (
+    <section aria-labelledby="waiting-h" class="waiting">
+      <h2 id="waiting-h">
+        <Tr k="vote.waiting" />
+      </h2>
+      <p class="pending">
+        <Tr k="vote.sending" />
+      </p>
+      <ul>
+        {waiting.map((p) => (
+          <li key={`${p.voteId}:${p.seatId}`} data-waiting={p.voteId}>
+            <strong>{p.voteTitle}</strong> · {p.seatLabel}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+};
+
 const Receipts: Section = ({ rt }) => (
   <section aria-labelledby="receipts-h" class="receipts">
     <h2 id="receipts-h">
@@ -194,7 +223,7 @@ const Receipts: Section = ({ rt }) => (
 );
 
 /** The signed-in page's sections, top to bottom. */
-export const VOTE_SECTIONS: Section[] = [Header, Current, OpenVotes, Receipts];
+export const VOTE_SECTIONS: Section[] = [Header, Current, Waiting, OpenVotes, Receipts];
 
 function SignedIn(props: SectionProps) {
   return (

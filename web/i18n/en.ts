@@ -54,6 +54,7 @@ export const en = {
   'vote.reviewLine': '{seat}: {choice}',
   'vote.cast': 'Cast',
   'vote.sending': 'Sending… Your ballot is kept on this phone and sent as soon as the network is back.',
+  'vote.waiting': 'Waiting to be sent',
   'vote.received': 'Received',
   'vote.receivedAt': 'Received at {time}',
   'vote.receipt': 'Receipt',

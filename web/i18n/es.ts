@@ -52,6 +52,7 @@ export const es: Messages = {
   'vote.reviewLine': '{seat}: {choice}',
   'vote.cast': 'Votar',
   'vote.sending': 'Enviando… Su voto se guarda en este teléfono y se envía en cuanto vuelva la red.',
+  'vote.waiting': 'Pendiente de envío',
   'vote.received': 'Recibido',
   'vote.receivedAt': 'Recibido a las {time}',
   'vote.receipt': 'Recibo',

@@ -52,6 +52,7 @@ export const fr: Messages = {
   'vote.reviewLine': '{seat} : {choice}',
   'vote.cast': 'Voter',
   'vote.sending': 'Envoi… Votre bulletin est gardé sur ce téléphone et envoyé dès le retour du réseau.',
+  'vote.waiting': 'En attente d’envoi',
   'vote.received': 'Reçu',
   'vote.receivedAt': 'Reçu à {time}',
   'vote.receipt': 'Reçu',

@@ -38,6 +38,9 @@ interface Session {
   expiresAt: number;
   conferenceId: string;
   delegateId: string;
+  /** Kept from the last read, so a page opened offline still says who is signed in. */
+  name?: string;
+  conferenceName?: string;
 }
 
 function loadSession(): Session | null {
@@ -181,9 +184,12 @@ function VoteIsland(p: VotePageState) {
 
   const startSession = async (s: Session) => {
     setSession(s);
-    const me = await getJson<{ name: string }>(api, `/api/v1/delegates/${s.delegateId}`).catch(() => ({ name: '' }));
+    const me = await getJson<{ name: string }>(api, `/api/v1/delegates/${s.delegateId}`).catch(() => null);
     const conf = await getJson<Conference>(api, `/api/v1/conferences/${s.conferenceId}`).catch(() => null);
-    setWho({ name: me.name, conferenceName: conf?.name ?? '' });
+    const name = me?.name ?? s.name ?? '';
+    const conferenceName = conf?.name ?? s.conferenceName ?? '';
+    setWho({ name, conferenceName });
+    if (me && conf) localStorage.setItem(SESSION, JSON.stringify({ ...s, name, conferenceName }));
     live.follow([`conference:${s.conferenceId}`]);
     live.start();
     outbox.resume();
@@ -245,6 +251,9 @@ function VoteIsland(p: VotePageState) {
 
   useEffect(() => {
     setMounted(true);
+    // The service worker keeps this page and its assets, so a reload without network still
+    // opens it and the outbox goes on sending (client/service-worker.ts).
+    navigator.serviceWorker?.register('/sw.js', { scope: '/' }).catch(() => undefined);
     const s = loadSession();
     if (codeFromQr) signIn(codeFromQr);
     else if (s) void startSession(s);
@@ -272,6 +281,7 @@ function VoteIsland(p: VotePageState) {
       votes,
       outcomes,
       receipts,
+      pending: outbox.pending(),
       live: { status, lastUpdate: live.lastUpdate, now: Date.now() },
       serverNow: Date.now() + offset,
       corrected,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type * as Esbuild from 'esbuild';
 import { ROOT_DIR } from '../../src/paths.js';
 
 /** The sources, also when this module runs compiled from dist/web/server. */
@@ -29,6 +30,8 @@ export interface PageAssets {
 export interface AssetManifest {
   css: string;
   islands: Record<Island, PageAssets>;
+  /** The service worker's code, served at /sw.js (a worker's scope is its script's folder). */
+  serviceWorker: string;
 }
 
 let building: Promise<AssetManifest> | null = null;
@@ -50,7 +53,7 @@ export function webAssets(): Promise<AssetManifest> {
  */
 const CACHE_FILE = path.join(ASSET_DIR, '.manifest.json');
 /** Change when the build options below change: a cache from other options is not ours. */
-const BUILD_OPTIONS_VERSION = 1;
+const BUILD_OPTIONS_VERSION = 2;
 
 interface AssetCache {
   version: number;
@@ -120,13 +123,18 @@ async function buildAssets(): Promise<AssetManifest> {
     const chunks = (outputs[out]?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => i.path);
     islands[name] = { scripts: [out, ...chunks].map((p) => url(path.resolve(WEB_DIR, p))) };
   }
-  const manifest = { css: url(path.resolve(WEB_DIR, entryOut('styles/app.css'))), islands };
+  const css = url(path.resolve(WEB_DIR, entryOut('styles/app.css')));
+  const worker = await buildServiceWorker(esbuild, css, islands);
+  const manifest: AssetManifest = { css, islands, serviceWorker: worker.code };
   const cache: AssetCache = {
     version: BUILD_OPTIONS_VERSION,
     esbuild: esbuild.version,
     inputs: Object.fromEntries(
       // Also the libraries' files (preact): an upgrade changes the bundles.
-      Object.keys(result.metafile.inputs).map((input) => [input, sha256(path.resolve(WEB_DIR, input))]),
+      [...Object.keys(result.metafile.inputs), ...worker.inputs].map((input) => [
+        input,
+        sha256(path.resolve(WEB_DIR, input)),
+      ]),
     ),
     files: result.outputFiles.map((f) => path.basename(f.path)),
     manifest,
@@ -135,6 +143,36 @@ async function buildAssets(): Promise<AssetManifest> {
   fs.writeFileSync(tmp, JSON.stringify(cache));
   fs.renameSync(tmp, CACHE_FILE);
   return manifest;
+}
+
+/**
+ * The worker precaches the phone page and everything it and the receipt page load, so a
+ * reload offline works after the first visit. Its version is the hash of that list: a
+ * new build installs a new worker, which drops the old cache.
+ */
+async function buildServiceWorker(
+  esbuild: typeof Esbuild,
+  css: string,
+  islands: Record<Island, PageAssets>,
+): Promise<{ code: string; inputs: string[] }> {
+  const precache = [...new Set(['/vote', css, ...islands.vote.scripts, ...islands.receipt.scripts])];
+  const version = createHash('sha256').update(precache.join('\n')).digest('hex').slice(0, 16);
+  const out = await esbuild.build({
+    absWorkingDir: WEB_DIR,
+    entryPoints: ['client/service-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['es2022'],
+    minify: true,
+    write: false,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    define: { __PRECACHE__: JSON.stringify(precache), __VERSION__: JSON.stringify(version) },
+  });
+  // The defines show up as pseudo-inputs (`<define:...>`): only real files are hashed.
+  const inputs = Object.keys(out.metafile.inputs).filter((input) => !input.startsWith('<'));
+  return { code: out.outputFiles[0]!.text, inputs };
 }
 
 /**

@@ -69,6 +69,16 @@ export async function registerWebPages(app: App, _ctx: AppContext): Promise<void
 
   const hidden = { hide: true, querystring: pageQuery } as const;
 
+  // The phone page's service worker (client/service-worker.ts). Always revalidated, so a new
+  // build reaches phones at their next visit; it may fetch only from this origin.
+  app.get('/sw.js', { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', "default-src 'none'; connect-src 'self'")
+      .type('text/javascript; charset=utf-8')
+      .send(assets.serviceWorker),
+  );
+
   app.get('/', { schema: hidden }, async (req, reply) => {
     const langs = langsOf(req, reply);
     const lang = langs[0]!;

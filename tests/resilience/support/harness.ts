@@ -86,6 +86,8 @@ export async function createDatabase(adminUrl = DATABASE_URL!): Promise<TestData
 export function serviceConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({
+      NODE_ENV: 'test',
+      PASSWORD_SCRYPT_LOG2N: '15',
       PLENARY_SEED: 'none',
       LOG_LEVEL: 'silent',
       PLENARY_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -166,6 +168,8 @@ export async function spawnService(
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      PASSWORD_SCRYPT_LOG2N: '15',
       PLENARY_SEED: 'none',
       PLENARY_ADMIN_PASSWORD: ADMIN_PASSWORD,
       TOKEN_SECRET,

@@ -1,0 +1,2 @@
+ALTER TABLE "idempotency_records" ADD COLUMN "election_id" uuid;--> statement-breakpoint
+CREATE INDEX "idempotency_records_election_idx" ON "idempotency_records" USING btree ("election_id") WHERE "idempotency_records"."election_id" is not null;

@@ -1,0 +1,135 @@
+/**
+ * GET /elections/{electionId}/castable: what a delegate's phone may cast in an election's
+ * current round, in one read (as a vote's castable): the round's candidates in ballot
+ * order, what the method allows, and each seat the caller casts for (own, proxies, the
+ * delegation's bloc for its head) with its weight or allocation, what of it is already
+ * cast in this round, and for a roll call the receipts (a secret ballot's receipt leads to
+ * its unlinked content, so it is never listed by seat). Staff and delegates of other
+ * conferences hold no seat: their list is empty.
+ */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import type { Principal } from '../auth/principal.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
+import { idSchema, iso } from '../http/schemas.js';
+import { loadCandidates } from './election-repository.js';
+import { roundsOf, settingsOf, type ElectionRow } from './election-views.js';
+
+const count = z.number().int().min(0);
+
+export const electionCastableSchema = z
+  .object({
+    electionId: idSchema,
+    title: z.string(),
+    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
+    method: z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish']),
+    mode: z.enum(['roll_call', 'secret']),
+    weighting: z.enum(['delegate', 'delegation']),
+    round: count.describe('The round taking ballots (0 before the election opens)'),
+    toElect: count.describe('Seats this round fills: the most yes a yes_no_abstain ballot may give'),
+    maxApprovals: count.nullable().describe('approval: the most candidates a ballot may approve'),
+    deadlineAt: iso.nullable(),
+    serverTime: iso.describe("The service's clock, for the phone's countdown"),
+    candidates: z
+      .array(z.object({ id: idSchema, name: z.string(), group: z.string().nullable(), position: z.number().int() }))
+      .describe("The current round's candidates in ballot order, while the election is open"),
+    seats: z
+      .array(
+        z.object({
+          seatId: idSchema,
+          kind: z.enum(['own', 'proxy', 'bloc']),
+          delegationId: idSchema,
+          delegationName: z.string(),
+          delegateId: idSchema.nullable(),
+          delegateName: z.string().nullable(),
+          weight: count.describe("The seat's weight, or the delegation's allocation for a bloc"),
+          cast: count.describe('Weight already cast for this seat in this round (a bloc may cast in parts)'),
+          lastCastAt: iso.nullable(),
+          receipts: z
+            .array(z.string())
+            .describe("Roll call: the receipts of this seat's ballots in this round; always empty when secret"),
+        }),
+      )
+      .describe('Empty until the election opens (the electorate is frozen at open)'),
+  })
+  .meta({ id: 'ElectionCastable' });
+export type ElectionCastable = z.infer<typeof electionCastableSchema>;
+
+interface SeatRow {
+  seat_id: string;
+  delegation_id: string;
+  delegation_name: string;
+  delegate_id: string | null;
+  delegate_name: string | null;
+  weight: number;
+  cast: number | string | null;
+  last_cast_at: Date | string | null;
+  receipts: string[] | null;
+}
+
+/** The same rule as the ballot path's findSeat: own and proxies (delegate weighting), the bloc its head holds. */
+async function castableSeats(db: DbOrTx, e: ElectionRow, delegateId: string): Promise<SeatRow[]> {
+  return rowsOf<SeatRow>(
+    await db.execute(sql`
+      select s.seat_id, s.delegation_id, dl.name as delegation_name, s.delegate_id, d.name as delegate_name,
+             s.weight,
+             (select sum(b.weight) from election_ballots b
+              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as cast,
+             (select max(b.cast_at) from election_ballots b
+              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as last_cast_at,
+             case when ${e.mode} = 'roll_call' then
+               (select coalesce(jsonb_agg(c.receipt order by c.receipt), '[]'::jsonb) from election_choices c
+                where c.election_id = s.election_id and c.seat_id = s.seat_id and c.round = ${e.round})
+             end as receipts
+      from election_seats s
+      join delegations dl on dl.id = s.delegation_id
+      left join delegates d on d.id = s.delegate_id
+      where s.election_id = ${e.id}::uuid and (
+        (${e.weighting} = 'delegate' and (s.seat_id = ${delegateId}::uuid or s.castable_by_id = ${delegateId}::uuid))
+        or (${e.weighting} = 'delegation' and s.castable_by_id = ${delegateId}::uuid))
+      order by (s.seat_id = ${delegateId}::uuid) desc, d.name, dl.name`),
+  );
+}
+
+export async function loadElectionCastable(ctx: AppContext, p: Principal, e: ElectionRow): Promise<ElectionCastable> {
+  const me = p.role === 'delegate' && p.conferenceId === e.conferenceId ? p.delegateId : null;
+  const state = e.state === 'open' ? roundsOf(e) : null;
+  const [rows, candidates] = await Promise.all([
+    me && e.round > 0 ? castableSeats(ctx.db, e, me) : Promise.resolve([]),
+    state ? loadCandidates(ctx.db, e.id) : Promise.resolve([]),
+  ]);
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const order = (e.candidateOrder as string[] | null) ?? [];
+  const standing = new Set(state?.standing ?? []);
+  const settings = settingsOf(e);
+  return {
+    electionId: e.id,
+    title: e.title,
+    state: e.state,
+    method: e.method,
+    mode: e.mode,
+    weighting: e.weighting,
+    round: e.round,
+    toElect: state?.seats ?? e.seats,
+    maxApprovals: e.method === 'approval' ? (settings.maxApprovals ?? state?.seats ?? e.seats) : null,
+    deadlineAt: e.deadlineAt?.toISOString() ?? null,
+    serverTime: ctx.clock().toISOString(),
+    candidates: order.flatMap((id, i) => {
+      const c = byId.get(id);
+      return c && standing.has(id) ? [{ id, name: c.name, group: c.quotaGroup, position: i + 1 }] : [];
+    }),
+    seats: rows.map((r) => ({
+      seatId: r.seat_id,
+      kind: e.weighting === 'delegation' ? 'bloc' : r.seat_id === me ? 'own' : 'proxy',
+      delegationId: r.delegation_id,
+      delegationName: r.delegation_name,
+      delegateId: r.delegate_id,
+      delegateName: r.delegate_name,
+      weight: Number(r.weight),
+      cast: Number(r.cast ?? 0),
+      lastCastAt: r.last_cast_at === null ? null : new Date(r.last_cast_at).toISOString(),
+      receipts: e.mode === 'roll_call' ? (r.receipts ?? []) : [],
+    })),
+  };
+}
