@@ -1,10 +1,8 @@
 /** Conferences, sittings and the agenda. */
 import { z } from 'zod';
-import { asc, desc, eq, or } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
-import { agendaItems, conferences, sittings } from '../db/schema.js';
 import { assertReadable } from './conference-access.js';
 import {
   agendaItemSchema,
@@ -15,6 +13,7 @@ import {
   sittingView,
 } from './conference-views.js';
 import { registerConferenceWriteRoutes } from './conference-write-routes.js';
+import { listAgendaItems, listConferences, listSittings } from './conference-repository.js';
 
 export function registerConferenceRoutes(app: App, ctx: AppContext): void {
   registerConferenceWriteRoutes(app, ctx);
@@ -35,18 +34,8 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
       const offset = Number(cursor ?? 0);
       const p = req.principal;
       const seesAll = p?.role === 'admin' && p.conferenceId === null;
-      const where = seesAll
-        ? undefined
-        : p?.conferenceId
-          ? or(eq(conferences.visibility, 'public'), eq(conferences.id, p.conferenceId))
-          : eq(conferences.visibility, 'public');
-      const rows = await ctx.db
-        .select()
-        .from(conferences)
-        .where(where)
-        .orderBy(desc(conferences.createdAt), asc(conferences.id))
-        .limit(limit + 1)
-        .offset(offset);
+      const readable = seesAll ? 'all' : { own: p?.conferenceId ?? null };
+      const rows = await listConferences(ctx.db, readable, limit + 1, offset);
       const page = paged(rows, limit, offset);
       return { items: page.items.map(conferenceView), nextCursor: page.nextCursor };
     },
@@ -81,13 +70,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(sittings)
-        .where(eq(sittings.conferenceId, req.params.conferenceId))
-        .orderBy(asc(sittings.position), asc(sittings.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listSittings(ctx.db, req.params.conferenceId, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return { items: page.items.map(sittingView), nextCursor: page.nextCursor };
     },
@@ -111,13 +94,7 @@ export function registerConferenceRoutes(app: App, ctx: AppContext): void {
     async (req) => {
       const c = await assertReadable(ctx, req, req.params.conferenceId);
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(agendaItems)
-        .where(eq(agendaItems.conferenceId, c.id))
-        .orderBy(asc(agendaItems.position), asc(agendaItems.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listAgendaItems(ctx.db, c.id, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return {
         items: page.items.map(agendaItemView),

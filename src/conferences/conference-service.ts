@@ -11,19 +11,34 @@
  * the chair says otherwise (`previousState`: 'deferred' when an item is interrupted,
  * 'pending' to put it back untouched).
  */
-import { and, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
-import { DomainError, notFound } from '../domain/errors.js';
-import { rowsOf, type DbOrTx, type Tx } from '../db/client.js';
-import { agendaItems, conferences, sittings } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import type { DbOrTx, Tx } from '../db/client.js';
+import { agendaItems, sittings } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
+import { resolutionInConference } from '../resolutions/resolution-repository.js';
 import { lockConference } from './structure-access.js';
-
-type ConferenceRow = typeof conferences.$inferSelect;
-type SittingRow = typeof sittings.$inferSelect;
-type AgendaRow = typeof agendaItems.$inferSelect;
-type AgendaState = AgendaRow['state'];
+import {
+  countOf,
+  currentItemOf,
+  insertAgendaItem,
+  insertConference,
+  insertSitting,
+  itemInConference,
+  loadAgendaItem,
+  moveItemPosition,
+  readConference,
+  setCurrentItemId,
+  shiftFrom,
+  sittingInConference,
+  updateAgendaItemRow,
+  updateConferenceRow,
+  type AgendaRow,
+  type AgendaState,
+  type ConferenceRow,
+  type SittingRow,
+} from './conference-repository.js';
 
 export interface ConferenceInput {
   name: string;
@@ -46,34 +61,30 @@ function assertDateOrder(startsOn: string | null | undefined, endsOn: string | n
 export async function createConference(ctx: AppContext, actor: Principal, input: ConferenceInput) {
   assertDateOrder(input.startsOn, input.endsOn);
   return ctx.db.transaction(async (tx) => {
-    const [c] = await tx
-      .insert(conferences)
-      .values({
-        name: input.name,
-        location: input.location ?? null,
-        startsOn: input.startsOn ?? null,
-        endsOn: input.endsOn ?? null,
-        visibility: input.visibility ?? 'public',
-      })
-      .returning();
+    const c = await insertConference(tx, {
+      name: input.name,
+      location: input.location ?? null,
+      startsOn: input.startsOn ?? null,
+      endsOn: input.endsOn ?? null,
+      visibility: input.visibility ?? 'public',
+    });
     await appendEvent(
       tx,
       {
-        conferenceId: c!.id,
+        conferenceId: c.id,
         type: 'conference.created',
         actor: actor.accountId,
         data: {
-          name: c!.name,
-          location: c!.location,
-          startsOn: c!.startsOn,
-          endsOn: c!.endsOn,
-          visibility: c!.visibility,
+          name: c.name,
+          location: c.location,
+          startsOn: c.startsOn,
+          endsOn: c.endsOn,
+          visibility: c.visibility,
         },
       },
       ctx.clock(),
     );
-    const [fresh] = await tx.select().from(conferences).where(eq(conferences.id, c!.id));
-    return fresh!;
+    return readConference(tx, c.id);
   });
 }
 
@@ -100,33 +111,25 @@ export async function updateConference(
 ): Promise<ConferenceRow> {
   return ctx.db.transaction(async (tx) => {
     await lockConference(tx, conferenceId);
-    const [c] = await tx.select().from(conferences).where(eq(conferences.id, conferenceId));
-    const changes = changesOf(c!, patch as Partial<ConferenceRow>);
+    const c = await readConference(tx, conferenceId);
+    const changes = changesOf(c, patch as Partial<ConferenceRow>);
     assertDateOrder(
-      changes.startsOn !== undefined ? changes.startsOn : c!.startsOn,
-      changes.endsOn !== undefined ? changes.endsOn : c!.endsOn,
+      changes.startsOn !== undefined ? changes.startsOn : c.startsOn,
+      changes.endsOn !== undefined ? changes.endsOn : c.endsOn,
     );
-    if (Object.keys(changes).length === 0) return c!;
-    const [updated] = await tx.update(conferences).set(changes).where(eq(conferences.id, conferenceId)).returning();
+    if (Object.keys(changes).length === 0) return c;
+    await updateConferenceRow(tx, conferenceId, changes);
     await appendEvent(
       tx,
       { conferenceId, type: 'conference.updated', actor: actor.accountId, data: { changes: jsonOf(changes) } },
       ctx.clock(),
     );
-    const [fresh] = await tx.select().from(conferences).where(eq(conferences.id, updated!.id));
-    return fresh!;
+    return readConference(tx, conferenceId);
   });
 }
 
 // ---------------------------------------------------------------------------
 // Dense positions
-
-async function countOf(tx: DbOrTx, table: typeof sittings | typeof agendaItems, conferenceId: string) {
-  const [row] = rowsOf<{ n: number }>(
-    await tx.execute(sql`select count(*)::int as n from ${table} where conference_id = ${conferenceId}`),
-  );
-  return row?.n ?? 0;
-}
 
 /** Makes room at `position` (clamped to 1..n+1) and returns it. */
 async function openSlot(
@@ -137,12 +140,7 @@ async function openSlot(
 ): Promise<number> {
   const n = await countOf(tx, table, conferenceId);
   const at = position === undefined ? n + 1 : Math.min(Math.max(position, 1), n + 1);
-  if (at <= n) {
-    await tx
-      .update(table)
-      .set({ position: sql`${table.position} + 1` })
-      .where(and(eq(table.conferenceId, conferenceId), gte(table.position, at)));
-  }
+  if (at <= n) await shiftFrom(tx, table, conferenceId, at);
   return at;
 }
 
@@ -168,27 +166,24 @@ export async function createSitting(
   return ctx.db.transaction(async (tx) => {
     await lockConference(tx, conferenceId);
     const position = await openSlot(tx, sittings, conferenceId, input.position);
-    const [s] = await tx
-      .insert(sittings)
-      .values({
-        conferenceId,
-        title: input.title,
-        startsAt: input.startsAt ?? null,
-        endsAt: input.endsAt ?? null,
-        position,
-      })
-      .returning();
+    const s = await insertSitting(tx, {
+      conferenceId,
+      title: input.title,
+      startsAt: input.startsAt ?? null,
+      endsAt: input.endsAt ?? null,
+      position,
+    });
     await appendEvent(
       tx,
       {
         conferenceId,
         type: 'sitting.created',
         actor: actor.accountId,
-        data: { sittingId: s!.id, title: s!.title, position },
+        data: { sittingId: s.id, title: s.title, position },
       },
       ctx.clock(),
     );
-    return s!;
+    return s;
   });
 }
 
@@ -205,11 +200,7 @@ export interface AgendaItemInput {
 
 async function assertSittingOf(tx: DbOrTx, conferenceId: string, sittingId: string | null | undefined) {
   if (!sittingId) return;
-  const [s] = await tx
-    .select({ id: sittings.id })
-    .from(sittings)
-    .where(and(eq(sittings.id, sittingId), eq(sittings.conferenceId, conferenceId)));
-  if (!s)
+  if (!(await sittingInConference(tx, conferenceId, sittingId)))
     throw new DomainError('unprocessable', 'sitting_not_found', `No sitting ${sittingId} in this conference.`, {
       sittingId,
     });
@@ -217,12 +208,7 @@ async function assertSittingOf(tx: DbOrTx, conferenceId: string, sittingId: stri
 
 async function assertResolutionOf(tx: DbOrTx, conferenceId: string, resolutionId: string | null | undefined) {
   if (!resolutionId) return;
-  const rows = rowsOf<{ id: string }>(
-    await tx.execute(
-      sql`select id from resolutions where id = ${resolutionId} and conference_id = ${conferenceId} limit 1`,
-    ),
-  );
-  if (rows.length === 0)
+  if (!(await resolutionInConference(tx, conferenceId, resolutionId)))
     throw new DomainError(
       'unprocessable',
       'resolution_not_found',
@@ -244,17 +230,14 @@ export async function createAgendaItem(
     await assertSittingOf(tx, conferenceId, input.sittingId);
     await assertResolutionOf(tx, conferenceId, input.resolutionId);
     const position = await openSlot(tx, agendaItems, conferenceId, input.position);
-    const [item] = await tx
-      .insert(agendaItems)
-      .values({
-        conferenceId,
-        title: input.title,
-        description: input.description ?? null,
-        sittingId: input.sittingId ?? null,
-        resolutionId: input.resolutionId ?? null,
-        position,
-      })
-      .returning();
+    const item = await insertAgendaItem(tx, {
+      conferenceId,
+      title: input.title,
+      description: input.description ?? null,
+      sittingId: input.sittingId ?? null,
+      resolutionId: input.resolutionId ?? null,
+      position,
+    });
     await appendEvent(
       tx,
       {
@@ -262,23 +245,17 @@ export async function createAgendaItem(
         type: 'agenda.item_created',
         actor: actor.accountId,
         data: {
-          itemId: item!.id,
-          title: item!.title,
+          itemId: item.id,
+          title: item.title,
           position,
-          sittingId: item!.sittingId,
-          resolutionId: item!.resolutionId,
+          sittingId: item.sittingId,
+          resolutionId: item.resolutionId,
         },
       },
       ctx.clock(),
     );
-    return item!;
+    return item;
   });
-}
-
-export async function loadAgendaItem(db: DbOrTx, itemId: string): Promise<AgendaRow> {
-  const [item] = await db.select().from(agendaItems).where(eq(agendaItems.id, itemId)).limit(1);
-  if (!item) throw notFound('agenda_item', itemId);
-  return item;
 }
 
 export interface AgendaPatch {
@@ -295,19 +272,7 @@ async function moveItem(tx: DbOrTx, item: AgendaRow, wanted: number): Promise<nu
   const to = Math.min(Math.max(wanted, 1), n);
   const from = item.position;
   if (to === from) return from;
-  const same = eq(agendaItems.conferenceId, item.conferenceId);
-  if (to < from) {
-    await tx
-      .update(agendaItems)
-      .set({ position: sql`${agendaItems.position} + 1` })
-      .where(and(same, gte(agendaItems.position, to), lt(agendaItems.position, from)));
-  } else {
-    await tx
-      .update(agendaItems)
-      .set({ position: sql`${agendaItems.position} - 1` })
-      .where(and(same, gt(agendaItems.position, from), lte(agendaItems.position, to)));
-  }
-  await tx.update(agendaItems).set({ position: to }).where(eq(agendaItems.id, item.id));
+  await moveItemPosition(tx, item, from, to);
   return to;
 }
 
@@ -328,7 +293,7 @@ export async function updateAgendaItem(
     if (changes.resolutionId !== undefined)
       await assertResolutionOf(tx, conferenceId, changes.resolutionId as string | null);
     if (Object.keys(changes).length > 0) {
-      await tx.update(agendaItems).set(changes).where(eq(agendaItems.id, item.id));
+      await updateAgendaItemRow(tx, item.id, changes);
     }
     if (position !== undefined && position !== item.position) {
       const moved = await moveItem(tx, item, position);
@@ -346,8 +311,8 @@ export async function updateAgendaItem(
         await moveCurrent(tx, ctx, actor, conferenceId, item.id, 'done');
       } else if (item.state === 'current') {
         // Leaving the current item by its own state: the conference has no current item until the next move.
-        await tx.update(agendaItems).set({ state }).where(eq(agendaItems.id, item.id));
-        await tx.update(conferences).set({ currentAgendaItemId: null }).where(eq(conferences.id, conferenceId));
+        await updateAgendaItemRow(tx, item.id, { state });
+        await setCurrentItemId(tx, conferenceId, null);
         await appendEvent(
           tx,
           {
@@ -359,7 +324,7 @@ export async function updateAgendaItem(
           now,
         );
       } else {
-        await tx.update(agendaItems).set({ state }).where(eq(agendaItems.id, item.id));
+        await updateAgendaItemRow(tx, item.id, { state });
         await appendEvent(
           tx,
           {
@@ -384,17 +349,11 @@ async function moveCurrent(
   to: string | null,
   previousState: Exclude<AgendaState, 'current'>,
 ): Promise<{ from: string | null; to: string | null; changed: boolean }> {
-  const [c] = await tx
-    .select({ current: conferences.currentAgendaItemId })
-    .from(conferences)
-    .where(eq(conferences.id, conferenceId));
-  const from = c?.current ?? null;
+  const from = await currentItemOf(tx, conferenceId);
   if (from === to) return { from, to, changed: false };
-  if (from) {
-    await tx.update(agendaItems).set({ state: previousState }).where(eq(agendaItems.id, from));
-  }
-  if (to) await tx.update(agendaItems).set({ state: 'current' }).where(eq(agendaItems.id, to));
-  await tx.update(conferences).set({ currentAgendaItemId: to }).where(eq(conferences.id, conferenceId));
+  if (from) await updateAgendaItemRow(tx, from, { state: previousState });
+  if (to) await updateAgendaItemRow(tx, to, { state: 'current' });
+  await setCurrentItemId(tx, conferenceId, to);
   await appendEvent(
     tx,
     {
@@ -419,11 +378,7 @@ export async function setCurrentItem(
   return ctx.db.transaction(async (tx) => {
     await lockConference(tx, conferenceId);
     if (itemId) {
-      const [item] = await tx
-        .select({ id: agendaItems.id })
-        .from(agendaItems)
-        .where(and(eq(agendaItems.id, itemId), eq(agendaItems.conferenceId, conferenceId)));
-      if (!item)
+      if (!(await itemInConference(tx, conferenceId, itemId)))
         throw new DomainError(
           'unprocessable',
           'agenda_item_not_found',

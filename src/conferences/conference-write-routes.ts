@@ -16,11 +16,11 @@ import {
   createAgendaItem,
   createConference,
   createSitting,
-  loadAgendaItem,
   setCurrentItem,
   updateAgendaItem,
   updateConference,
 } from './conference-service.js';
+import { loadAgendaItem } from './conference-repository.js';
 
 const name = z.string().trim().min(1).max(300);
 const day = z.iso.date();

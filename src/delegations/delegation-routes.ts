@@ -1,10 +1,7 @@
 /** Parties, delegations and delegates (reads; the desk's writes live beside them). */
-import { asc, eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, pageOf, pageQuery, paged } from '../http/schemas.js';
-import { notFound } from '../domain/errors.js';
-import { delegates, delegations, parties } from '../db/schema.js';
 import { assertReadable } from '../conferences/conference-access.js';
 import {
   delegateSchema,
@@ -15,6 +12,7 @@ import {
   partyView,
 } from './delegation-views.js';
 import { registerDelegationWriteRoutes } from './delegation-write-routes.js';
+import { listDelegates, listDelegations, listParties, loadDelegate, loadDelegation } from './delegation-repository.js';
 
 export function registerDelegationRoutes(app: App, ctx: AppContext): void {
   registerDelegationWriteRoutes(app, ctx);
@@ -32,12 +30,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
     },
     async (req) => {
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(parties)
-        .orderBy(asc(parties.name), asc(parties.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listParties(ctx.db, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return { items: page.items.map(partyView), nextCursor: page.nextCursor };
     },
@@ -58,13 +51,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(delegations)
-        .where(eq(delegations.conferenceId, req.params.conferenceId))
-        .orderBy(asc(delegations.name), asc(delegations.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listDelegations(ctx.db, req.params.conferenceId, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return { items: page.items.map(delegationView), nextCursor: page.nextCursor };
     },
@@ -82,8 +69,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
       config: { access: 'public' },
     },
     async (req) => {
-      const [d] = await ctx.db.select().from(delegations).where(eq(delegations.id, req.params.delegationId)).limit(1);
-      if (!d) throw notFound('delegation', req.params.delegationId);
+      const d = await loadDelegation(ctx.db, req.params.delegationId);
       await assertReadable(ctx, req, d.conferenceId);
       return delegationView(d);
     },
@@ -102,17 +88,10 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
       config: { access: 'public' },
     },
     async (req) => {
-      const [d] = await ctx.db.select().from(delegations).where(eq(delegations.id, req.params.delegationId)).limit(1);
-      if (!d) throw notFound('delegation', req.params.delegationId);
+      const d = await loadDelegation(ctx.db, req.params.delegationId);
       await assertReadable(ctx, req, d.conferenceId);
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(delegates)
-        .where(eq(delegates.delegationId, d.id))
-        .orderBy(asc(delegates.name), asc(delegates.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listDelegates(ctx.db, d.id, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return { items: page.items.map(delegateView), nextCursor: page.nextCursor };
     },
@@ -130,8 +109,7 @@ export function registerDelegationRoutes(app: App, ctx: AppContext): void {
       config: { access: 'public' },
     },
     async (req) => {
-      const [d] = await ctx.db.select().from(delegates).where(eq(delegates.id, req.params.delegateId)).limit(1);
-      if (!d) throw notFound('delegate', req.params.delegateId);
+      const d = await loadDelegate(ctx.db, req.params.delegateId);
       await assertReadable(ctx, req, d.conferenceId);
       return delegateView(d);
     },

@@ -21,18 +21,34 @@
  * is kept by the foreign keys of electorate_seats (and ballots), and weight or vote
  * changes never touch an open vote, whose weights were copied into its snapshot.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertQuotaGroups } from '../floor/floor-settings.js';
-import { DomainError, notFound } from '../domain/errors.js';
-import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
-import { delegates, delegations, parties } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { pgConstraint, pgErrorCode, type DbOrTx } from '../db/client.js';
 import type { Principal } from '../auth/principal.js';
-import { lockConference } from '../conferences/structure-access.js';
+import {
+  clearProxiesHeldBy,
+  findByExternalId,
+  findDelegate,
+  findDelegationByName,
+  findOtherHead,
+  holdsAProxy,
+  insertDelegate,
+  insertDelegation,
+  insertParty,
+  loadDelegate,
+  lockDelegation,
+  moveWeight,
+  partyExists,
+  presenceByDelegation,
+  sumOfWeights,
+  updateDelegateRow,
+  updateDelegationRow,
+  type DelegateRow,
+  type DelegationRow,
+} from './delegation-repository.js';
 
-type DelegationRow = typeof delegations.$inferSelect;
-type DelegateRow = typeof delegates.$inferSelect;
 export type DelegateRole = DelegateRow['role'];
 
 // ---------------------------------------------------------------------------
@@ -74,47 +90,10 @@ const delegationNameTaken = (name: string) =>
   });
 
 // ---------------------------------------------------------------------------
-// Loading and locking
-
-export async function loadDelegation(db: DbOrTx, delegationId: string): Promise<DelegationRow> {
-  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
-  if (!d) throw notFound('delegation', delegationId);
-  return d;
-}
-
-export async function loadDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow> {
-  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
-  if (!d) throw notFound('delegate', delegateId);
-  return d;
-}
-
-/**
- * Locks the conference row, then the delegation row. Always in this order (the roster
- * import and the event log take the conference row too): two writers that took them the
- * other way round could deadlock.
- */
-async function lockDelegation(tx: Tx, conferenceId: string, delegationId: string): Promise<DelegationRow> {
-  await lockConference(tx, conferenceId);
-  const [d] = await tx.select().from(delegations).where(eq(delegations.id, delegationId)).for('update');
-  if (!d) throw notFound('delegation', delegationId);
-  return d;
-}
-
-async function weightsOf(tx: DbOrTx, delegationId: string, exceptDelegateId?: string): Promise<number> {
-  const [row] = rowsOf<{ w: number }>(
-    await tx.execute(sql`
-      select coalesce(sum(weight), 0)::int as w from delegates
-      where delegation_id = ${delegationId} ${exceptDelegateId ? sql`and id <> ${exceptDelegateId}` : sql``}`),
-  );
-  return row?.w ?? 0;
-}
+// Checks against the locked rows
 
 async function assertNoOtherHead(tx: DbOrTx, delegation: DelegationRow, exceptDelegateId?: string): Promise<void> {
-  const where = exceptDelegateId
-    ? and(eq(delegates.delegationId, delegation.id), eq(delegates.role, 'head'), ne(delegates.id, exceptDelegateId))
-    : and(eq(delegates.delegationId, delegation.id), eq(delegates.role, 'head'));
-  const [other] = await tx.select({ id: delegates.id }).from(delegates).where(where).limit(1);
-  if (other) throw headExists(delegation.name);
+  if (await findOtherHead(tx, delegation.id, exceptDelegateId)) throw headExists(delegation.name);
 }
 
 async function assertExternalIdFree(
@@ -124,19 +103,13 @@ async function assertExternalIdFree(
   exceptDelegateId?: string,
 ): Promise<void> {
   if (!externalId) return;
-  const base = and(eq(delegates.conferenceId, conferenceId), eq(delegates.externalId, externalId));
-  const [other] = await tx
-    .select({ id: delegates.id })
-    .from(delegates)
-    .where(exceptDelegateId ? and(base, ne(delegates.id, exceptDelegateId)) : base)
-    .limit(1);
-  if (other) throw externalIdTaken(externalId);
+  if (await findByExternalId(tx, conferenceId, externalId, exceptDelegateId)) throw externalIdTaken(externalId);
 }
 
 async function assertPartyExists(tx: DbOrTx, partyId: string | null | undefined): Promise<void> {
   if (!partyId) return;
-  const [p] = await tx.select({ id: parties.id }).from(parties).where(eq(parties.id, partyId)).limit(1);
-  if (!p) throw new DomainError('unprocessable', 'party_not_found', `No party with id ${partyId}.`, { partyId });
+  if (!(await partyExists(tx, partyId)))
+    throw new DomainError('unprocessable', 'party_not_found', `No party with id ${partyId}.`, { partyId });
 }
 
 function changed<T extends Record<string, unknown>>(row: T, patch: Partial<T>): Partial<T> {
@@ -158,11 +131,11 @@ export async function createParty(
   ctx: AppContext,
   input: { name: string; abbreviation?: string | null | undefined; country?: string | null | undefined },
 ) {
-  const [p] = await ctx.db
-    .insert(parties)
-    .values({ name: input.name, abbreviation: input.abbreviation ?? null, country: input.country ?? null })
-    .returning();
-  return p!;
+  return insertParty(ctx.db, {
+    name: input.name,
+    abbreviation: input.abbreviation ?? null,
+    country: input.country ?? null,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -177,27 +150,24 @@ export async function createDelegation(
   try {
     return await ctx.db.transaction(async (tx) => {
       await assertPartyExists(tx, input.partyId);
-      const [taken] = await tx
-        .select({ id: delegations.id })
-        .from(delegations)
-        .where(and(eq(delegations.conferenceId, conferenceId), eq(delegations.name, input.name)))
-        .limit(1);
-      if (taken) throw delegationNameTaken(input.name);
-      const [d] = await tx
-        .insert(delegations)
-        .values({ conferenceId, name: input.name, partyId: input.partyId ?? null, votes: input.votes })
-        .returning();
+      if (await findDelegationByName(tx, conferenceId, input.name)) throw delegationNameTaken(input.name);
+      const d = await insertDelegation(tx, {
+        conferenceId,
+        name: input.name,
+        partyId: input.partyId ?? null,
+        votes: input.votes,
+      });
       await appendEvent(
         tx,
         {
           conferenceId,
           type: 'delegation.created',
           actor: actor.accountId,
-          data: { delegationId: d!.id, name: d!.name, partyId: d!.partyId, votes: d!.votes },
+          data: { delegationId: d.id, name: d.name, partyId: d.partyId, votes: d.votes },
         },
         ctx.clock(),
       );
-      return d!;
+      return d;
     });
   } catch (err) {
     throw mapUniqueViolation(err, null, input.name);
@@ -217,18 +187,13 @@ export async function updateDelegation(
       if (Object.keys(changes).length === 0) return d;
       if (changes.partyId) await assertPartyExists(tx, changes.partyId);
       if (changes.name !== undefined) {
-        const [taken] = await tx
-          .select({ id: delegations.id })
-          .from(delegations)
-          .where(and(eq(delegations.conferenceId, d.conferenceId), eq(delegations.name, changes.name)))
-          .limit(1);
-        if (taken) throw delegationNameTaken(changes.name);
+        if (await findDelegationByName(tx, d.conferenceId, changes.name)) throw delegationNameTaken(changes.name);
       }
       if (changes.votes !== undefined) {
-        const weights = await weightsOf(tx, d.id);
+        const weights = await sumOfWeights(tx, d.id);
         if (weights > changes.votes) throw allocationExceeded(d.name, changes.votes, weights);
       }
-      const [updated] = await tx.update(delegations).set(changes).where(eq(delegations.id, d.id)).returning();
+      const updated = await updateDelegationRow(tx, d.id, changes);
       await appendEvent(
         tx,
         {
@@ -270,21 +235,18 @@ export async function createDelegate(
       if (input.role === 'head') await assertNoOtherHead(tx, d);
       await assertExternalIdFree(tx, d.conferenceId, input.externalId);
       await assertQuotaGroups(tx, d.conferenceId, [input.quotaGroup]);
-      const weights = (await weightsOf(tx, d.id)) + input.weight;
+      const weights = (await sumOfWeights(tx, d.id)) + input.weight;
       if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);
-      const [m] = await tx
-        .insert(delegates)
-        .values({
-          conferenceId: d.conferenceId,
-          delegationId: d.id,
-          name: input.name,
-          role: input.role,
-          weight: input.weight,
-          externalId: input.externalId ?? null,
-          quotaGroup: input.quotaGroup ?? null,
-          firstCongress: input.firstCongress ?? false,
-        })
-        .returning();
+      const m = await insertDelegate(tx, {
+        conferenceId: d.conferenceId,
+        delegationId: d.id,
+        name: input.name,
+        role: input.role,
+        weight: input.weight,
+        externalId: input.externalId ?? null,
+        quotaGroup: input.quotaGroup ?? null,
+        firstCongress: input.firstCongress ?? false,
+      });
       await appendEvent(
         tx,
         {
@@ -327,10 +289,10 @@ export async function updateDelegate(
       if (changes.externalId) await assertExternalIdFree(tx, d.conferenceId, changes.externalId, m.id);
       await assertQuotaGroups(tx, d.conferenceId, [changes.quotaGroup]);
       if (changes.weight !== undefined && changes.weight > m.weight) {
-        const weights = (await weightsOf(tx, d.id, m.id)) + changes.weight;
+        const weights = (await sumOfWeights(tx, d.id, m.id)) + changes.weight;
         if (weights > d.votes) throw allocationExceeded(d.name, d.votes, weights);
       }
-      const [updated] = await tx.update(delegates).set(changes).where(eq(delegates.id, m.id)).returning();
+      const updated = await updateDelegateRow(tx, m.id, changes);
       await appendEvent(
         tx,
         {
@@ -370,8 +332,7 @@ export async function setPresence(
     let m = await loadDelegate(tx, delegate0.id);
     const now = ctx.clock();
     if (votesOnPaper !== undefined && m.votesOnPaper !== votesOnPaper) {
-      const [marked] = await tx.update(delegates).set({ votesOnPaper }).where(eq(delegates.id, m.id)).returning();
-      m = marked!;
+      m = await updateDelegateRow(tx, m.id, { votesOnPaper });
       await appendEvent(
         tx,
         {
@@ -384,7 +345,7 @@ export async function setPresence(
       );
     }
     if (m.present === present) return m;
-    const [updated] = await tx.update(delegates).set({ present }).where(eq(delegates.id, m.id)).returning();
+    const updated = await updateDelegateRow(tx, m.id, { present });
     await appendEvent(
       tx,
       {
@@ -397,11 +358,7 @@ export async function setPresence(
     );
     if (!present) {
       // A proxy held by someone who left the hall could not be exercised: it lapses, visibly.
-      const lapsed = await tx
-        .update(delegates)
-        .set({ proxyToId: null })
-        .where(eq(delegates.proxyToId, m.id))
-        .returning({ id: delegates.id });
+      const lapsed = await clearProxiesHeldBy(tx, m.id);
       for (const g of lapsed) {
         await appendEvent(
           tx,
@@ -433,26 +390,7 @@ export async function presenceOf(
   overall: PresenceCounts;
   delegations: (PresenceCounts & { delegationId: string; name: string; votes: number })[];
 }> {
-  const rows = rowsOf<{
-    delegation_id: string;
-    name: string;
-    votes: number;
-    delegates: number;
-    present: number;
-    weight: number;
-    present_weight: number;
-  }>(
-    await db.execute(sql`
-      select g.id as delegation_id, g.name, g.votes,
-             count(d.id)::int as delegates,
-             (count(d.id) filter (where d.present))::int as present,
-             coalesce(sum(d.weight), 0)::int as weight,
-             coalesce(sum(d.weight) filter (where d.present), 0)::int as present_weight
-      from delegations g left join delegates d on d.delegation_id = g.id
-      where g.conference_id = ${conferenceId}
-      group by g.id, g.name, g.votes
-      order by g.name, g.id`),
-  );
+  const rows = await presenceByDelegation(db, conferenceId);
   const list = rows.map((r) => ({
     delegationId: r.delegation_id,
     name: r.name,
@@ -494,7 +432,7 @@ export async function setProxy(
     const giver = await loadDelegate(tx, giver0.id);
     if (giver.proxyToId === toDelegateId) return giver;
     if (toDelegateId !== null) {
-      const [holder] = await tx.select().from(delegates).where(eq(delegates.id, toDelegateId)).limit(1);
+      const holder = await findDelegate(tx, toDelegateId);
       if (!holder || holder.delegationId !== giver.delegationId) {
         throw proxyError(
           'unprocessable',
@@ -512,12 +450,7 @@ export async function setProxy(
           'The proxy holder has given their own vote away: proxies go one level only.',
         );
       }
-      const [held] = await tx
-        .select({ id: delegates.id })
-        .from(delegates)
-        .where(eq(delegates.proxyToId, giver.id))
-        .limit(1);
-      if (held) {
+      if (await holdsAProxy(tx, giver.id)) {
         throw proxyError(
           'conflict',
           'proxy_chain',
@@ -525,11 +458,7 @@ export async function setProxy(
         );
       }
     }
-    const [updated] = await tx
-      .update(delegates)
-      .set({ proxyToId: toDelegateId })
-      .where(eq(delegates.id, giver.id))
-      .returning();
+    const updated = await updateDelegateRow(tx, giver.id, { proxyToId: toDelegateId });
     await appendEvent(
       tx,
       {
@@ -566,7 +495,7 @@ export async function substitute(
   return ctx.db.transaction(async (tx) => {
     await lockDelegation(tx, delegate0.conferenceId, delegate0.delegationId);
     const m = await loadDelegate(tx, delegate0.id);
-    const [alt] = await tx.select().from(delegates).where(eq(delegates.id, alternateId)).limit(1);
+    const alt = await findDelegate(tx, alternateId);
     if (!alt || alt.delegationId !== m.delegationId) {
       throw new DomainError(
         'unprocessable',
@@ -588,16 +517,7 @@ export async function substitute(
       throw new DomainError('conflict', 'no_weight_to_substitute', 'The delegate holds no weight to hand over.');
     }
     const weight = m.weight;
-    const [delegate] = await tx
-      .update(delegates)
-      .set({ weight: 0, proxyToId: null })
-      .where(eq(delegates.id, m.id))
-      .returning();
-    const [alternate] = await tx
-      .update(delegates)
-      .set({ weight: sql`${delegates.weight} + ${weight}` })
-      .where(eq(delegates.id, alt.id))
-      .returning();
+    const { delegate, alternate } = await moveWeight(tx, m.id, alt.id, weight);
     await appendEvent(
       tx,
       {
@@ -608,6 +528,6 @@ export async function substitute(
       },
       ctx.clock(),
     );
-    return { delegate: delegate!, alternate: alternate!, weight };
+    return { delegate, alternate, weight };
   });
 }

@@ -21,8 +21,6 @@ import {
   createDelegate,
   createDelegation,
   createParty,
-  loadDelegate,
-  loadDelegation,
   presenceOf,
   setPresence,
   setProxy,
@@ -30,6 +28,7 @@ import {
   updateDelegate,
   updateDelegation,
 } from './delegation-service.js';
+import { loadDelegate, loadDelegation } from './delegation-repository.js';
 import { importRoster } from './roster-import.js';
 import { rosterFromCsv } from './roster-csv.js';
 

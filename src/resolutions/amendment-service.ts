@@ -8,12 +8,11 @@ import { amendments } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { allows } from '../domain/permissions.js';
+import { findDelegate, findDelegation } from '../delegations/delegation-repository.js';
 import { assertTransition, decisionEvent, type AmendmentDecision } from './amendment-transitions.js';
 import {
   findAmendment,
   findClause,
-  findDelegate,
-  findDelegation,
   liveVotesOnAmendment,
   lockResolution,
   nextAmendmentNumber,

@@ -1,18 +1,27 @@
 /** The SQL of the resolutions module: clauses, amendments, and the votes that refer to them. */
 import { and, asc, desc, eq, inArray, max, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { amendments, clauses, delegates, delegations, resolutions, votes } from '../db/schema.js';
+import { amendments, clauses, resolutions, votes } from '../db/schema.js';
 import { notFound } from '../domain/errors.js';
 
 export type ResolutionRow = typeof resolutions.$inferSelect;
 export type ClauseRow = typeof clauses.$inferSelect;
 export type AmendmentRow = typeof amendments.$inferSelect;
-export type DelegateRow = typeof delegates.$inferSelect;
 
 export async function findResolution(db: DbOrTx, resolutionId: string): Promise<ResolutionRow> {
   const [r] = await db.select().from(resolutions).where(eq(resolutions.id, resolutionId)).limit(1);
   if (!r) throw notFound('resolution', resolutionId);
   return r;
+}
+
+/** Whether the resolution exists and belongs to this conference (an agenda item may name it). */
+export async function resolutionInConference(db: DbOrTx, conferenceId: string, resolutionId: string): Promise<boolean> {
+  const [r] = await db
+    .select({ id: resolutions.id })
+    .from(resolutions)
+    .where(and(eq(resolutions.id, resolutionId), eq(resolutions.conferenceId, conferenceId)))
+    .limit(1);
+  return !!r;
 }
 
 /**
@@ -36,16 +45,6 @@ export async function findAmendment(db: DbOrTx, amendmentId: string): Promise<Am
   const [a] = await db.select().from(amendments).where(eq(amendments.id, amendmentId)).limit(1);
   if (!a) throw notFound('amendment', amendmentId);
   return a;
-}
-
-export async function findDelegate(db: DbOrTx, delegateId: string): Promise<DelegateRow | undefined> {
-  const [d] = await db.select().from(delegates).where(eq(delegates.id, delegateId)).limit(1);
-  return d;
-}
-
-export async function findDelegation(db: DbOrTx, delegationId: string) {
-  const [d] = await db.select().from(delegations).where(eq(delegations.id, delegationId)).limit(1);
-  return d;
 }
 
 export async function clausesOf(db: DbOrTx, resolutionId: string): Promise<ClauseRow[]> {
@@ -144,4 +143,20 @@ export async function closedOutcomes(
     else if (outcome === 'rejected' || outcome === 'no_quorum') out.set(row.subjectId, 'rejected');
   }
   return out;
+}
+
+/** One page of a conference's resolutions, oldest first. */
+export async function listResolutions(
+  db: DbOrTx,
+  conferenceId: string,
+  limit: number,
+  offset: number,
+): Promise<ResolutionRow[]> {
+  return db
+    .select()
+    .from(resolutions)
+    .where(eq(resolutions.conferenceId, conferenceId))
+    .orderBy(asc(resolutions.createdAt), asc(resolutions.id))
+    .limit(limit)
+    .offset(offset);
 }

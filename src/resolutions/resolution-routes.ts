@@ -6,11 +6,9 @@
  * inside their transactions.
  */
 import { z } from 'zod';
-import { asc, eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema, pageOf, pageQuery, paged } from '../http/schemas.js';
-import { resolutions } from '../db/schema.js';
 import { assertReadable } from '../conferences/conference-access.js';
 import { actor } from '../http/access.js';
 import {
@@ -21,7 +19,7 @@ import {
   resolutionText,
 } from './resolution-service.js';
 import { decideAmendment, submitAmendment } from './amendment-service.js';
-import { amendmentsOf, findAmendment, findClause } from './resolution-repository.js';
+import { amendmentsOf, findAmendment, findClause, listResolutions } from './resolution-repository.js';
 import {
   amendmentSchema,
   amendmentView,
@@ -136,13 +134,7 @@ export function registerResolutionRoutes(app: App, ctx: AppContext): void {
     async (req) => {
       await assertReadable(ctx, req, req.params.conferenceId);
       const offset = Number(req.query.cursor ?? 0);
-      const rows = await ctx.db
-        .select()
-        .from(resolutions)
-        .where(eq(resolutions.conferenceId, req.params.conferenceId))
-        .orderBy(asc(resolutions.createdAt), asc(resolutions.id))
-        .limit(req.query.limit + 1)
-        .offset(offset);
+      const rows = await listResolutions(ctx.db, req.params.conferenceId, req.query.limit + 1, offset);
       const page = paged(rows, req.query.limit, offset);
       return { items: page.items.map(resolutionView), nextCursor: page.nextCursor };
     },

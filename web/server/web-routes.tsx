@@ -62,6 +62,8 @@ export async function registerWebPages(app: App, ctx: AppContext): Promise<void>
     list: false,
     decorateReply: false,
     allowedPath: (pathname) => !pathname.endsWith('.tmp'),
+    // The build's cache (.manifest.json) names the server's source paths: not an asset.
+    dotfiles: 'ignore',
   });
 
   /** The API as an anonymous observer sees it, without leaving the process. */
