@@ -214,6 +214,16 @@ d('the staff pages in Chromium', () => {
       text: amendmentText,
     });
     expect(tabled.status).toBe(201);
+    // She votes on paper at the chair's table in the first vote: the desk marks her seat so
+    // before any vote opens (S10: the chair enters ballots only for seats marked on paper).
+    const katrin = await api<{ account: { delegateId: string } }>('POST', '/api/v1/auth/token', undefined, {
+      accessCode: code('Katrin Albrecht'),
+    });
+    const marked = await api('PUT', `/api/v1/delegates/${katrin.body.account.delegateId}/presence`, chairToken, {
+      present: true,
+      votesOnPaper: true,
+    });
+    expect(marked.status).toBe(200);
 
     const { ctx, page, problems } = await laptop();
     await staffSignIn(page, `/chair/${demo.conferenceId}`, demo.chair.username, demo.chair.password);
@@ -541,7 +551,8 @@ d('the staff pages in Chromium', () => {
     await page.getByRole('button', { name: 'Print badges for 749 delegates' }).click();
     await confirm(page, 'Print badges for 749 delegates');
     await expect.poll(() => page.locator('.badge').count(), { timeout: 60_000 }).toBe(749);
-    expect(issued.size).toBe(749);
+    // The response listener reads each body asynchronously: wait for the last batch's.
+    await expect.poll(() => issued.size).toBe(749);
     const pages = page.locator('.badge-page');
     expect(await pages.count()).toBe(Math.ceil(749 / 8));
     const perPage = await pages.evaluateAll((els) => els.map((e) => e.querySelectorAll('.badge').length));
