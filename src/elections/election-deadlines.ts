@@ -11,18 +11,17 @@ import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import { elections } from '../db/schema.js';
 import { closeElection } from './election-service.js';
+import { startPeriodicSweep } from '../ops/periodic-sweep.js';
 
 export function startElectionDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const tick = async () => {
+  return startPeriodicSweep(ctx, intervalMs, 'election deadline sweep', async (stopped) => {
     const due = await ctx.db
       .select({ id: elections.id, round: elections.round })
       .from(elections)
       .where(and(eq(elections.state, 'open'), lte(elections.deadlineAt, ctx.clock())))
       .limit(100);
     for (const { id, round } of due) {
-      if (stopped) return;
+      if (stopped()) return;
       try {
         // Naming the round: if another instance closed it meanwhile, this is a no-op, not a
         // close of the next round.
@@ -33,21 +32,5 @@ export function startElectionDeadlineSweeper(ctx: AppContext, intervalMs = 1000)
         if (!(err instanceof DomainError)) ctx.log.warn({ err, electionId: id }, 'election deadline close failed');
       }
     }
-  };
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = tick()
-      .catch((err: unknown) => ctx.log.warn({ err }, 'election deadline sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }

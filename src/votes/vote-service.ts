@@ -39,6 +39,7 @@ import {
 import { namedDelegationTotals, toCounted, toSeat } from './tally-snapshot.js';
 import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
 import type { VoteClosed, VoteCreated } from './vote-events.js';
+import { startPeriodicSweep } from '../ops/periodic-sweep.js';
 
 type Settings = Pick<
   CreateVoteInput,
@@ -688,16 +689,14 @@ export async function createVotingList(
  * expired vote; two instances racing each other meet on the row lock of the idempotent close.
  */
 export function startDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const tick = async () => {
+  return startPeriodicSweep(ctx, intervalMs, 'deadline sweep', async (stopped) => {
     const due = await ctx.db
       .select({ id: votes.id })
       .from(votes)
       .where(and(eq(votes.state, 'open'), lte(votes.deadlineAt, ctx.clock())))
       .limit(100);
     for (const { id } of due) {
-      if (stopped) return;
+      if (stopped()) return;
       try {
         await closeVote(ctx, id, null);
         ctx.log.info({ voteId: id }, 'vote closed at its deadline');
@@ -706,23 +705,7 @@ export function startDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop
         if (!(err instanceof DomainError)) ctx.log.warn({ err, voteId: id }, 'deadline close failed');
       }
     }
-  };
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = tick()
-      .catch((err: unknown) => ctx.log.warn({ err }, 'deadline sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
 
 export { loadVote, notFound };
