@@ -74,6 +74,8 @@ export interface SizeSpec {
   repeats: number;
   /** Every delegate checks in through the API before the runs (the slowest part of the preparation). */
   checkIn?: boolean;
+  /** The ranked window runs unless --no-ranked (a checkout of the service without elections). */
+  ranked?: boolean;
 }
 
 export const SIZES: Record<Size, SizeSpec> = {
@@ -129,6 +131,8 @@ function parseArgs(argv: string[]) {
     spec.sitting = { delegates: d!, votes: v! };
   }
   spec.checkIn = !argv.includes('--no-check-in');
+  // A checkout from before the elections (issue 17) has no ranked ballots to measure.
+  spec.ranked = !argv.includes('--no-ranked');
   const poolSize = Number(get('pool') ?? 4);
   return {
     size,
@@ -224,7 +228,7 @@ async function runPass(
     serviceSql: string;
     window: string;
     paired: string;
-    ranked: { id: string; candidates: string[] };
+    ranked: { id: string; candidates: string[] } | null;
   }[] = [];
   for (const n of spec.bursts) {
     log(`${target.kind}: preparing ${n} delegates`);
@@ -243,7 +247,7 @@ async function runPass(
       insert: await openMotion(base(), biggest, `Insert ceiling #${r + 1}`),
       serviceSql: await openMotion(base(), biggest, `Service SQL #${r + 1}`),
       window: await openMotion(base(), biggest, `Window #${r + 1}`),
-      ranked: await openRankedElection(base(), biggest, `Ranked window #${r + 1}`),
+      ranked: spec.ranked === false ? null : await openRankedElection(base(), biggest, `Ranked window #${r + 1}`),
     });
   }
   // The sitting has its own conference unless a burst conference has its size (the CI size).
@@ -314,28 +318,30 @@ async function runPass(
     pass.errors += windowResult.errors;
     pass.windows.push(windowResult);
     const ranked = ceilingVotes[r]!.ranked;
-    const rankedResult = await load({
-      url: base(),
-      connections: spec.connections,
-      expectStatus: 201,
-      ratePerSecond: windowSize / spec.window.seconds,
-      requests: biggest.delegates
-        .slice(0, windowSize)
-        .map((d, i) => rankedBallotRequest(ranked.id, ranked.candidates, d.token, `${runId}-ranked-${r}-${i}`, i)),
-    });
-    const closeStart = performance.now();
-    await call(base(), 'POST', `/api/v1/elections/${ranked.id}/close`, {
-      token: biggest.chairToken,
-      body: {},
-      expect: 200,
-    });
-    const closeMs = Math.round(performance.now() - closeStart);
-    log(
-      `${target.kind}: ranked window ${windowSize} in ${spec.window.seconds} s: p50 ${rankedResult.latencyMs.p50} ms, p99 ${rankedResult.latencyMs.p99} ms, errors ${rankedResult.errors}; close ${closeMs} ms`,
-    );
-    pass.errors += rankedResult.errors;
-    pass.rankedWindows!.push(rankedResult);
-    pass.rankedCloseMs!.push(closeMs);
+    if (ranked) {
+      const rankedResult = await load({
+        url: base(),
+        connections: spec.connections,
+        expectStatus: 201,
+        ratePerSecond: windowSize / spec.window.seconds,
+        requests: biggest.delegates
+          .slice(0, windowSize)
+          .map((d, i) => rankedBallotRequest(ranked.id, ranked.candidates, d.token, `${runId}-ranked-${r}-${i}`, i)),
+      });
+      const closeStart = performance.now();
+      await call(base(), 'POST', `/api/v1/elections/${ranked.id}/close`, {
+        token: biggest.chairToken,
+        body: {},
+        expect: 200,
+      });
+      const closeMs = Math.round(performance.now() - closeStart);
+      log(
+        `${target.kind}: ranked window ${windowSize} in ${spec.window.seconds} s: p50 ${rankedResult.latencyMs.p50} ms, p99 ${rankedResult.latencyMs.p99} ms, errors ${rankedResult.errors}; close ${closeMs} ms`,
+      );
+      pass.errors += rankedResult.errors;
+      pass.rankedWindows!.push(rankedResult);
+      pass.rankedCloseMs!.push(closeMs);
+    }
     const pairedResult = await load({
       url: base(),
       connections: spec.paired.connections,
