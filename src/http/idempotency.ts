@@ -19,7 +19,7 @@
  * Someone reading the table learns that an account voted, not how (docs/decisions.md says
  * what "secret" does and does not protect against).
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
@@ -75,7 +75,7 @@ export function idempotencyKeyOf(req: FastifyRequest): string {
  * holds) the stored value cannot be matched against a guessed body.
  */
 export function requestHash(key: string, method: string, path: string, body: unknown): string {
-  const mac = Buffer.from(hkdfSync('sha256', key, '', 'plenary-idempotency-request', 32));
+  const mac = hkdfSha256(key, '', 'plenary-idempotency-request');
   return createHmac('sha256', mac)
     .update(`${method.toUpperCase()} ${path.split('?')[0]}\n${canonicalJson(body ?? null)}`)
     .digest('hex');
@@ -87,8 +87,21 @@ export function storedKey(key: string): string {
 }
 
 function sealingKey(accountId: string, key: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', key, accountId, 'plenary-idempotency-seal', 32));
+  return hkdfSha256(key, accountId, 'plenary-idempotency-seal');
 }
+
+/**
+ * HKDF-SHA-256 (RFC 5869) with one 32-byte output block: HMAC(HMAC(salt, ikm), info || 1).
+ * The same bytes as node:crypto's hkdfSync('sha256', ikm, salt, info, 32) (an empty salt is
+ * HashLen zero bytes, which HMAC pads to the same key), at a fraction of its cost: hkdfSync
+ * builds key objects on every call, and every ballot derives two keys (6% of the service's
+ * CPU in a 5,000-delegate burst, bench/results/profile-postgres.md of 2026-12-01).
+ */
+export function hkdfSha256(ikm: string, salt: string, info: string): Buffer {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  return createHmac('sha256', prk).update(info).update(ONE).digest();
+}
+const ONE = Buffer.from([1]);
 
 /** AES-256-GCM under a key derived from the client's Idempotency-Key. */
 export function sealAnswer(accountId: string, key: string, body: unknown): { sealed: string } {
