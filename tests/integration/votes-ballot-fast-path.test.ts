@@ -1,5 +1,6 @@
 /**
- * The one-statement ballot (castOwnBallot) decides from a cache of the open vote and a token
+ * The ballot statement (castOwnBallot, written by the group commit's batcher: one statement
+ * for the ballots that arrive together) decides from a cache of the open vote and a token
  * whose session it checks inside the insert. These tests change what the cache cannot know,
  * after the vote's facts are cached (a first ballot warms it), and check that every such
  * ballot gets the full path's answer and leaves nothing on record.
@@ -62,7 +63,7 @@ async function warmVote(settings: Record<string, unknown> = {}) {
   return id;
 }
 
-describe('the one-statement ballot', () => {
+describe('the batched ballot statement', () => {
   it('records what the full path records: own seat, revision 1, the seat weight of the snapshot, cast via self', async () => {
     const id = await warmVote();
     const bob = await cast(id, await f.tokenOf('Bob'), { choice: 'yes' });
@@ -189,7 +190,7 @@ describe('the one-statement ballot', () => {
   });
 
   it.skipIf(!onPostgres())(
-    'a delegate’s ballot is one statement, session check included; an error answer takes the full path',
+    'a lone delegate’s ballot is one batch statement (a batch of one), session check included; an error answer takes the full path',
     async () => {
       const id = await warmVote();
       const pool = t.ctx.database.pool!;
