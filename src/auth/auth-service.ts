@@ -70,7 +70,12 @@ async function startSession(ctx: AppContext, account: AccountRow): Promise<Token
     { accountId: account.id, role: account.role, conferenceId: account.conferenceId, delegateId: account.delegateId },
     now,
   );
-  await insertSession(ctx.db, { id: issued.sessionId, accountId: account.id, createdAt: now, expiresAt: issued.expiresAt });
+  await insertSession(ctx.db, {
+    id: issued.sessionId,
+    accountId: account.id,
+    createdAt: now,
+    expiresAt: issued.expiresAt,
+  });
   return {
     accessToken: issued.token,
     tokenType: 'Bearer',

@@ -15,13 +15,7 @@ import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../db/client.js';
-import {
-  allServiceKeys,
-  hasActiveKey,
-  insertServiceKey,
-  lockKeyInit,
-  retireActiveKeys,
-} from './auth-repository.js';
+import { allServiceKeys, hasActiveKey, insertServiceKey, lockKeyInit, retireActiveKeys } from './auth-repository.js';
 
 export interface HmacKey {
   kid: string;

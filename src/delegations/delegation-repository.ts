@@ -276,10 +276,7 @@ export async function lockDelegateForCode(
 }
 
 export async function setAccessCodeHash(db: DbOrTx, delegateId: string, accessCodeHash: string, now: Date) {
-  await db
-    .update(delegates)
-    .set({ accessCodeHash, accessCodeIssuedAt: now })
-    .where(eq(delegates.id, delegateId));
+  await db.update(delegates).set({ accessCodeHash, accessCodeIssuedAt: now }).where(eq(delegates.id, delegateId));
 }
 
 /** Each delegate's conference and whether it holds a badge code (its hash), for the given ids. */

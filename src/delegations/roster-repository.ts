@@ -134,7 +134,11 @@ export async function updateDelegatesBulk(db: DbOrTx, rows: RosterDelegateChange
 }
 
 /** Clears the proxies the delegates gave or held; the number of delegates whose proxy went. */
-export async function clearProxiesOfDelegates(db: DbOrTx, conferenceId: string, delegateIds: string[]): Promise<number> {
+export async function clearProxiesOfDelegates(
+  db: DbOrTx,
+  conferenceId: string,
+  delegateIds: string[],
+): Promise<number> {
   const list = inList(delegateIds);
   const cleared = rowsOf<{ id: string }>(
     await db.execute(sql`

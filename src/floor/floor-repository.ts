@@ -219,7 +219,12 @@ export async function floorSettingsRow(db: DbOrTx, conferenceId: string): Promis
   return row ?? null;
 }
 
-export async function upsertFloorSettings(db: DbOrTx, conferenceId: string, settings: unknown, now: Date): Promise<void> {
+export async function upsertFloorSettings(
+  db: DbOrTx,
+  conferenceId: string,
+  settings: unknown,
+  now: Date,
+): Promise<void> {
   await db
     .insert(floorSettings)
     .values({ conferenceId, settings, updatedAt: now })

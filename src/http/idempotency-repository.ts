@@ -9,7 +9,11 @@ export interface IdempotencyRow {
   response: unknown;
 }
 
-export async function findIdempotencyRow(db: DbOrTx, accountId: string, storedKey: string): Promise<IdempotencyRow | null> {
+export async function findIdempotencyRow(
+  db: DbOrTx,
+  accountId: string,
+  storedKey: string,
+): Promise<IdempotencyRow | null> {
   const [row] = await db
     .select({
       requestHash: idempotencyRecords.requestHash,
@@ -23,6 +27,9 @@ export async function findIdempotencyRow(db: DbOrTx, accountId: string, storedKe
 }
 
 /** Stored in the transaction of the write it answers: a retry then finds it, or finds nothing was done. */
-export async function insertIdempotencyRecord(db: DbOrTx, values: typeof idempotencyRecords.$inferInsert): Promise<void> {
+export async function insertIdempotencyRecord(
+  db: DbOrTx,
+  values: typeof idempotencyRecords.$inferInsert,
+): Promise<void> {
   await db.insert(idempotencyRecords).values(values);
 }

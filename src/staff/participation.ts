@@ -45,7 +45,6 @@ export interface Participation {
   bySeat: ParticipationSeat[];
 }
 
-
 /** Integer arithmetic, rounding up as the result's quorum does (majority.ts threshold, not strict). */
 function quorumOf(q: QuorumRule | null, entitled: number): number | null {
   if (!q) return null;
