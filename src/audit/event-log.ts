@@ -5,11 +5,10 @@
  * conference are ordered and gap-free while other conferences are untouched. The NOTIFY
  * is sent at commit only, so nobody hears of an event that was rolled back.
  */
-import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
-import { EVENTS_CHANNEL, eventsNotice } from '../events/channels.js';
+import type { DbOrTx } from '../db/client.js';
 import type { EventMap, EventType } from '../events/event-catalog.js';
+import { advanceChainHead, insertEntry, notifyAppended } from './event-repository.js';
 import { contentHash, entryHash } from './hash-chain.js';
 
 /** An event of type T with T's payload (src/events/event-catalog.ts lists the types). */
@@ -46,26 +45,17 @@ export async function appendEvent<T extends EventType>(
   now: Date,
   complete?: (position: ChainPosition) => Promise<EventMap[T]>,
 ): Promise<AppendedEvent<T>> {
-  const [head] = rowsOf<{ event_seq: number; event_head: string }>(
-    await tx.execute(sql`
-      update conferences set event_seq = event_seq + 1 where id = ${event.conferenceId}
-      returning event_seq, event_head`),
-  );
+  const head = await advanceChainHead(tx, event.conferenceId);
   if (!head) throw new DomainError('not_found', 'conference_not_found', `No conference with id ${event.conferenceId}.`);
-  const seq = Number(head.event_seq);
+  const { seq, prevHash } = head;
   const at = now.toISOString();
   // JSON round trip: what is hashed must be exactly what jsonb stores and gives back.
-  const raw = complete ? await complete({ seq, prevHash: head.event_head }) : event.data;
+  const raw = complete ? await complete({ seq, prevHash }) : event.data;
   const data = JSON.parse(JSON.stringify(raw)) as EventMap[T];
   const content = { conferenceId: event.conferenceId, seq, type: event.type, actor: event.actor, at, data };
   const cHash = contentHash(content);
-  const hash = entryHash(head.event_head, cHash);
-  await tx.execute(sql`
-    insert into events (conference_id, seq, type, actor, at, data, prev_hash, content_hash, hash)
-    values (${event.conferenceId}, ${seq}, ${event.type}, ${event.actor}, ${at}, ${JSON.stringify(data)}::jsonb,
-            ${head.event_head}, ${cHash}, ${hash})`);
-  await tx.execute(sql`
-    update conferences set event_head = ${hash} where id = ${event.conferenceId};`);
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${eventsNotice(event.conferenceId, seq)})`);
-  return { ...event, data, seq, at, prevHash: head.event_head, contentHash: cHash, hash };
+  const hash = entryHash(prevHash, cHash);
+  await insertEntry(tx, { ...content, prevHash, contentHash: cHash, hash });
+  await notifyAppended(tx, event.conferenceId, seq);
+  return { ...event, data, seq, at, prevHash, contentHash: cHash, hash };
 }

@@ -3,16 +3,31 @@
  * the acting principal (its role already checked by the route) and checks ownership
  * itself, because the conference is only known once the target row is loaded.
  */
-import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { pgConstraint, pgErrorCode, type DbOrTx } from '../db/client.js';
-import { accounts, conferences, delegates, sessions } from '../db/schema.js';
+import { readConference } from '../conferences/conference-repository.js';
+import {
+  codeStatesOf,
+  findDelegate,
+  lockDelegateForCode,
+  setAccessCodeHash,
+} from '../delegations/delegation-repository.js';
 import { appendEvent } from '../audit/event-log.js';
 import { generateAccessCode, hashAccessCode } from './access-codes.js';
 import { hashPassword } from './passwords.js';
 import { assertConference, type Principal } from './principal.js';
 import type { Role } from './tokens.js';
+import {
+  accountIdsOfDelegate,
+  findAccountById,
+  insertAccount,
+  listAccountRows,
+  revokeSessionsOfAccounts,
+  updateAccountRow,
+  usernameTaken,
+  type AccountRow,
+} from './auth-repository.js';
 
 export type StaffRole = Exclude<Role, 'delegate'>;
 
@@ -25,8 +40,6 @@ export interface ManagedAccountView {
   disabled: boolean;
   createdAt: string;
 }
-
-type AccountRow = typeof accounts.$inferSelect;
 
 const managedView = (a: AccountRow): ManagedAccountView => ({
   id: a.id,
@@ -50,16 +63,6 @@ function assertManages(actor: Principal, conferenceId: string | null): void {
   if (actor.conferenceId !== null && actor.conferenceId !== conferenceId) throw wrongConference();
 }
 
-async function revokeSessionsOf(tx: DbOrTx, accountIds: string[], reason: string, now: Date): Promise<number> {
-  if (accountIds.length === 0) return 0;
-  const revoked = await tx
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(inArray(sessions.accountId, accountIds), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
-  return revoked.length;
-}
-
 export interface NewStaffAccount {
   username: string;
   password: string;
@@ -79,28 +82,16 @@ export async function createStaffAccount(
     throw new DomainError('invalid', 'conference_required', `A ${input.role} account belongs to a conference.`);
   }
   if (conferenceId !== null) {
-    const [c] = await ctx.db
-      .select({ id: conferences.id })
-      .from(conferences)
-      .where(eq(conferences.id, conferenceId))
-      .limit(1);
-    if (!c) throw notFound('conference', conferenceId);
+    await readConference(ctx.db, conferenceId);
   }
   const taken = () => new DomainError('conflict', 'username_taken', `The username "${input.username}" is taken.`);
   // Usernames are stored lower-case; the unique index then also refuses "Chair" beside "chair".
-  const [existing] = await ctx.db
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(sql`lower(${accounts.username}) = ${input.username}`)
-    .limit(1);
-  if (existing) throw taken();
+  if (await usernameTaken(ctx.db, input.username)) throw taken();
   const passwordHash = await hashPassword(input.password, ctx.config.passwordScryptLog2N);
   try {
-    const [row] = await ctx.db
-      .insert(accounts)
-      .values({ username: input.username, passwordHash, role: input.role, conferenceId })
-      .returning();
-    return managedView(row!);
+    return managedView(
+      await insertAccount(ctx.db, { username: input.username, passwordHash, role: input.role, conferenceId }),
+    );
   } catch (err) {
     // Two desks creating the same username at once: the unique index decides.
     if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'accounts_username_uq') throw taken();
@@ -120,16 +111,7 @@ export async function listAccounts(ctx: AppContext, actor: Principal, f: Account
   if (actor.conferenceId !== null && f.conferenceId !== undefined && f.conferenceId !== actor.conferenceId) {
     throw wrongConference();
   }
-  const where: SQL[] = [];
-  if (conferenceId !== undefined) where.push(eq(accounts.conferenceId, conferenceId));
-  if (f.role) where.push(eq(accounts.role, f.role));
-  const rows = await ctx.db
-    .select()
-    .from(accounts)
-    .where(and(...where))
-    .orderBy(asc(accounts.createdAt), asc(accounts.id))
-    .limit(f.limit + 1)
-    .offset(f.offset);
+  const rows = await listAccountRows(ctx.db, { conferenceId, role: f.role, limit: f.limit + 1, offset: f.offset });
   return rows.map(managedView);
 }
 
@@ -144,7 +126,7 @@ export async function updateAccount(
   accountId: string,
   change: AccountChange,
 ): Promise<ManagedAccountView> {
-  const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  const target = await findAccountById(ctx.db, accountId);
   if (!target) throw notFound('account', accountId);
   assertManages(actor, target.conferenceId);
   if (change.disabled === true && target.id === actor.accountId) {
@@ -165,12 +147,12 @@ export async function updateAccount(
     const set: Partial<AccountRow> = {};
     if (change.disabled !== undefined) set.disabled = change.disabled;
     if (passwordHash !== undefined) set.passwordHash = passwordHash;
-    const [row] = await tx.update(accounts).set(set).where(eq(accounts.id, accountId)).returning();
+    const row = await updateAccountRow(tx, accountId, set);
     if (!row) throw notFound('account', accountId);
     // A disabled account or a changed password cuts off every open session at once: a
     // stolen token must not outlive the desk's reaction.
-    if (change.disabled === true) await revokeSessionsOf(tx, [accountId], 'account_disabled', now);
-    else if (passwordHash !== undefined) await revokeSessionsOf(tx, [accountId], 'password_changed', now);
+    if (change.disabled === true) await revokeSessionsOfAccounts(tx, [accountId], 'account_disabled', now);
+    else if (passwordHash !== undefined) await revokeSessionsOfAccounts(tx, [accountId], 'password_changed', now);
     return managedView(row);
   });
 }
@@ -191,11 +173,7 @@ export async function issueAccessCode(
   actor: Principal,
   delegateId: string,
 ): Promise<IssuedAccessCode> {
-  const [delegate] = await ctx.db
-    .select({ id: delegates.id, conferenceId: delegates.conferenceId })
-    .from(delegates)
-    .where(eq(delegates.id, delegateId))
-    .limit(1);
+  const delegate = await findDelegate(ctx.db, delegateId);
   if (!delegate) throw notFound('delegate', delegateId);
   assertManages(actor, delegate.conferenceId);
   assertConference(actor, delegate.conferenceId);
@@ -215,24 +193,12 @@ export async function issueAccessCodeInTx(
   now: Date,
 ): Promise<IssuedAccessCode> {
   const accessCode = generateAccessCode();
-  const [before] = await tx
-    .select({
-      conferenceId: delegates.conferenceId,
-      accessCodeHash: delegates.accessCodeHash,
-      delegationId: delegates.delegationId,
-    })
-    .from(delegates)
-    .where(eq(delegates.id, delegateId))
-    .for('update');
+  const before = await lockDelegateForCode(tx, delegateId);
   if (!before) throw notFound('delegate', delegateId);
-  await tx
-    .update(delegates)
-    .set({ accessCodeHash: hashAccessCode(accessCode), accessCodeIssuedAt: now })
-    .where(eq(delegates.id, delegateId));
-  const owners = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.delegateId, delegateId));
-  const revokedSessions = await revokeSessionsOf(
+  await setAccessCodeHash(tx, delegateId, hashAccessCode(accessCode), now);
+  const revokedSessions = await revokeSessionsOfAccounts(
     tx,
-    owners.map((a) => a.id),
+    await accountIdsOfDelegate(tx, delegateId),
     'access_code_rotated',
     now,
   );
@@ -248,4 +214,40 @@ export async function issueAccessCodeInTx(
     now,
   );
   return { delegateId, accessCode, issuedAt: now.toISOString() };
+}
+
+/**
+ * Badge codes for a printed sheet: every listed delegate of the conference gets one, in
+ * one transaction; one who has a code already keeps it unless `rotate`. A delegate of
+ * another conference refuses the whole request. The caller's access to the conference is
+ * checked by the route.
+ */
+export async function issueAccessCodesInBulk(
+  ctx: AppContext,
+  actor: Principal,
+  conferenceId: string,
+  ids: string[],
+  rotate: boolean | undefined,
+): Promise<{ issued: IssuedAccessCode[]; skipped: string[] }> {
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const rows = await codeStatesOf(tx, ids);
+    const foreign = ids.find((id) => rows.find((r) => r.id === id)?.conferenceId !== conferenceId);
+    if (foreign) {
+      throw new DomainError(
+        'unprocessable',
+        'delegate_not_in_conference',
+        `Delegate ${foreign} is not a delegate of this conference.`,
+        { delegateId: foreign },
+      );
+    }
+    const issued = [];
+    const skipped: string[] = [];
+    for (const id of ids) {
+      const row = rows.find((r) => r.id === id)!;
+      if (row.hash !== null && !rotate) skipped.push(id);
+      else issued.push(await issueAccessCodeInTx(tx, id, actor.accountId, now));
+    }
+    return { issued, skipped };
+  });
 }

@@ -1,9 +1,20 @@
 /** Sign-in, sign-out and the first admin. Transactions live here; routes stay thin. */
-import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { ConfigError } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import { accounts, delegates, sessions } from '../db/schema.js';
+import { findDelegateByAccessCodeHash } from '../delegations/delegation-repository.js';
+import {
+  anyAdminExists,
+  findAccountById,
+  findAccountByUsername,
+  findAccountOfDelegate,
+  insertAccountIfAbsent,
+  insertDelegateAccountIfAbsent,
+  insertSession,
+  replacePasswordHashIfUnchanged,
+  revokeSessionById,
+  type AccountRow,
+} from './auth-repository.js';
 import { hashAccessCode } from './access-codes.js';
 import { burnPasswordTime, generatePassword, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { issueAccessToken, type Role } from './tokens.js';
@@ -37,8 +48,6 @@ export interface TokenAnswer {
 const badCredentials = () =>
   new DomainError('unauthenticated', 'invalid_credentials', 'The access code, username or password is not right.');
 
-type AccountRow = typeof accounts.$inferSelect;
-
 const viewOf = (a: AccountRow): AccountView => ({
   id: a.id,
   role: a.role,
@@ -61,9 +70,12 @@ async function startSession(ctx: AppContext, account: AccountRow): Promise<Token
     { accountId: account.id, role: account.role, conferenceId: account.conferenceId, delegateId: account.delegateId },
     now,
   );
-  await ctx.db
-    .insert(sessions)
-    .values({ id: issued.sessionId, accountId: account.id, createdAt: now, expiresAt: issued.expiresAt });
+  await insertSession(ctx.db, {
+    id: issued.sessionId,
+    accountId: account.id,
+    createdAt: now,
+    expiresAt: issued.expiresAt,
+  });
   return {
     accessToken: issued.token,
     tokenType: 'Bearer',
@@ -79,11 +91,7 @@ async function startSession(ctx: AppContext, account: AccountRow): Promise<Token
 export async function signInWithAccessCode(ctx: AppContext, accessCode: string, address: string): Promise<TokenAnswer> {
   const now = ctx.clock();
   const keys = codeKeys(address);
-  const [delegate] = await ctx.db
-    .select({ id: delegates.id, conferenceId: delegates.conferenceId })
-    .from(delegates)
-    .where(eq(delegates.accessCodeHash, hashAccessCode(accessCode)))
-    .limit(1);
+  const delegate = await findDelegateByAccessCodeHash(ctx.db, hashAccessCode(accessCode));
   if (!delegate) {
     // Only wrong codes meet the block. A whole hall signs in through one NAT address: one
     // phone typing garbage must not lock out every delegate with a right code. Letting a
@@ -94,14 +102,10 @@ export async function signInWithAccessCode(ctx: AppContext, accessCode: string, 
     throw badCredentials();
   }
   // The delegate's account is created on first sign-in: the desk only hands out codes.
-  let [account] = await ctx.db.select().from(accounts).where(eq(accounts.delegateId, delegate.id)).limit(1);
+  let account = await findAccountOfDelegate(ctx.db, delegate.id);
   if (!account) {
-    [account] = await ctx.db
-      .insert(accounts)
-      .values({ role: 'delegate', conferenceId: delegate.conferenceId, delegateId: delegate.id })
-      .onConflictDoNothing()
-      .returning();
-    account ??= (await ctx.db.select().from(accounts).where(eq(accounts.delegateId, delegate.id)).limit(1))[0];
+    account = await insertDelegateAccountIfAbsent(ctx.db, delegate.conferenceId, delegate.id);
+    account ??= await findAccountOfDelegate(ctx.db, delegate.id);
   }
   if (!account) throw badCredentials();
   return startSession(ctx, account);
@@ -123,7 +127,7 @@ export async function signInWithPassword(
   const keys = [userKey, addressKey];
   const blocked = await blockedSeconds(ctx, keys, now);
   if (blocked > 0) await sleep(PASSWORD_TARPIT_MS);
-  const [account] = await ctx.db.select().from(accounts).where(eq(accounts.username, username)).limit(1);
+  const account = await findAccountByUsername(ctx.db, username);
   const right = account?.passwordHash
     ? await verifyPassword(password, account.passwordHash)
     : (await burnPasswordTime(password, ctx.config.passwordScryptLog2N), false);
@@ -146,17 +150,11 @@ export async function signInWithPassword(
 async function upgradeHash(ctx: AppContext, accountId: string, stored: string, password: string): Promise<void> {
   if (!needsRehash(stored, ctx.config.passwordScryptLog2N)) return;
   const upgraded = await hashPassword(password, ctx.config.passwordScryptLog2N);
-  await ctx.db
-    .update(accounts)
-    .set({ passwordHash: upgraded })
-    .where(and(eq(accounts.id, accountId), eq(accounts.passwordHash, stored)));
+  await replacePasswordHashIfUnchanged(ctx.db, accountId, stored, upgraded);
 }
 
 export async function revokeSession(ctx: AppContext, sessionId: string, reason: string): Promise<void> {
-  await ctx.db
-    .update(sessions)
-    .set({ revokedAt: ctx.clock(), revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  await revokeSessionById(ctx.db, sessionId, reason, ctx.clock());
 }
 
 /**
@@ -166,8 +164,7 @@ export async function revokeSession(ctx: AppContext, sessionId: string, reason: 
 export async function ensureAdmin(
   ctx: AppContext,
 ): Promise<{ username: string; generatedPassword: string | null } | null> {
-  const existing = await ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.role, 'admin')).limit(1);
-  if (existing.length > 0) return null;
+  if (await anyAdminExists(ctx.db)) return null;
   // A generated password is printed to the console: fine on a laptop, not in a
   // production log that others read. Production names the first password itself.
   if (ctx.config.production && !ctx.config.adminPassword)
@@ -176,21 +173,17 @@ export async function ensureAdmin(
         'a generated password would be printed to the log.',
     );
   const password = ctx.config.adminPassword ?? generatePassword();
-  const inserted = await ctx.db
-    .insert(accounts)
-    .values({
-      username: ctx.config.adminUsername,
-      passwordHash: await hashPassword(password, ctx.config.passwordScryptLog2N),
-      role: 'admin',
-    })
-    .onConflictDoNothing()
-    .returning({ id: accounts.id });
-  if (inserted.length === 0) return null;
+  const inserted = await insertAccountIfAbsent(ctx.db, {
+    username: ctx.config.adminUsername,
+    passwordHash: await hashPassword(password, ctx.config.passwordScryptLog2N),
+    role: 'admin',
+  });
+  if (!inserted) return null;
   return { username: ctx.config.adminUsername, generatedPassword: ctx.config.adminPassword ? null : password };
 }
 
 export async function getAccount(ctx: AppContext, accountId: string): Promise<AccountView> {
-  const [a] = await ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  const a = await findAccountById(ctx.db, accountId);
   if (!a) throw new DomainError('not_found', 'account_not_found', 'No such account.');
   return viewOf(a);
 }

@@ -13,10 +13,9 @@
  */
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.js';
-import { serviceKeys } from '../db/schema.js';
+import type { Db, DbOrTx } from '../db/client.js';
+import { allServiceKeys, hasActiveKey, insertServiceKey, lockKeyInit, retireActiveKeys } from './auth-repository.js';
 
 export interface HmacKey {
   kid: string;
@@ -39,8 +38,6 @@ export interface KeyRing {
   /** Current and retired public keys, for the JWKS. */
   publicJwks: JWK[];
 }
-
-const KEY_INIT_LOCK = 7_143_922;
 
 function kidOf(material: string): string {
   return createHash('sha256').update(material).digest('base64url').slice(0, 16);
@@ -72,34 +69,20 @@ function windowOf(row: { retiredAt: Date | null }): { exp?: number } {
 export async function loadKeyRing(db: Db, opts: KeyOptions): Promise<KeyRing> {
   // Two instances starting together must not each create a different key.
   await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_INIT_LOCK})`);
-    if (!opts.tokenSecret) {
-      const existing = await tx
-        .select()
-        .from(serviceKeys)
-        .where(and(eq(serviceKeys.purpose, 'token-hmac'), isNull(serviceKeys.retiredAt)))
-        .limit(1);
-      if (existing.length === 0) {
-        const secret = randomBytes(32).toString('base64url');
-        await tx.insert(serviceKeys).values({
-          kid: kidOf(`hmac:${secret}`),
-          purpose: 'token-hmac',
-          algorithm: 'HS256',
-          privateJwk: { kty: 'oct', k: secret },
-        });
-      }
+    await lockKeyInit(tx);
+    if (!opts.tokenSecret && !(await hasActiveKey(tx, 'token-hmac'))) {
+      const secret = randomBytes(32).toString('base64url');
+      await insertServiceKey(tx, {
+        kid: kidOf(`hmac:${secret}`),
+        purpose: 'token-hmac',
+        algorithm: 'HS256',
+        privateJwk: { kty: 'oct', k: secret },
+      });
     }
-    if (!opts.signingKey) {
-      const existing = await tx
-        .select()
-        .from(serviceKeys)
-        .where(and(eq(serviceKeys.purpose, 'record-signing'), isNull(serviceKeys.retiredAt)))
-        .limit(1);
-      if (existing.length === 0) await insertSigningKey(tx as unknown as Db);
-    }
+    if (!opts.signingKey && !(await hasActiveKey(tx, 'record-signing'))) await insertSigningKey(tx);
   });
 
-  const rows = await db.select().from(serviceKeys);
+  const rows = await allServiceKeys(db);
   const stored = (purpose: 'token-hmac' | 'record-signing') => rows.filter((r) => r.purpose === purpose);
   // Configured keys replace stored ones entirely: a key row that someone with write access
   // to the database slipped in must neither authenticate nor be published.
@@ -165,12 +148,12 @@ export async function loadKeyRing(db: Db, opts: KeyOptions): Promise<KeyRing> {
   return { tokenKey, tokenKeys, signingKey, publicJwks };
 }
 
-async function insertSigningKey(db: Db): Promise<string> {
+async function insertSigningKey(db: DbOrTx): Promise<string> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const pub = await exportJWK(publicKey);
   const priv = await exportJWK(privateKey);
   const kid = kidOf(`ed25519:${pub.x}`);
-  await db.insert(serviceKeys).values({
+  await insertServiceKey(db, {
     kid,
     purpose: 'record-signing',
     algorithm: 'EdDSA',
@@ -186,11 +169,8 @@ async function insertSigningKey(db: Db): Promise<string> {
  */
 export async function rotateSigningKey(db: Db): Promise<string> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_INIT_LOCK})`);
-    await tx
-      .update(serviceKeys)
-      .set({ retiredAt: new Date() })
-      .where(and(eq(serviceKeys.purpose, 'record-signing'), isNull(serviceKeys.retiredAt)));
-    return insertSigningKey(tx as unknown as Db);
+    await lockKeyInit(tx);
+    await retireActiveKeys(tx, 'record-signing', new Date());
+    return insertSigningKey(tx);
   });
 }

@@ -35,10 +35,9 @@
  * typed into the username field must not end up stored in clear.
  */
 import { createHash } from 'node:crypto';
-import { inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
-import { loginThrottle } from '../db/schema.js';
+import { countFailure, deleteThrottleRows, latestBlockEnd, sweepStaleThrottleRows } from './auth-repository.js';
 
 export interface ThrottlePolicy {
   /** Failures allowed in one window; the one that reaches it starts the block. */
@@ -110,56 +109,27 @@ export const throttled = (retryAfterSeconds: number) => tooManyAttempts(retryAft
 
 /** Seconds until the last of the keys' blocks ends; 0 when none is blocked. */
 export async function blockedSeconds(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<number> {
-  const rows = await ctx.db
-    .select({ blockedUntil: loginThrottle.blockedUntil })
-    .from(loginThrottle)
-    .where(
-      inArray(
-        loginThrottle.key,
-        keys.map((k) => k.key),
-      ),
-    );
-  const until = Math.max(0, ...rows.map((r) => r.blockedUntil?.getTime() ?? 0));
+  const until = await latestBlockEnd(
+    ctx.db,
+    keys.map((k) => k.key),
+  );
   return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
 }
 
-/**
- * Counts one failure on each key in one atomic upsert per key (no read-modify-write
- * race between instances). A window older than its length starts afresh.
- */
+/** Counts one failure on each key (one atomic upsert per key, auth-repository.ts `countFailure`). */
 export async function recordFailure(ctx: AppContext, keys: ThrottleKey[], now: Date): Promise<void> {
-  const at = now.toISOString();
-  for (const { key, policy } of keys) {
-    const windowFloor = new Date(now.getTime() - policy.windowSeconds * 1000).toISOString();
-    const blockedUntil = new Date(now.getTime() + policy.blockSeconds * 1000).toISOString();
-    const fresh = sql`login_throttle.window_start <= ${windowFloor}::timestamptz`;
-    const next = sql`(case when ${fresh} then 1 else login_throttle.failures + 1 end)`;
-    await ctx.db.execute(sql`
-      insert into login_throttle (key, window_start, failures, blocked_until)
-      values (${key}, ${at}::timestamptz, 1,
-              case when 1 >= ${policy.limit}::int then ${blockedUntil}::timestamptz else null end)
-      on conflict (key) do update set
-        failures = ${next},
-        window_start = case when ${fresh} then ${at}::timestamptz else login_throttle.window_start end,
-        blocked_until = case when ${next} >= ${policy.limit}::int then ${blockedUntil}::timestamptz
-                             else null end`);
-  }
+  for (const { key, policy } of keys) await countFailure(ctx.db, key, policy, now);
   // Rows of long-finished windows are useless; sweeping now and then keeps the table small
   // without a timer (any instance may do it, it is idempotent).
   if (Math.random() < 0.02) {
-    const stale = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
-    await ctx.db.execute(sql`
-      delete from login_throttle
-      where window_start < ${stale}::timestamptz and coalesce(blocked_until, window_start) < ${at}::timestamptz`);
+    await sweepStaleThrottleRows(ctx.db, new Date(now.getTime() - 24 * 3600 * 1000), now);
   }
 }
 
 /** A staff member who got in has proven the password: their username's count starts again. */
 export async function clearFailures(ctx: AppContext, keys: ThrottleKey[]): Promise<void> {
-  await ctx.db.delete(loginThrottle).where(
-    inArray(
-      loginThrottle.key,
-      keys.map((k) => k.key),
-    ),
+  await deleteThrottleRows(
+    ctx.db,
+    keys.map((k) => k.key),
   );
 }

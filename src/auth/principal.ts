@@ -7,10 +7,9 @@
  * never replies as a side effect.
  */
 import type { FastifyRequest } from 'fastify';
-import { sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import type { AppContext } from '../app-context.js';
-import { rowsOf } from '../db/client.js';
+import { sessionWithAccount } from './auth-repository.js';
 import { CLOCK_TOLERANCE_SECONDS, verifyAccessToken, type Role, type VerifiedToken } from './tokens.js';
 
 export interface Principal {
@@ -56,22 +55,7 @@ export const sessionExpiryCutoff = (now: Date): Date => new Date(now.getTime() -
 
 /** The caller behind a verified token, read from its session in one indexed query. */
 export async function loadPrincipal(ctx: AppContext, verified: VerifiedToken): Promise<Principal> {
-  const expiryCutoff = sessionExpiryCutoff(ctx.clock()).toISOString();
-  const [row] = rowsOf<{
-    revoked_at: Date | null;
-    expired: boolean;
-    account_id: string;
-    role: Role;
-    username: string | null;
-    conference_id: string | null;
-    delegate_id: string | null;
-    disabled: boolean;
-  }>(
-    await ctx.db.execute(sql`
-      select s.revoked_at, s.expires_at <= ${expiryCutoff}::timestamptz as expired, a.id as account_id, a.role, a.username, a.conference_id, a.delegate_id, a.disabled
-      from sessions s join accounts a on a.id = s.account_id
-      where s.id = ${verified.sessionId}`),
-  );
+  const row = await sessionWithAccount(ctx.db, verified.sessionId, sessionExpiryCutoff(ctx.clock()));
   if (!row || row.account_id !== verified.accountId) {
     throw new DomainError('unauthenticated', 'invalid_token', 'The access token is not valid: unknown session.');
   }

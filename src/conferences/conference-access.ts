@@ -1,19 +1,14 @@
 /** Who may read a conference: anyone when it is public, its own accounts (and admins) when private. */
 import type { FastifyRequest } from 'fastify';
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError, notFound } from '../domain/errors.js';
-import type { DbOrTx } from '../db/client.js';
-import { conferences } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
+import { readConference, type ConferenceRow } from './conference-repository.js';
 
-export type ConferenceRow = typeof conferences.$inferSelect;
+export type { ConferenceRow };
 
-export async function loadConference(db: DbOrTx, conferenceId: string): Promise<ConferenceRow> {
-  const [c] = await db.select().from(conferences).where(eq(conferences.id, conferenceId)).limit(1);
-  if (!c) throw notFound('conference', conferenceId);
-  return c;
-}
+/** The conference row, 404 when there is none (the name other modules read it by). */
+export const loadConference = readConference;
 
 export function canRead(p: Principal | null, c: Pick<ConferenceRow, 'id' | 'visibility'>): boolean {
   if (c.visibility === 'public') return true;

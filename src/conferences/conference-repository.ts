@@ -1,7 +1,7 @@
 /**
  * The SQL of conferences, sittings and the agenda: every statement the module's writes run,
  * named for what it does. Each runs inside the caller's transaction, after lockConference
- * (src/conferences/structure-access.ts): positions are dense per conference, and shifting
+ * (below): positions are dense per conference, and shifting
  * them is safe only while no other writer of the conference can insert or move.
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, or, sql } from 'drizzle-orm';
@@ -13,16 +13,44 @@ export type ConferenceRow = typeof conferences.$inferSelect;
 export type SittingRow = typeof sittings.$inferSelect;
 export type AgendaRow = typeof agendaItems.$inferSelect;
 export type AgendaState = AgendaRow['state'];
-type Ordered = typeof sittings | typeof agendaItems;
+/** What has dense positions per conference. */
+export type Ordered = 'sittings' | 'agenda';
+const orderedTable = { sittings, agenda: agendaItems } as const;
+
+/**
+ * Locks the conference row for the rest of the transaction: agenda renumbering, the
+ * current item and roster imports of one conference run one at a time (other
+ * conferences are untouched). The event log takes the same row lock anyway.
+ */
+export async function lockConference(tx: DbOrTx, conferenceId: string): Promise<void> {
+  const rows = rowsOf<{ id: string }>(
+    await tx.execute(sql`select id from conferences where id = ${conferenceId} for update`),
+  );
+  if (rows.length === 0) throw notFound('conference', conferenceId);
+}
+
+/**
+ * The conference row FOR NO KEY UPDATE, as appendEvent takes it for the log's head: a
+ * writer that takes it first, before its foreign keys share-lock a delegation, cannot
+ * deadlock with a roster import (conference, then delegations).
+ */
+export async function lockConferenceForEvents(tx: DbOrTx, conferenceId: string): Promise<void> {
+  await tx.execute(sql`select 1 from conferences where id = ${conferenceId} for no key update`);
+}
+
+export async function conferenceCount(db: DbOrTx): Promise<number> {
+  const [{ n } = { n: 0 }] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from conferences`));
+  return n;
+}
 
 export async function insertConference(db: DbOrTx, values: typeof conferences.$inferInsert): Promise<ConferenceRow> {
   const [c] = await db.insert(conferences).values(values).returning();
   return c!;
 }
 
-/** The row as stored now (after appendEvent moved its event head). */
+/** The row as stored now (after appendEvent moved its event head); 404 when there is none. */
 export async function readConference(db: DbOrTx, conferenceId: string): Promise<ConferenceRow> {
-  const [c] = await db.select().from(conferences).where(eq(conferences.id, conferenceId));
+  const [c] = await db.select().from(conferences).where(eq(conferences.id, conferenceId)).limit(1);
   if (!c) throw notFound('conference', conferenceId);
   return c;
 }
@@ -46,13 +74,14 @@ export async function setCurrentItemId(db: DbOrTx, conferenceId: string, itemId:
 /** How many sittings or agenda items the conference has. */
 export async function countOf(db: DbOrTx, table: Ordered, conferenceId: string): Promise<number> {
   const [row] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from ${table} where conference_id = ${conferenceId}`),
+    await db.execute(sql`select count(*)::int as n from ${orderedTable[table]} where conference_id = ${conferenceId}`),
   );
   return row?.n ?? 0;
 }
 
 /** Moves every sitting or item at `position` or after one place down. */
-export async function shiftFrom(db: DbOrTx, table: Ordered, conferenceId: string, position: number) {
+export async function shiftFrom(db: DbOrTx, ordered: Ordered, conferenceId: string, position: number) {
+  const table = orderedTable[ordered];
   await db
     .update(table)
     .set({ position: sql`${table.position} + 1` })
@@ -81,6 +110,15 @@ export async function loadAgendaItem(db: DbOrTx, itemId: string): Promise<Agenda
   const [item] = await db.select().from(agendaItems).where(eq(agendaItems.id, itemId)).limit(1);
   if (!item) throw notFound('agenda_item', itemId);
   return item;
+}
+
+/**
+ * The agenda item, or null, locked until commit: a resolution being attached to it must
+ * not race another one attached to the same item.
+ */
+export async function lockAgendaItemRow(tx: DbOrTx, itemId: string): Promise<AgendaRow | null> {
+  const [item] = await tx.select().from(agendaItems).where(eq(agendaItems.id, itemId)).for('update').limit(1);
+  return item ?? null;
 }
 
 export async function itemInConference(db: DbOrTx, conferenceId: string, itemId: string): Promise<boolean> {

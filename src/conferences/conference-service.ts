@@ -15,10 +15,8 @@ import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
 import { DomainError } from '../domain/errors.js';
 import type { DbOrTx, Tx } from '../db/client.js';
-import { agendaItems, sittings } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
 import { resolutionInConference } from '../resolutions/resolution-repository.js';
-import { lockConference } from './structure-access.js';
 import {
   countOf,
   currentItemOf,
@@ -26,6 +24,7 @@ import {
   insertConference,
   insertSitting,
   itemInConference,
+  lockConference,
   loadAgendaItem,
   moveItemPosition,
   readConference,
@@ -37,6 +36,7 @@ import {
   type AgendaRow,
   type AgendaState,
   type ConferenceRow,
+  type Ordered,
   type SittingRow,
 } from './conference-repository.js';
 
@@ -134,7 +134,7 @@ export async function updateConference(
 /** Makes room at `position` (clamped to 1..n+1) and returns it. */
 async function openSlot(
   tx: DbOrTx,
-  table: typeof sittings | typeof agendaItems,
+  table: Ordered,
   conferenceId: string,
   position: number | undefined,
 ): Promise<number> {
@@ -165,7 +165,7 @@ export async function createSitting(
   }
   return ctx.db.transaction(async (tx) => {
     await lockConference(tx, conferenceId);
-    const position = await openSlot(tx, sittings, conferenceId, input.position);
+    const position = await openSlot(tx, 'sittings', conferenceId, input.position);
     const s = await insertSitting(tx, {
       conferenceId,
       title: input.title,
@@ -229,7 +229,7 @@ export async function createAgendaItem(
     await lockConference(tx, conferenceId);
     await assertSittingOf(tx, conferenceId, input.sittingId);
     await assertResolutionOf(tx, conferenceId, input.resolutionId);
-    const position = await openSlot(tx, agendaItems, conferenceId, input.position);
+    const position = await openSlot(tx, 'agenda', conferenceId, input.position);
     const item = await insertAgendaItem(tx, {
       conferenceId,
       title: input.title,
@@ -268,7 +268,7 @@ export interface AgendaPatch {
 }
 
 async function moveItem(tx: DbOrTx, item: AgendaRow, wanted: number): Promise<number> {
-  const n = await countOf(tx, agendaItems, item.conferenceId);
+  const n = await countOf(tx, 'agenda', item.conferenceId);
   const to = Math.min(Math.max(wanted, 1), n);
   const from = item.position;
   if (to === from) return from;

@@ -3,11 +3,11 @@
  * own tables, named for what it does. Writers lock through `lockDelegation` (the reason for
  * the order is beside it); the reads take no lock.
  */
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
 import { rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { delegates, delegations, parties } from '../db/schema.js';
-import { lockConference } from '../conferences/structure-access.js';
+import { lockConference } from '../conferences/conference-repository.js';
 
 export type DelegationRow = typeof delegations.$inferSelect;
 export type DelegateRow = typeof delegates.$inferSelect;
@@ -165,6 +165,13 @@ export async function insertDelegate(db: DbOrTx, values: typeof delegates.$infer
   return m!;
 }
 
+export async function insertDelegates(
+  db: DbOrTx,
+  values: (typeof delegates.$inferInsert)[],
+): Promise<{ id: string; name: string }[]> {
+  return db.insert(delegates).values(values).returning({ id: delegates.id, name: delegates.name });
+}
+
 export async function updateDelegateRow(
   db: DbOrTx,
   delegateId: string,
@@ -232,4 +239,53 @@ export async function presenceByDelegation(db: DbOrTx, conferenceId: string): Pr
       group by g.id, g.name, g.votes
       order by g.name, g.id`),
   );
+}
+
+// Badge codes: the auth module's columns on the delegates row (src/auth/account-service.ts).
+
+export async function findDelegateByAccessCodeHash(
+  db: DbOrTx,
+  accessCodeHash: string,
+): Promise<{ id: string; conferenceId: string } | null> {
+  const [d] = await db
+    .select({ id: delegates.id, conferenceId: delegates.conferenceId })
+    .from(delegates)
+    .where(eq(delegates.accessCodeHash, accessCodeHash))
+    .limit(1);
+  return d ?? null;
+}
+
+/**
+ * Locks the seat while its badge code changes: two desks rotating one code at once must
+ * leave one code and revoke the sessions of the other.
+ */
+export async function lockDelegateForCode(
+  tx: DbOrTx,
+  delegateId: string,
+): Promise<{ conferenceId: string; accessCodeHash: string | null; delegationId: string } | null> {
+  const [d] = await tx
+    .select({
+      conferenceId: delegates.conferenceId,
+      accessCodeHash: delegates.accessCodeHash,
+      delegationId: delegates.delegationId,
+    })
+    .from(delegates)
+    .where(eq(delegates.id, delegateId))
+    .for('update');
+  return d ?? null;
+}
+
+export async function setAccessCodeHash(db: DbOrTx, delegateId: string, accessCodeHash: string, now: Date) {
+  await db.update(delegates).set({ accessCodeHash, accessCodeIssuedAt: now }).where(eq(delegates.id, delegateId));
+}
+
+/** Each delegate's conference and whether it holds a badge code (its hash), for the given ids. */
+export async function codeStatesOf(
+  db: DbOrTx,
+  delegateIds: string[],
+): Promise<{ id: string; conferenceId: string; hash: string | null }[]> {
+  return db
+    .select({ id: delegates.id, conferenceId: delegates.conferenceId, hash: delegates.accessCodeHash })
+    .from(delegates)
+    .where(inArray(delegates.id, delegateIds));
 }

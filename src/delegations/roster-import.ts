@@ -16,15 +16,29 @@
  * - A delegate moved to another delegation loses the proxies they gave or held.
  * - quotaGroup and firstCongress (the floor's rules) are optional: absent keeps what is stored.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { appendEvent } from '../audit/event-log.js';
 import { generateAccessCode, hashAccessCode } from '../auth/access-codes.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../domain/errors.js';
-import { rowsOf, type Tx } from '../db/client.js';
-import { delegates, delegations, parties } from '../db/schema.js';
-import { lockConference } from '../conferences/structure-access.js';
+import type { Tx } from '../db/client.js';
+import { revokeSessionsOfDelegates } from '../auth/auth-repository.js';
+import { lockConference } from '../conferences/conference-repository.js';
+import type { DelegateRow } from './delegation-repository.js';
+import {
+  clearProxiesOfDelegates,
+  delegatesByExternalId,
+  delegationsByName,
+  existingPartyIds,
+  firstOverAllocated,
+  firstWithTwoHeads,
+  insertDelegatesBulk,
+  insertDelegations,
+  lockDelegationsOf,
+  setDelegationVotesAndParty,
+  updateDelegatesBulk,
+  type NewRosterDelegate,
+} from './roster-repository.js';
 import { assertQuotaGroups } from '../floor/floor-settings.js';
 import { allocationExceeded, headExists, mapUniqueViolation, type DelegateRole } from './delegation-service.js';
 
@@ -176,14 +190,11 @@ async function importInTransaction(
     conferenceId,
     input.delegations.flatMap((g) => g.delegates.map((m) => m.quotaGroup)),
   );
-  // Single delegate writes lock their delegation row: take them all, so that the final
-  // allocation check cannot be raced by a concurrent single write.
-  await tx.execute(sql`select id from delegations where conference_id = ${conferenceId} for update`);
+  await lockDelegationsOf(tx, conferenceId);
 
   const partyIds = [...new Set(input.delegations.map((g) => g.partyId).filter((p): p is string => !!p))];
   if (partyIds.length > 0) {
-    const found = await tx.select({ id: parties.id }).from(parties).where(inArray(parties.id, partyIds));
-    const known = new Set(found.map((p) => p.id));
+    const known = await existingPartyIds(tx, partyIds);
     const missing = partyIds.find((p) => !known.has(p));
     if (missing)
       throw new DomainError('unprocessable', 'party_not_found', `No party with id ${missing}.`, { partyId: missing });
@@ -191,13 +202,7 @@ async function importInTransaction(
 
   // Delegations: match by name, insert the new ones, update the changed ones.
   const names = input.delegations.map((g) => g.name);
-  const existingDelegations =
-    names.length === 0
-      ? []
-      : await tx
-          .select()
-          .from(delegations)
-          .where(and(eq(delegations.conferenceId, conferenceId), inArray(delegations.name, names)));
+  const existingDelegations = await delegationsByName(tx, conferenceId, names);
   const byName = new Map(existingDelegations.map((d) => [d.name, d]));
   const delegationStatus = new Map<string, ImportStatus>();
   const toCreate = input.delegations.filter((g) => !byName.has(g.name));
@@ -212,20 +217,17 @@ async function importInTransaction(
   for (const g of toUpdate) delegationStatus.set(g.name, 'updated');
 
   if (toCreate.length > 0) {
-    const inserted = await tx
-      .insert(delegations)
-      .values(toCreate.map((g) => ({ conferenceId, name: g.name, votes: g.votes, partyId: g.partyId ?? null })))
-      .returning();
+    const inserted = await insertDelegations(
+      tx,
+      toCreate.map((g) => ({ conferenceId, name: g.name, votes: g.votes, partyId: g.partyId ?? null })),
+    );
     for (const d of inserted) byName.set(d.name, d);
   }
   if (toUpdate.length > 0) {
-    const values = sql.join(
-      toUpdate.map((g) => sql`(${byName.get(g.name)!.id}::uuid, ${g.votes}::int, ${partyOf(g)}::uuid)`),
-      sql`, `,
+    await setDelegationVotesAndParty(
+      tx,
+      toUpdate.map((g) => ({ id: byName.get(g.name)!.id, votes: g.votes, partyId: partyOf(g) })),
     );
-    await tx.execute(sql`
-      update delegations as d set votes = v.votes, party_id = v.party_id
-      from (values ${values}) as v(id, votes, party_id) where d.id = v.id`);
     for (const g of toUpdate) {
       const d = byName.get(g.name)!;
       byName.set(g.name, { ...d, votes: g.votes, partyId: partyOf(g) });
@@ -236,12 +238,9 @@ async function importInTransaction(
   const incoming0 = input.delegations.flatMap((g) =>
     g.delegates.map((m) => ({ ...m, delegationId: byName.get(g.name)!.id })),
   );
-  const existing = new Map<string, typeof delegates.$inferSelect>();
+  const existing = new Map<string, DelegateRow>();
   for (const part of chunks(incoming0.map((m) => m.externalId))) {
-    const rows = await tx
-      .select()
-      .from(delegates)
-      .where(and(eq(delegates.conferenceId, conferenceId), inArray(delegates.externalId, part)));
+    const rows = await delegatesByExternalId(tx, conferenceId, part);
     for (const r of rows) existing.set(r.externalId!, r);
   }
   // Floor attributes an import does not mention (the desk's older spreadsheets) are kept.
@@ -256,7 +255,7 @@ async function importInTransaction(
 
   const codes = new Map<string, string>();
   const status = new Map<string, ImportStatus>();
-  const creates: (typeof delegates.$inferInsert)[] = [];
+  const creates: NewRosterDelegate[] = [];
   const updates: { id: string; m: (typeof incoming)[number]; codeHash: string | null }[] = [];
   const moved: string[] = [];
   const rotated: string[] = [];
@@ -268,7 +267,6 @@ async function importInTransaction(
     if (!old) {
       status.set(m.externalId, 'created');
       creates.push({
-        conferenceId,
         delegationId: m.delegationId,
         name: m.name,
         role: m.role,
@@ -277,7 +275,6 @@ async function importInTransaction(
         quotaGroup: m.quotaGroup,
         firstCongress: m.firstCongress,
         accessCodeHash: code ? hashAccessCode(code) : null,
-        accessCodeIssuedAt: code ? now : null,
       });
       continue;
     }
@@ -301,82 +298,36 @@ async function importInTransaction(
   const ids = new Map<string, string>();
   for (const [ext, row] of existing) ids.set(ext, row.id);
   if (creates.length > 0) {
-    // One statement with one array parameter per column: binding thousands of scalar
-    // parameters costs more than the insert itself (measured on PGlite: about 5x).
-    const col = <K extends keyof (typeof creates)[number]>(k: K) => sql.param(creates.map((c) => c[k] ?? null));
-    const inserted = rowsOf<{ id: string; external_id: string }>(
-      await tx.execute(sql`
-        insert into delegates (conference_id, delegation_id, name, role, weight, external_id, access_code_hash, access_code_issued_at,
-                               quota_group, first_congress)
-        select ${conferenceId}::uuid, v.delegation_id, v.name, v.role, v.weight, v.external_id, v.code_hash,
-               case when v.code_hash is null then null else ${now.toISOString()}::timestamptz end,
-               v.quota_group, v.first_congress
-        from unnest(${col('delegationId')}::uuid[], ${col('name')}::text[], ${col('role')}::text[],
-                    ${col('weight')}::int[], ${col('externalId')}::text[], ${col('accessCodeHash')}::text[],
-                    ${col('quotaGroup')}::text[], ${col('firstCongress')}::boolean[])
-             as v(delegation_id, name, role, weight, external_id, code_hash, quota_group, first_congress)
-        returning id, external_id`),
-    );
+    const inserted = await insertDelegatesBulk(tx, conferenceId, creates, now);
     for (const r of inserted) ids.set(r.external_id, r.id);
   }
   for (const part of chunks(updates)) {
-    const values = sql.join(
-      part.map(
-        (u) =>
-          sql`(${u.id}::uuid, ${u.m.name}::text, ${u.m.role}::text, ${u.m.weight}::int, ${u.m.delegationId}::uuid, ${u.codeHash}::text, ${u.m.quotaGroup}::text, ${u.m.firstCongress}::boolean)`,
-      ),
-      sql`, `,
+    await updateDelegatesBulk(
+      tx,
+      part.map((u) => ({
+        id: u.id,
+        name: u.m.name,
+        role: u.m.role,
+        weight: u.m.weight,
+        delegationId: u.m.delegationId,
+        codeHash: u.codeHash,
+        quotaGroup: u.m.quotaGroup,
+        firstCongress: u.m.firstCongress,
+      })),
+      now,
     );
-    await tx.execute(sql`
-      update delegates as d set
-        name = v.name, role = v.role, weight = v.weight, delegation_id = v.delegation_id,
-        quota_group = v.quota_group, first_congress = v.first_congress,
-        access_code_hash = coalesce(v.code_hash, d.access_code_hash),
-        access_code_issued_at = case when v.code_hash is null then d.access_code_issued_at else ${now.toISOString()}::timestamptz end
-      from (values ${values}) as v(id, name, role, weight, delegation_id, code_hash, quota_group, first_congress)
-      where d.id = v.id`);
   }
 
   let proxiesCleared = 0;
-  for (const part of chunks(moved)) {
-    const list = inList(part);
-    const cleared = rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        update delegates set proxy_to_id = null
-        where conference_id = ${conferenceId} and proxy_to_id is not null and (id in (${list}) or proxy_to_id in (${list}))
-        returning id`),
-    );
-    proxiesCleared += cleared.length;
-  }
+  for (const part of chunks(moved)) proxiesCleared += await clearProxiesOfDelegates(tx, conferenceId, part);
   let revokedSessions = 0;
-  for (const part of chunks(rotated)) {
-    const revoked = rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        update sessions set revoked_at = ${now.toISOString()}::timestamptz, revoked_reason = 'access_code_rotated'
-        where revoked_at is null
-          and account_id in (select id from accounts where delegate_id in (${inList(part)}))
-        returning id`),
-    );
-    revokedSessions += revoked.length;
-  }
+  for (const part of chunks(rotated))
+    revokedSessions += await revokeSessionsOfDelegates(tx, part, 'access_code_rotated', now);
 
   // The rules of single writes, on the final state of the whole conference.
-  const [over] = rowsOf<{ name: string; votes: number; w: number }>(
-    await tx.execute(sql`
-      select g.name, g.votes, sum(d.weight)::int as w
-      from delegations g join delegates d on d.delegation_id = g.id
-      where g.conference_id = ${conferenceId}
-      group by g.id, g.name, g.votes having sum(d.weight) > g.votes
-      order by g.name limit 1`),
-  );
+  const over = await firstOverAllocated(tx, conferenceId);
   if (over) throw allocationExceeded(over.name, Number(over.votes), Number(over.w));
-  const [twoHeads] = rowsOf<{ name: string }>(
-    await tx.execute(sql`
-      select g.name from delegations g join delegates d on d.delegation_id = g.id
-      where g.conference_id = ${conferenceId} and d.role = 'head'
-      group by g.id, g.name having count(*) > 1
-      order by g.name limit 1`),
-  );
+  const twoHeads = await firstWithTwoHeads(tx, conferenceId);
   if (twoHeads) throw headExists(twoHeads.name);
 
   const counts = countOf([...status.values()]);
@@ -433,9 +384,3 @@ async function importInTransaction(
     accessCodesIssued: codes.size,
   };
 }
-
-const inList = (ids: string[]): SQL =>
-  sql.join(
-    ids.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  );

@@ -1,7 +1,7 @@
 /** The SQL of the floor: speakers' lists, their requests and motions. Services own the transactions. */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../db/client.js';
-import { agendaItems, delegates, motions, speakerRequests, speakersLists } from '../db/schema.js';
+import { agendaItems, delegates, floorSettings, motions, speakerRequests, speakersLists } from '../db/schema.js';
 import { notFound } from '../domain/errors.js';
 
 export type ListRow = typeof speakersLists.$inferSelect;
@@ -208,4 +208,25 @@ export async function delegationVotes(db: DbOrTx, conferenceId: string) {
       sql`select id as delegation_id, votes from delegations where conference_id = ${conferenceId} order by name, id`,
     ),
   ).map((r) => ({ delegationId: r.delegation_id, votes: Number(r.votes) }));
+}
+
+/** The conference's stored floor settings, or null (src/floor/floor-settings.ts has the defaults). */
+export async function floorSettingsRow(db: DbOrTx, conferenceId: string): Promise<{ settings: unknown } | null> {
+  const [row] = await db
+    .select({ settings: floorSettings.settings })
+    .from(floorSettings)
+    .where(eq(floorSettings.conferenceId, conferenceId));
+  return row ?? null;
+}
+
+export async function upsertFloorSettings(
+  db: DbOrTx,
+  conferenceId: string,
+  settings: unknown,
+  now: Date,
+): Promise<void> {
+  await db
+    .insert(floorSettings)
+    .values({ conferenceId, settings, updatedAt: now })
+    .onConflictDoUpdate({ target: floorSettings.conferenceId, set: { settings, updatedAt: now } });
 }

@@ -20,10 +20,11 @@ import { appendEvent } from '../audit/event-log.js';
 import type { EventMap } from '../events/event-catalog.js';
 import type { floorEvents, ListEnvelope } from './floor-events.js';
 import type { Principal } from '../auth/principal.js';
-import { pgConstraint, rowsOf, type Tx } from '../db/client.js';
-import { sql } from 'drizzle-orm';
+import { pgConstraint, type Tx } from '../db/client.js';
+import { lockConferenceForEvents } from '../conferences/conference-repository.js';
+import { textInConference } from '../resolutions/resolution-repository.js';
 import { DomainError } from '../domain/errors.js';
-import { idempotencyRecords } from '../db/schema.js';
+import { insertIdempotencyRecord } from '../http/idempotency-repository.js';
 import { findIdempotencyRecord, replayOf, storedKey, type IdempotencyRequest } from '../http/idempotency.js';
 import { delegationBudgets, elapsedMs, pauseClock, resumeClock } from '../domain/floor-clock.js';
 import { nextDue, pinForPosition, type QueueEntry, type SpeechKind } from '../domain/speaker-order.js';
@@ -67,13 +68,7 @@ export async function checkSubject(tx: Tx | AppContext['db'], conferenceId: stri
   if (!m) {
     throw new DomainError('invalid', 'subject_invalid', 'subject is "item", "clause:<id>" or "amendment:<id>".');
   }
-  const table = m[1] === 'clause' ? sql`clauses` : sql`amendments`;
-  const rows = rowsOf<{ id: string }>(
-    await tx.execute(sql`
-      select x.id from ${table} x join resolutions r on r.id = x.resolution_id
-      where x.id = ${m[2]} and r.conference_id = ${conferenceId}`),
-  );
-  if (rows.length === 0) {
+  if (!(await textInConference(tx, m[1] as 'clause' | 'amendment', m[2]!, conferenceId))) {
     throw new DomainError('unprocessable', 'subject_not_found', `No ${m[1]} ${m[2]} in this conference.`);
   }
 }
@@ -105,7 +100,7 @@ export async function withList<T>(
     // The conference row first, as every other writer takes it (its event log's head):
     // taking it only at the append, after the request's foreign keys share-locked a
     // delegation, could deadlock with a roster import (conference, then delegations).
-    await tx.execute(sql`select 1 from conferences where id = ${item.conferenceId} for no key update`);
+    await lockConferenceForEvents(tx, item.conferenceId);
     const now = ctx.clock();
     const settings = await loadFloorSettings(tx, item.conferenceId);
     const { list, created } = await lockOrCreateList(tx, item, subject, initialList(settings));
@@ -371,7 +366,7 @@ export async function requestToSpeak(
         requestedAt: now,
       });
       if (idem) {
-        await tx.insert(idempotencyRecords).values({
+        await insertIdempotencyRecord(tx, {
           accountId: idem.accountId,
           key: storedKey(idem.key),
           scope: idem.scope,

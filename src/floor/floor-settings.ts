@@ -5,10 +5,9 @@
  * name. A conference that never set them gets DEFAULT_SETTINGS, which carry the two
  * procedures the floor was built for (Greens' women's list, SPD zip) besides a plain list.
  */
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
-import { floorSettings } from '../db/schema.js';
+import { floorSettingsRow, upsertFloorSettings } from './floor-repository.js';
 import { DomainError } from '../domain/errors.js';
 import { SPEECH_KINDS, type OrderRules, type SpeechKind } from '../domain/speaker-order.js';
 import { majoritySchema } from '../votes/vote-views.js';
@@ -153,18 +152,12 @@ export const DEFAULT_SETTINGS: FloorSettingsValue = {
 };
 
 export async function loadFloorSettings(db: DbOrTx, conferenceId: string): Promise<FloorSettingsValue> {
-  const [row] = await db
-    .select({ settings: floorSettings.settings })
-    .from(floorSettings)
-    .where(eq(floorSettings.conferenceId, conferenceId));
+  const row = await floorSettingsRow(db, conferenceId);
   return row ? (row.settings as FloorSettingsValue) : DEFAULT_SETTINGS;
 }
 
 export async function saveFloorSettings(db: DbOrTx, conferenceId: string, s: FloorSettingsValue, now: Date) {
-  await db
-    .insert(floorSettings)
-    .values({ conferenceId, settings: s, updatedAt: now })
-    .onConflictDoUpdate({ target: floorSettings.conferenceId, set: { settings: s, updatedAt: now } });
+  await upsertFloorSettings(db, conferenceId, s, now);
 }
 
 /** A delegate's quota group must be one of the conference's groups (null: none declared). */

@@ -19,12 +19,12 @@
  * under `ask_assembly` (the Greens' women present decide): adopted waives the quota until
  * that group speaks again; rejected closes the debate.
  */
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import type { Principal } from '../auth/principal.js';
-import { rowsOf, type Db, type Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
 import { openVote, createVote } from '../votes/vote-service.js';
+import { loadVote } from '../votes/vote-repository.js';
 import type { MajorityRule } from '../domain/majority.js';
 import type { MotionType } from './floor-settings.js';
 import {
@@ -238,10 +238,14 @@ export async function settleMotion(ctx: AppContext, p: Principal, motionId: stri
         'The motion has no vote yet: the chair first asks for objections.',
       );
     }
-    const [v] = rowsOf<{ state: string; outcome: string | null; result: Record<string, unknown> | null }>(
-      await tx.execute(sql`select state, result->>'outcome' as outcome, result from votes where id = ${m.voteId}`),
-    );
-    if (v!.state === 'cancelled') {
+    const vote = await loadVote(tx, m.voteId!);
+    const stored = (vote.result ?? null) as Record<string, unknown> | null;
+    const v = {
+      state: vote.state,
+      outcome: typeof stored?.outcome === 'string' ? stored.outcome : null,
+      result: stored,
+    };
+    if (v.state === 'cancelled') {
       await updateMotion(tx, m.id, { state: 'lapsed', decidedAt: now, decidedBy: 'vote' });
       return {
         result: m.id,
@@ -250,18 +254,18 @@ export async function settleMotion(ctx: AppContext, p: Principal, motionId: stri
         ],
       };
     }
-    if (v!.state !== 'closed') {
+    if (v.state !== 'closed') {
       throw new DomainError('conflict', 'motion_vote_not_closed', 'The motion’s vote is still open: close it first.', {
         voteId: m.voteId,
       });
     }
-    const outcome = v!.outcome === 'adopted' ? 'adopted' : 'rejected';
-    const result = v!.result ?? {};
+    const outcome = v.outcome === 'adopted' ? 'adopted' : 'rejected';
+    const result = v.result ?? {};
     return {
       result: m.id,
       events: await settle(tx, s, m, outcome, 'vote', p.accountId, now, {
         voteId: m.voteId,
-        voteOutcome: v!.outcome,
+        voteOutcome: v.outcome,
         totals: result.totals ?? null,
         required: result.required ?? null,
       }),

@@ -21,11 +21,12 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { and, eq } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import { canonicalJson } from '../audit/hash-chain.js';
 import type { DbOrTx } from '../db/client.js';
-import { idempotencyRecords } from '../db/schema.js';
+import { findIdempotencyRow, type IdempotencyRow } from './idempotency-repository.js';
+
+export type { IdempotencyRow };
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,200}$/;
 
@@ -118,12 +119,6 @@ function unsealAnswer(accountId: string, key: string, stored: { sealed: string }
   return JSON.parse(Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8'));
 }
 
-export interface IdempotencyRow {
-  requestHash: string;
-  status: number;
-  response: unknown;
-}
-
 /**
  * Turns a stored record into the answer for this request: the stored answer when the
  * request is the same, 422 'idempotency_key_reused' when the key came with another body.
@@ -145,14 +140,5 @@ export function replayOf<T>(req: IdempotencyRequest, row: IdempotencyRow): Store
 }
 
 export async function findIdempotencyRecord(db: DbOrTx, req: IdempotencyRequest): Promise<IdempotencyRow | null> {
-  const [row] = await db
-    .select({
-      requestHash: idempotencyRecords.requestHash,
-      status: idempotencyRecords.status,
-      response: idempotencyRecords.response,
-    })
-    .from(idempotencyRecords)
-    .where(and(eq(idempotencyRecords.accountId, req.accountId), eq(idempotencyRecords.key, storedKey(req.key))))
-    .limit(1);
-  return row ?? null;
+  return findIdempotencyRow(db, req.accountId, storedKey(req.key));
 }

@@ -11,10 +11,9 @@
  * its subscribers, and the newest is always sent. The hub's periodic catch-up reloads every
  * election not yet final, so a lost notification costs one interval, not the update.
  */
-import { inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
-import { elections } from '../db/schema.js';
+import type { DbOrTx } from '../db/client.js';
+import { conferencesOfElections, electionCountRow } from './live-repository.js';
 import type { ElectionCountData, ElectionCountMessage } from './protocol.js';
 
 const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
@@ -31,22 +30,7 @@ export async function loadElectionCount(
   db: DbOrTx,
   electionId: string,
 ): Promise<{ data: ElectionCountData; version: number } | null> {
-  const [r] = rowsOf<{
-    conference_id: string;
-    state: ElectionCountData['state'];
-    mode: ElectionCountData['mode'];
-    round: number;
-    elected: string[] | null;
-    ballots: number | string;
-    total: number | string;
-  }>(
-    await db.execute(sql`
-      select e.conference_id, e.state, e.mode, e.round, e.result -> 'payload' -> 'elected' as elected,
-             coalesce((select sum(c.count) from election_choices c
-                       where c.election_id = e.id and c.round = e.round), 0)::bigint as ballots,
-             coalesce((select sum(c.count) from election_choices c where c.election_id = e.id), 0)::bigint as total
-      from elections e where e.id = ${electionId}`),
-  );
+  const r = await electionCountRow(db, electionId);
   if (!r) return null;
   const round = Number(r.round);
   const data: ElectionCountData = {
@@ -93,10 +77,7 @@ export class ElectionFeed<C extends object> {
   async resolve(electionIds: string[]): Promise<void> {
     const missing = [...new Set(electionIds)].filter((id) => !this.conferenceOfElection.has(id));
     if (!missing.length) return;
-    const rows = await this.ctx.db
-      .select({ id: elections.id, conferenceId: elections.conferenceId })
-      .from(elections)
-      .where(inArray(elections.id, missing));
+    const rows = await conferencesOfElections(this.ctx.db, missing);
     if (this.conferenceOfElection.size > 50_000) this.conferenceOfElection.clear();
     for (const r of rows) this.conferenceOfElection.set(r.id, r.conferenceId);
   }

@@ -2,18 +2,27 @@
  * The live hub's queries, each sized for thousands of sockets (one statement for all of
  * them, never one per socket). It is a read model across modules: the votes' conferences,
  * the conferences' visibility and log heads, the log itself, the sessions behind the
- * sockets and the conference snapshot (see docs/architecture.md, SQL outside a module's
- * own repository).
+ * sockets, the conference snapshot, the elections' paper counts, and the tickets (see
+ * docs/architecture.md, SQL outside a module's own repository).
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
-import { accounts, agendaItems, conferences, sessions, votes } from '../db/schema.js';
-import type { ConferenceSnapshotData } from './protocol.js';
+import { accounts, agendaItems, conferences, elections, liveTickets, sessions, votes } from '../db/schema.js';
+import type { Role } from '../auth/tokens.js';
+import type { ConferenceSnapshotData, ElectionCountData } from './protocol.js';
 
 /** The conference of each vote (a vote never moves). */
 export async function conferencesOfVotes(db: DbOrTx, voteIds: string[]) {
   return db.select({ id: votes.id, conferenceId: votes.conferenceId }).from(votes).where(inArray(votes.id, voteIds));
+}
+
+/** The conference of each election (an election never moves). */
+export async function conferencesOfElections(db: DbOrTx, electionIds: string[]) {
+  return db
+    .select({ id: elections.id, conferenceId: elections.conferenceId })
+    .from(elections)
+    .where(inArray(elections.id, electionIds));
 }
 
 export async function conferenceVisibilities(db: DbOrTx, conferenceIds: string[]) {
@@ -174,4 +183,67 @@ export async function loadConferenceSnapshot(
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
+}
+
+export interface ElectionCountRow {
+  conference_id: string;
+  state: ElectionCountData['state'];
+  mode: ElectionCountData['mode'];
+  round: number;
+  elected: string[] | null;
+  ballots: number | string;
+  total: number | string;
+}
+
+/** One query: the election's state and its papers (this round, and all rounds for the version). */
+export async function electionCountRow(db: DbOrTx, electionId: string): Promise<ElectionCountRow | null> {
+  const [r] = rowsOf<ElectionCountRow>(
+    await db.execute(sql`
+      select e.conference_id, e.state, e.mode, e.round, e.result -> 'payload' -> 'elected' as elected,
+             coalesce((select sum(c.count) from election_choices c
+                       where c.election_id = e.id and c.round = e.round), 0)::bigint as ballots,
+             coalesce((select sum(c.count) from election_choices c where c.election_id = e.id), 0)::bigint as total
+      from elections e where e.id = ${electionId}`),
+  );
+  return r ?? null;
+}
+
+export async function insertTicket(
+  db: DbOrTx,
+  values: { ticketHash: string; accountId: string; sessionId: string; expiresAt: Date; createdAt: Date },
+): Promise<void> {
+  await db.insert(liveTickets).values(values);
+}
+
+export async function deleteTicketsExpiredBefore(db: DbOrTx, before: Date): Promise<void> {
+  await db.execute(sql`delete from live_tickets where expires_at < ${before}`);
+}
+
+export interface TicketOwnerRow {
+  account_id: string;
+  session_id: string;
+  role: Role;
+  conference_id: string | null;
+  delegate_id: string | null;
+  disabled: boolean;
+  revoked_at: Date | string | null;
+  session_expires_at: Date | string;
+}
+
+/**
+ * Marks the ticket used and returns its account and session, in one statement: the
+ * UPDATE ... WHERE used_at IS NULL lets only one of two racing consumers have it.
+ */
+export async function useTicket(db: DbOrTx, ticketHash: string, now: Date): Promise<TicketOwnerRow | null> {
+  const [row] = rowsOf<TicketOwnerRow>(
+    await db.execute(sql`
+      with used as (
+        update live_tickets set used_at = ${now}
+        where ticket_hash = ${ticketHash} and used_at is null and expires_at > ${now}
+        returning account_id, session_id)
+      select u.account_id, u.session_id, a.role, a.conference_id, a.delegate_id, a.disabled,
+             s.revoked_at, s.expires_at as session_expires_at
+      from used u join accounts a on a.id = u.account_id join sessions s on s.id = u.session_id`),
+  );
+  return row ?? null;
 }

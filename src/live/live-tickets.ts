@@ -5,11 +5,9 @@
  * used_at IS NULL, so two instances racing on the same ticket cannot both accept it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { rowsOf } from '../db/client.js';
-import { liveTickets } from '../db/schema.js';
 import type { Role } from '../auth/tokens.js';
+import { deleteTicketsExpiredBefore, insertTicket, useTicket } from './live-repository.js';
 
 export const TICKET_TTL_SECONDS = 30;
 
@@ -31,7 +29,7 @@ export async function issueTicket(
   const now = ctx.clock();
   const ticket = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + TICKET_TTL_SECONDS * 1000);
-  await ctx.db.insert(liveTickets).values({
+  await insertTicket(ctx.db, {
     ticketHash: hashTicket(ticket),
     accountId: who.accountId,
     sessionId: who.sessionId,
@@ -40,9 +38,7 @@ export async function issueTicket(
   });
   // Keep the table small without a job of its own: old tickets are useless after 30 s.
   if (Math.random() < 0.02) {
-    await ctx.db
-      .execute(sql`delete from live_tickets where expires_at < ${new Date(now.getTime() - 3600_000)}`)
-      .catch(() => undefined);
+    await deleteTicketsExpiredBefore(ctx.db, new Date(now.getTime() - 3600_000)).catch(() => undefined);
   }
   return { ticket, expiresAt };
 }
@@ -55,25 +51,7 @@ export type TicketCheck =
 export async function consumeTicket(ctx: AppContext, ticket: string): Promise<TicketCheck> {
   if (ticket.length < 20 || ticket.length > 100) return { ok: false, code: 'invalid_ticket' };
   const now = ctx.clock();
-  const [row] = rowsOf<{
-    account_id: string;
-    session_id: string;
-    role: Role;
-    conference_id: string | null;
-    delegate_id: string | null;
-    disabled: boolean;
-    revoked_at: Date | string | null;
-    session_expires_at: Date | string;
-  }>(
-    await ctx.db.execute(sql`
-      with used as (
-        update live_tickets set used_at = ${now}
-        where ticket_hash = ${hashTicket(ticket)} and used_at is null and expires_at > ${now}
-        returning account_id, session_id)
-      select u.account_id, u.session_id, a.role, a.conference_id, a.delegate_id, a.disabled,
-             s.revoked_at, s.expires_at as session_expires_at
-      from used u join accounts a on a.id = u.account_id join sessions s on s.id = u.session_id`),
-  );
+  const row = await useTicket(ctx.db, hashTicket(ticket), now);
   if (!row) return { ok: false, code: 'invalid_ticket' };
   if (row.revoked_at || row.disabled) return { ok: false, code: 'session_revoked' };
   const sessionExpiresAt = new Date(row.session_expires_at);

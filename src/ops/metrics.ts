@@ -9,13 +9,12 @@
  * one process (tests, the benchmark) count apart.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
-import { rowsOf } from '../db/client.js';
+import { logHeads } from './ops-repository.js';
 import { DomainError } from '../domain/errors.js';
 import { errors } from '../http/schemas.js';
 
@@ -109,9 +108,7 @@ export function registerMetrics(app: App, ctx: AppContext): void {
     labelNames: ['conference'],
     registers: [registry],
     async collect() {
-      const rows = rowsOf<{ id: string; seq: number }>(
-        await ctx.db.execute(sql`select id, event_seq::int as seq from conferences`),
-      );
+      const rows = await logHeads(ctx.db);
       this.reset();
       for (const r of rows) this.set({ conference: r.id }, r.seq);
     },

@@ -1,10 +1,9 @@
 /** Liveness, readiness and the published keys: what load balancers and auditors poll. */
 import { z } from 'zod';
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors } from '../http/schemas.js';
-import { rowsOf } from '../db/client.js';
+import { assertSchemaAnswers } from './ops-repository.js';
 import { DomainError } from '../domain/errors.js';
 import { Drain } from './drain.js';
 import { registerBackupRoute } from './backup-routes.js';
@@ -53,8 +52,7 @@ export function registerOpsRoutes(app: App, ctx: AppContext): void {
     async () => {
       if (drain.draining) throw new DomainError('unavailable', 'draining', 'This instance is shutting down.');
       try {
-        const rows = rowsOf<{ n: number }>(await ctx.db.execute(sql`select count(*)::int as n from conferences`));
-        if (rows.length !== 1) throw new Error('no answer');
+        await assertSchemaAnswers(ctx.db);
       } catch {
         throw new DomainError('unavailable', 'not_ready', 'The database is not reachable or not migrated.');
       }

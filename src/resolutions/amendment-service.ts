@@ -1,10 +1,8 @@
 /** Amendments: tabled by a delegation's head (or the admin), ruled on by the chair, withdrawn by the proposer. */
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import type { AmendmentKind } from '../domain/consolidated-text.js';
 import { pgConstraint, pgErrorCode, type DbOrTx } from '../db/client.js';
-import { amendments } from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { allows } from '../domain/permissions.js';
@@ -13,9 +11,11 @@ import { assertTransition, decisionEvent, type AmendmentDecision } from './amend
 import {
   findAmendment,
   findClause,
+  insertAmendment,
   liveVotesOnAmendment,
   lockResolution,
   nextAmendmentNumber,
+  updateAmendmentRow,
   type AmendmentRow,
 } from './resolution-repository.js';
 
@@ -115,19 +115,15 @@ export async function submitAmendment(
         }
 
         const number = await nextAmendmentNumber(tx, resolution.id);
-        const [row] = await tx
-          .insert(amendments)
-          .values({
-            resolutionId: resolution.id,
-            clauseId: clause.id,
-            number,
-            kind: input.kind,
-            text,
-            proposerDelegationId: delegationId,
-            proposerAccountId: principal.accountId,
-          })
-          .returning();
-        const a = row!;
+        const a = await insertAmendment(tx, {
+          resolutionId: resolution.id,
+          clauseId: clause.id,
+          number,
+          kind: input.kind,
+          text,
+          proposerDelegationId: delegationId,
+          proposerAccountId: principal.accountId,
+        });
         await appendEvent(
           tx,
           {
@@ -209,11 +205,7 @@ export async function decideAmendment(
     }
 
     const now = ctx.clock();
-    const [row] = await tx
-      .update(amendments)
-      .set({ status: to, decidedAt: now })
-      .where(eq(amendments.id, amendment.id))
-      .returning();
+    const row = await updateAmendmentRow(tx, amendment.id, { status: to, decidedAt: now });
     await appendEvent(
       tx,
       {
@@ -231,6 +223,6 @@ export async function decideAmendment(
       },
       now,
     );
-    return row!;
+    return row;
   });
 }

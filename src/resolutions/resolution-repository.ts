@@ -1,6 +1,6 @@
 /** The SQL of the resolutions module: clauses, amendments, and the votes that refer to them. */
 import { and, asc, desc, eq, inArray, max, ne, or, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
 import { amendments, clauses, resolutions, votes } from '../db/schema.js';
 import { notFound } from '../domain/errors.js';
 
@@ -35,6 +35,22 @@ export async function lockResolution(tx: DbOrTx, resolutionId: string): Promise<
   return r;
 }
 
+/** Whether the clause (or amendment) belongs to a resolution of this conference. */
+export async function textInConference(
+  db: DbOrTx,
+  kind: 'clause' | 'amendment',
+  id: string,
+  conferenceId: string,
+): Promise<boolean> {
+  const table = kind === 'clause' ? sql`clauses` : sql`amendments`;
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      select x.id from ${table} x join resolutions r on r.id = x.resolution_id
+      where x.id = ${id} and r.conference_id = ${conferenceId}`),
+  );
+  return rows.length > 0;
+}
+
 export async function findClause(db: DbOrTx, clauseId: string): Promise<ClauseRow> {
   const [c] = await db.select().from(clauses).where(eq(clauses.id, clauseId)).limit(1);
   if (!c) throw notFound('clause', clauseId);
@@ -45,6 +61,38 @@ export async function findAmendment(db: DbOrTx, amendmentId: string): Promise<Am
   const [a] = await db.select().from(amendments).where(eq(amendments.id, amendmentId)).limit(1);
   if (!a) throw notFound('amendment', amendmentId);
   return a;
+}
+
+// ---------------------------------------------------------------------------
+// Writes: each runs inside the caller's transaction, after lockResolution (a new
+// resolution is locked by nobody yet: only its creator's transaction can see it).
+
+export async function insertResolution(db: DbOrTx, values: typeof resolutions.$inferInsert): Promise<ResolutionRow> {
+  const [r] = await db.insert(resolutions).values(values).returning();
+  return r!;
+}
+
+export async function insertClauses(db: DbOrTx, values: (typeof clauses.$inferInsert)[]): Promise<ClauseRow[]> {
+  return db.insert(clauses).values(values).returning();
+}
+
+export async function updateClauseRow(db: DbOrTx, clauseId: string, set: Partial<ClauseRow>): Promise<ClauseRow> {
+  const [c] = await db.update(clauses).set(set).where(eq(clauses.id, clauseId)).returning();
+  return c!;
+}
+
+export async function insertAmendment(db: DbOrTx, values: typeof amendments.$inferInsert): Promise<AmendmentRow> {
+  const [a] = await db.insert(amendments).values(values).returning();
+  return a!;
+}
+
+export async function updateAmendmentRow(
+  db: DbOrTx,
+  amendmentId: string,
+  set: Partial<AmendmentRow>,
+): Promise<AmendmentRow> {
+  const [a] = await db.update(amendments).set(set).where(eq(amendments.id, amendmentId)).returning();
+  return a!;
 }
 
 export async function clausesOf(db: DbOrTx, resolutionId: string): Promise<ClauseRow[]> {

@@ -1,11 +1,10 @@
 /** Resolutions and their clauses: tabling a resolution, editing a clause, and the consolidated text. */
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import { consolidate, type ConsolidatedClause, type TextVersion } from '../domain/consolidated-text.js';
 import { splitIntoClauses } from '../domain/clause-splitter.js';
 import type { DbOrTx } from '../db/client.js';
-import { agendaItems, clauses, resolutions } from '../db/schema.js';
+import { lockAgendaItemRow, updateAgendaItemRow } from '../conferences/conference-repository.js';
 import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
@@ -15,8 +14,11 @@ import {
   closedOutcomes,
   findClause,
   findResolution,
+  insertClauses,
+  insertResolution,
   liveVotesOnClause,
   lockResolution,
+  updateClauseRow,
   type AmendmentRow,
   type ClauseRow,
   type RecordedOutcome,
@@ -82,26 +84,20 @@ export async function createResolution(
   return ctx.db.transaction(async (tx) => {
     await loadConference(tx, conferenceId);
     if (input.agendaItemId !== undefined) await assertAgendaItemFree(tx, conferenceId, input.agendaItemId);
-    const [resolution] = await tx
-      .insert(resolutions)
-      .values({ conferenceId, title: resolutionTitle, preamble })
-      .returning();
-    const r = resolution!;
-    const rows = await tx
-      .insert(clauses)
-      .values(
-        paragraphs.map((p, i) => ({
-          resolutionId: r.id,
-          number: i + 1,
-          position: i + 1,
-          text: p.text,
-          translations: p.translations,
-        })),
-      )
-      .returning();
+    const r = await insertResolution(tx, { conferenceId, title: resolutionTitle, preamble });
+    const rows = await insertClauses(
+      tx,
+      paragraphs.map((p, i) => ({
+        resolutionId: r.id,
+        number: i + 1,
+        position: i + 1,
+        text: p.text,
+        translations: p.translations,
+      })),
+    );
     rows.sort((a, b) => a.position - b.position);
     if (input.agendaItemId !== undefined) {
-      await tx.update(agendaItems).set({ resolutionId: r.id }).where(eq(agendaItems.id, input.agendaItemId));
+      await updateAgendaItemRow(tx, input.agendaItemId, { resolutionId: r.id });
     }
     await appendEvent(
       tx,
@@ -124,7 +120,7 @@ export async function createResolution(
 }
 
 async function assertAgendaItemFree(tx: DbOrTx, conferenceId: string, agendaItemId: string): Promise<void> {
-  const [item] = await tx.select().from(agendaItems).where(eq(agendaItems.id, agendaItemId)).for('update').limit(1);
+  const item = await lockAgendaItemRow(tx, agendaItemId);
   if (!item || item.conferenceId !== conferenceId) {
     throw new DomainError(
       'unprocessable',
@@ -179,7 +175,7 @@ export async function editClause(
       else translations[lang] = value;
     }
     const text = edit.text ?? clause.text;
-    const [updated] = await tx.update(clauses).set({ text, translations }).where(eq(clauses.id, clause.id)).returning();
+    const updated = await updateClauseRow(tx, clause.id, { text, translations });
 
     const changed: Record<string, unknown> = {};
     if (edit.text !== undefined && edit.text !== clause.text) changed.text = { from: clause.text, to: edit.text };
@@ -194,7 +190,7 @@ export async function editClause(
       },
       ctx.clock(),
     );
-    return updated!;
+    return updated;
   });
 }
 

@@ -8,22 +8,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
+import type { DbOrTx } from '../db/client.js';
+import { insertAccountIfAbsent } from '../auth/auth-repository.js';
 import {
-  accounts,
-  agendaItems,
-  clauses,
-  conferences,
-  delegates,
-  delegations,
-  electionCandidates,
-  elections,
-  parties,
-  resolutions,
-  sittings,
-} from '../db/schema.js';
+  conferenceCount,
+  insertAgendaItem,
+  insertConference,
+  insertSitting,
+} from '../conferences/conference-repository.js';
+import { insertDelegates, insertDelegation, insertParty } from '../delegations/delegation-repository.js';
+import { insertClauses, insertResolution } from '../resolutions/resolution-repository.js';
+import { insertCandidates, insertElection, lockSeed } from './seed-repository.js';
 import { splitIntoClauses } from '../domain/clause-splitter.js';
 import { appendEvent } from '../audit/event-log.js';
 import { generateAccessCode, hashAccessCode } from '../auth/access-codes.js';
@@ -83,8 +79,6 @@ export const DEMO_ELECTIONS = {
   },
 };
 
-const SEED_LOCK = 7_143_923;
-
 /** Creates the demo conference when the database has no conference yet; returns null otherwise. */
 export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null> {
   const chairPassword = generatePassword();
@@ -94,103 +88,83 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
   const now = ctx.clock();
 
   return ctx.db.transaction(async (tx) => {
-    // Several instances starting together on an empty PostgreSQL seed once.
-    await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK})`);
-    const [{ n } = { n: 0 }] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from conferences`));
-    if (n > 0) return null;
+    await lockSeed(tx);
+    if ((await conferenceCount(tx)) > 0) return null;
 
-    const [conference] = await tx
-      .insert(conferences)
-      .values({
-        name: 'Progressive Alliance Conference 2019',
-        location: 'Kuala Lumpur, Malaysia',
-        startsOn: '2019-08-30',
-        endsOn: '2019-08-31',
-        visibility: 'public',
-      })
-      .returning();
-    const conferenceId = conference!.id;
+    const conference = await insertConference(tx, {
+      name: 'Progressive Alliance Conference 2019',
+      location: 'Kuala Lumpur, Malaysia',
+      startsOn: '2019-08-30',
+      endsOn: '2019-08-31',
+      visibility: 'public',
+    });
+    const conferenceId = conference.id;
     await appendEvent(
       tx,
-      { conferenceId, type: 'conference.created', actor: null, data: { name: conference!.name, seeded: true } },
+      { conferenceId, type: 'conference.created', actor: null, data: { name: conference.name, seeded: true } },
       now,
     );
 
-    const [day1, day2] = await tx
-      .insert(sittings)
-      .values([
-        {
-          conferenceId,
-          title: 'Plenary sitting I',
-          startsAt: new Date('2019-08-30T09:00:00+08:00'),
-          endsAt: new Date('2019-08-30T18:00:00+08:00'),
-          position: 1,
-        },
-        {
-          conferenceId,
-          title: 'Plenary sitting II',
-          startsAt: new Date('2019-08-31T09:00:00+08:00'),
-          endsAt: new Date('2019-08-31T13:00:00+08:00'),
-          position: 2,
-        },
-      ])
-      .returning();
+    const day1 = await insertSitting(tx, {
+      conferenceId,
+      title: 'Plenary sitting I',
+      startsAt: new Date('2019-08-30T09:00:00+08:00'),
+      endsAt: new Date('2019-08-30T18:00:00+08:00'),
+      position: 1,
+    });
+    const day2 = await insertSitting(tx, {
+      conferenceId,
+      title: 'Plenary sitting II',
+      startsAt: new Date('2019-08-31T09:00:00+08:00'),
+      endsAt: new Date('2019-08-31T13:00:00+08:00'),
+      position: 2,
+    });
 
-    const [resolution] = await tx
-      .insert(resolutions)
-      .values({
-        conferenceId,
-        title: split.title ?? 'Social Cohesion and Progress',
-        preamble: split.preamble.join('\n') || null,
-      })
-      .returning();
-    await tx
-      .insert(clauses)
-      .values(split.clauses.map((t, i) => ({ resolutionId: resolution!.id, number: i + 1, position: i + 1, text: t })));
+    const resolution = await insertResolution(tx, {
+      conferenceId,
+      title: split.title ?? 'Social Cohesion and Progress',
+      preamble: split.preamble.join('\n') || null,
+    });
+    await insertClauses(
+      tx,
+      split.clauses.map((t, i) => ({ resolutionId: resolution.id, number: i + 1, position: i + 1, text: t })),
+    );
 
-    await tx.insert(agendaItems).values([
-      { conferenceId, sittingId: day1!.id, title: 'Opening of the conference and adoption of the agenda', position: 1 },
-      { conferenceId, sittingId: day1!.id, title: 'Report of the coordinating committee', position: 2 },
-      { conferenceId, sittingId: day1!.id, title: 'Panel: The future of work in digital capitalism', position: 3 },
+    for (const item of [
+      { sittingId: day1.id, title: 'Opening of the conference and adoption of the agenda', position: 1 },
+      { sittingId: day1.id, title: 'Report of the coordinating committee', position: 2 },
+      { sittingId: day1.id, title: 'Panel: The future of work in digital capitalism', position: 3 },
       {
-        conferenceId,
-        sittingId: day2!.id,
+        sittingId: day2.id,
         title: 'Resolution: Social Cohesion and Progress',
-        resolutionId: resolution!.id,
+        resolutionId: resolution.id,
         position: 4,
       },
-      { conferenceId, sittingId: day2!.id, title: 'Elections to the coordinating committee', position: 5 },
-      { conferenceId, sittingId: day2!.id, title: 'Closing of the conference', position: 6 },
-    ]);
+      { sittingId: day2.id, title: 'Elections to the coordinating committee', position: 5 },
+      { sittingId: day2.id, title: 'Closing of the conference', position: 6 },
+    ])
+      await insertAgendaItem(tx, { conferenceId, ...item });
 
     const shown: DemoCredentials['delegates'] = [];
     const seat = new Map<string, { delegateId: string; delegationId: string }>();
     for (const d of demoDelegations) {
-      const [party] = await tx
-        .insert(parties)
-        .values({ name: d.party, abbreviation: d.name, country: d.country })
-        .returning();
-      const [delegation] = await tx
-        .insert(delegations)
-        .values({ conferenceId, partyId: party!.id, name: d.name, votes: d.votes })
-        .returning();
+      const party = await insertParty(tx, { name: d.party, abbreviation: d.name, country: d.country });
+      const delegation = await insertDelegation(tx, { conferenceId, partyId: party.id, name: d.name, votes: d.votes });
       const codes = d.delegates.map(() => generateAccessCode());
-      const rows = await tx
-        .insert(delegates)
-        .values(
-          d.delegates.map((m, i) => ({
-            conferenceId,
-            delegationId: delegation!.id,
-            name: m.name,
-            role: m.role,
-            weight: m.weight,
-            externalId: m.externalId,
-            accessCodeHash: hashAccessCode(codes[i]!),
-            accessCodeIssuedAt: now,
-          })),
-        )
-        .returning({ id: delegates.id, name: delegates.name });
-      for (const r of rows) seat.set(r.name, { delegateId: r.id, delegationId: delegation!.id });
+      const rows = await insertDelegates(
+        tx,
+        d.delegates.map((m, i) => ({
+          conferenceId,
+          delegationId: delegation.id,
+          name: m.name,
+          role: m.role,
+          weight: m.weight,
+          externalId: m.externalId,
+          accessCodeHash: hashAccessCode(codes[i]!),
+          accessCodeIssuedAt: now,
+        })),
+      );
+      for (const r of rows) seat.set(r.name, { delegateId: r.id, delegationId: delegation.id });
       d.delegates.forEach((m, i) =>
         shown.push({ name: m.name, delegation: d.name, role: m.role, accessCode: codes[i]! }),
       );
@@ -210,23 +184,21 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
     const electionIds: string[] = [];
     // A millisecond apart: the list is oldest first, and the presidium comes first on the agenda.
     for (const [i, def] of [DEMO_ELECTIONS.presidium, DEMO_ELECTIONS.committee].entries()) {
-      const [e] = await tx
-        .insert(elections)
-        .values({
-          conferenceId,
-          title: def.title,
-          seats: def.seats,
-          method: def.method,
-          mode: 'secret',
-          weighting: 'delegate',
-          quota: def.quota,
-          settings: def.settings,
-          createdAt: new Date(now.getTime() + i),
-        })
-        .returning();
-      await tx.insert(electionCandidates).values(
+      const e = await insertElection(tx, {
+        conferenceId,
+        title: def.title,
+        seats: def.seats,
+        method: def.method,
+        mode: 'secret',
+        weighting: 'delegate',
+        quota: def.quota,
+        settings: def.settings,
+        createdAt: new Date(now.getTime() + i),
+      });
+      await insertCandidates(
+        tx,
         def.candidates.map((c, i) => ({
-          electionId: e!.id,
+          electionId: e.id,
           ordinal: i + 1,
           name: c.name,
           delegateId: seat.get(c.name)!.delegateId,
@@ -243,24 +215,24 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
           type: 'election.created',
           actor: null,
           data: {
-            electionId: e!.id,
-            title: e!.title,
-            seats: e!.seats,
-            method: e!.method,
-            mode: e!.mode,
-            weighting: e!.weighting,
-            quota: e!.quota,
-            settings: e!.settings,
+            electionId: e.id,
+            title: e.title,
+            seats: e.seats,
+            method: e.method,
+            mode: e.mode,
+            weighting: e.weighting,
+            quota: e.quota,
+            settings: e.settings,
             seeded: true,
           },
         },
         now,
       );
-      electionIds.push(e!.id);
+      electionIds.push(e.id);
     }
     return {
       conferenceId,
-      resolutionId: resolution!.id,
+      resolutionId: resolution.id,
       chair: { username: 'chair', password: chairPassword },
       delegates: shown,
       elections: { presidiumId: electionIds[0]!, committeeId: electionIds[1]! },
@@ -269,10 +241,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
 }
 
 async function insertChair(tx: DbOrTx, conferenceId: string, passwordHash: string): Promise<void> {
-  await tx
-    .insert(accounts)
-    .values({ username: 'chair', passwordHash, role: 'chair', conferenceId })
-    .onConflictDoNothing();
+  await insertAccountIfAbsent(tx, { username: 'chair', passwordHash, role: 'chair', conferenceId });
 }
 
 /** Everything a new user needs to try the demo, kept readable only by the owner of the data folder. */

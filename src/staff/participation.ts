@@ -5,9 +5,8 @@
  * ones included (the record's participation lists). The chair's page shows the names for
  * roll calls and uses them for a secret vote only to pick the seat of a paper ballot.
  */
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
-import { rowsOf } from '../db/client.js';
+import { participationRows } from './staff-repository.js';
 import type { QuorumRule } from '../domain/majority.js';
 import type { VoteRow } from '../votes/vote-views.js';
 
@@ -46,17 +45,6 @@ export interface Participation {
   bySeat: ParticipationSeat[];
 }
 
-interface Row {
-  seat_id: string;
-  delegate_id: string | null;
-  seat_name: string;
-  delegation_id: string;
-  delegation_name: string;
-  weight: number;
-  present: boolean;
-  via: ParticipationSeat['via'];
-}
-
 /** Integer arithmetic, rounding up as the result's quorum does (majority.ts threshold, not strict). */
 function quorumOf(q: QuorumRule | null, entitled: number): number | null {
   if (!q) return null;
@@ -67,18 +55,7 @@ function quorumOf(q: QuorumRule | null, entitled: number): number | null {
 
 export async function loadParticipation(ctx: AppContext, v: VoteRow): Promise<Participation> {
   // The frozen electorate (empty while a draft), each seat with its latest ballot's way in.
-  const rows = rowsOf<Row>(
-    await ctx.db.execute(sql`
-      select s.seat_id, s.delegate_id, coalesce(m.name, g.name) as seat_name, s.delegation_id,
-             g.name as delegation_name, s.weight, s.present,
-             (select b.cast_via from ballots b where b.vote_id = s.vote_id and b.seat_id = s.seat_id
-              order by b.revision desc limit 1) as via
-      from electorate_seats s
-      join delegations g on g.id = s.delegation_id
-      left join delegates m on m.id = s.delegate_id
-      where s.vote_id = ${v.id}
-      order by g.name, coalesce(m.name, g.name), s.seat_id`),
-  );
+  const rows = await participationRows(ctx.db, v.id);
   const byDelegation = new Map<string, Participation['byDelegation'][number]>();
   let entitledWeight = 0;
   let presentWeight = 0;

@@ -3,15 +3,13 @@
  * far during a vote, the roster import's preview, and badge codes for a printed sheet in
  * bulk. Access is declared on each route (src/http/access.ts).
  */
-import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { App } from '../http/types.js';
 import { errors, idParams, idSchema, iso } from '../http/schemas.js';
 import { actor, existingConference, type ConferenceOf } from '../http/access.js';
-import { issueAccessCodeInTx } from '../auth/account-service.js';
+import { issueAccessCodesInBulk } from '../auth/account-service.js';
 import { DomainError } from '../domain/errors.js';
-import { delegates } from '../db/schema.js';
 import { loadVote } from '../votes/vote-repository.js';
 import { loadParticipation } from './participation.js';
 import { previewRoster } from './roster-preview.js';
@@ -133,32 +131,13 @@ export function registerStaffRoutes(app: App, ctx: AppContext): void {
       config: { access: { action: 'account.manage', conference: { param: 'conferenceId', of: existingConference } } },
     },
     async (req, reply) => {
-      const p = actor(req);
-      const ids = [...new Set(req.body.delegateIds)];
-      const now = ctx.clock();
-      const answer = await ctx.db.transaction(async (tx) => {
-        const rows = await tx
-          .select({ id: delegates.id, conferenceId: delegates.conferenceId, hash: delegates.accessCodeHash })
-          .from(delegates)
-          .where(inArray(delegates.id, ids));
-        const foreign = ids.find((id) => rows.find((r) => r.id === id)?.conferenceId !== req.params.conferenceId);
-        if (foreign) {
-          throw new DomainError(
-            'unprocessable',
-            'delegate_not_in_conference',
-            `Delegate ${foreign} is not a delegate of this conference.`,
-            { delegateId: foreign },
-          );
-        }
-        const issued = [];
-        const skipped: string[] = [];
-        for (const id of ids) {
-          const row = rows.find((r) => r.id === id)!;
-          if (row.hash !== null && !req.body.rotate) skipped.push(id);
-          else issued.push(await issueAccessCodeInTx(tx, id, p.accountId, now));
-        }
-        return { issued, skipped };
-      });
+      const answer = await issueAccessCodesInBulk(
+        ctx,
+        actor(req),
+        req.params.conferenceId,
+        [...new Set(req.body.delegateIds)],
+        req.body.rotate,
+      );
       return reply.code(201).header('cache-control', 'no-store').send(answer);
     },
   );

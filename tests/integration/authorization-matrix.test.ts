@@ -7,11 +7,11 @@
  * entry here (the test fails on any mutating route missing from the table).
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, signIn, type ConferenceFixture } from '../support/fixtures.js';
-import { rowsOf } from '../../src/db/client.js';
+import { call as callAs } from '../support/api.js';
+import { eventsOf } from '../support/events.js';
 import { DEFAULT_SETTINGS } from '../../src/floor/floor-settings.js';
 
 type Caller = 'anonymous' | 'auditorA' | 'delegateA' | 'chairB' | 'adminB' | 'delegateB';
@@ -30,14 +30,8 @@ let b: ConferenceFixture;
 const tokens = new Map<Caller, string | undefined>();
 const ids: Record<string, string> = {};
 
-async function call(method: string, url: string, token: string | undefined, body?: unknown) {
-  return t.app.inject({
-    method: method as 'POST',
-    url,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'idempotency-key': randomUUID() },
-    ...(body !== undefined ? { payload: body as object } : {}),
-  });
-}
+const call = (method: string, url: string, token: string | undefined, body?: unknown) =>
+  callAs(t, method, url, token, body, { 'idempotency-key': randomUUID() });
 
 async function ok(method: string, url: string, token: string, body?: unknown) {
   const res = await call(method, url, token, body);
@@ -335,10 +329,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const eventCount = async (conferenceId: string) =>
-  rowsOf<{ n: number }>(
-    await t.ctx.db.execute(sql`select count(*)::int as n from events where conference_id = ${conferenceId}`),
-  )[0]!.n;
+const eventCount = async (conferenceId: string) => (await eventsOf(t, conferenceId)).length;
 
 describe('authorization matrix over every mutating route', () => {
   it('has an entry for every mutating route in the OpenAPI document', async () => {

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { api, buildWorld, ok, type World } from './structure-fixtures.js';
+import { api, ok } from '../support/api.js';
+import { buildWorld, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;

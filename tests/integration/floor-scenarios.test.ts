@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, onPostgres, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
+import { call as callAs, ok as expectStatus } from '../support/api.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
@@ -27,25 +28,19 @@ type List = {
   done: { delegateName: string | null; spokenMs: number; kind: string; overridden: boolean; waived: boolean }[];
 };
 
-async function call(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  return t.app.inject({
-    method: method as 'POST',
-    url,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    ...(body !== undefined ? { payload: body as object } : {}),
-  });
-}
-async function ok<T = Record<string, unknown>>(
+const call = (method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
+  callAs(t, method, url, token, body, headers);
+const ok = async <T = Record<string, unknown>>(
   method: string,
   url: string,
   token?: string,
   body?: unknown,
   status = 200,
-) {
-  const res = await call(method, url, token, body);
-  if (res.statusCode !== status)
-    throw new Error(`${method} ${url}: expected ${status}, got ${res.statusCode} ${res.body}`);
-  return res.json<T>();
+) => expectStatus<T>(await call(method, url, token, body), status);
+function expectRefusal(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+  expect(res.json<{ code: string }>().code).toBe(code);
 }
 async function refused(
   method: string,
@@ -55,10 +50,7 @@ async function refused(
   status: number,
   code: string,
 ) {
-  const res = await call(method, url, token, body);
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-  expect(res.json<{ code: string }>().code).toBe(code);
+  expectRefusal(await call(method, url, token, body), status, code);
 }
 
 const id = (name: string) => f.delegate(name).id;
@@ -75,6 +67,9 @@ const ask = (itemId: string, name: string, kind = 'contribution') =>
     { delegateId: id(name), kind },
     201,
   );
+/** A delegate's request to speak for or against the pending motion, from their phone. */
+const onMotion = async (itemId: string, name: string, kind: 'for' | 'against') =>
+  call('POST', `/api/v1/agenda-items/${itemId}/speakers/requests`, await f.tokenOf(name), { kind, onMotion: true });
 const list = (itemId: string, token?: string) => ok<List>('GET', `/api/v1/agenda-items/${itemId}/speakers`, token);
 
 /** Starts and stops speakers while the list lets the chair; the names in the order they spoke, and the refusal. */
@@ -220,28 +215,9 @@ describe('a motion to close the debate: objection, a two-thirds vote, the list c
       { type: 'close_debate' },
       201,
     );
-    await ok(
-      'POST',
-      `/api/v1/agenda-items/${itemId}/speakers/requests`,
-      await f.tokenOf('Wren'),
-      { kind: 'for', onMotion: true },
-      201,
-    );
-    await ok(
-      'POST',
-      `/api/v1/agenda-items/${itemId}/speakers/requests`,
-      await f.tokenOf('Mats'),
-      { kind: 'against', onMotion: true },
-      201,
-    );
-    await refused(
-      'POST',
-      `/api/v1/agenda-items/${itemId}/speakers/requests`,
-      await f.tokenOf('Winnie'),
-      { kind: 'against', onMotion: true },
-      409,
-      'motion_speech_taken',
-    );
+    await expectStatus(await onMotion(itemId, 'Wren', 'for'), 201);
+    await expectStatus(await onMotion(itemId, 'Mats', 'against'), 201);
+    expectRefusal(await onMotion(itemId, 'Winnie', 'against'), 409, 'motion_speech_taken');
     await ok('POST', `/api/v1/agenda-items/${itemId}/speakers/stop`, chair);
     const run = await runFloor(itemId);
     expect(run.spoke).toEqual(['Moss', 'Wren', 'Mats']);

@@ -3,7 +3,7 @@
  * record they leave (never a code or a hash).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import {
   bearer,
@@ -15,6 +15,7 @@ import {
   tokenRequest,
 } from '../support/auth.js';
 import { accounts, delegates, events } from '../../src/db/schema.js';
+import { eventsOf } from '../support/events.js';
 
 let t: TestApp;
 let admin: string;
@@ -167,10 +168,7 @@ describe('badge codes', () => {
     expect(row!.accessCodeHash).not.toContain(issued.accessCode);
     expect(row!.accessCodeIssuedAt!.toISOString()).toBe(issued.issuedAt);
 
-    const [event] = await t.ctx.db
-      .select()
-      .from(events)
-      .where(and(eq(events.conferenceId, seat.conferenceId), eq(events.type, 'delegate.access_code_issued')));
+    const [event] = await eventsOf(t, seat.conferenceId, 'delegate.access_code_issued');
     expect(event).toBeDefined();
     expect(event!.data).toMatchObject({ delegateId: seat.id, rotated: true });
     const all = JSON.stringify(await t.ctx.db.select().from(events));

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { buildWorld, eventsOf, type ActorName, type World } from './resolutions-fixtures.js';
+import { eventsOf } from '../support/events.js';
+import { buildWorld, type ActorName, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;
@@ -42,7 +43,7 @@ async function freshTarget(): Promise<Target> {
   const admin = w.headers('admin');
   const r = await t.app.inject({
     method: 'POST',
-    url: `/api/v1/conferences/${w.conferenceId}/resolutions`,
+    url: `/api/v1/conferences/${w.confA}/resolutions`,
     payload: { title: 'Roles', clauses: [{ text: 'First.' }, { text: 'Second.' }] },
     headers: admin,
   });
@@ -97,11 +98,11 @@ const routes: Route[] = [
     act: (_target, as) =>
       inject(
         'POST',
-        `/api/v1/conferences/${w.conferenceId}/resolutions`,
+        `/api/v1/conferences/${w.confA}/resolutions`,
         { title: `Tabled by ${as}`, text: 'The conference resolves to act.' },
         as,
       ),
-    observe: async () => (await read(`/api/v1/conferences/${w.conferenceId}/resolutions?limit=1000`)).items.length,
+    observe: async () => (await read(`/api/v1/conferences/${w.confA}/resolutions?limit=1000`)).items.length,
   },
   {
     name: 'PATCH /clauses/{id}',
@@ -205,7 +206,7 @@ describe('who may write', () => {
     async (_name, _actor, { route, actor }) => {
       const target = await freshTarget();
       const before = await route.observe(target);
-      const eventsBefore = (await eventsOf(t, w.conferenceId)).length;
+      const eventsBefore = (await eventsOf(t, w.confA)).length;
       const res = await route.act(target, actor);
       const refusal = route.refused[actor];
 
@@ -213,7 +214,7 @@ describe('who may write', () => {
         expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
         expect(res.statusCode, res.body).toBeLessThan(300);
         expect(await route.observe(target)).not.toEqual(before);
-        const appended = (await eventsOf(t, w.conferenceId)).slice(eventsBefore);
+        const appended = (await eventsOf(t, w.confA)).slice(eventsBefore);
         expect(appended).toHaveLength(1);
         expect(appended[0]!.actor).toBe(w.actors[actor].accountId);
       } else {
@@ -222,7 +223,7 @@ describe('who may write', () => {
         expect(res.json()).toMatchObject({ status, code });
         expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
         expect(await route.observe(target)).toEqual(before);
-        expect((await eventsOf(t, w.conferenceId)).length).toBe(eventsBefore);
+        expect((await eventsOf(t, w.confA)).length).toBe(eventsBefore);
       }
     },
   );

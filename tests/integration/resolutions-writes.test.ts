@@ -3,15 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { agendaItems } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import {
-  buildWorld,
-  eventsOf,
-  insertVote,
-  lastEvent,
-  setVoteState,
-  type ActorName,
-  type World,
-} from './resolutions-fixtures.js';
+import { eventsOf, lastEvent } from '../support/events.js';
+import { buildWorld, type ActorName, type World } from '../support/world.js';
+import { insertVote, setVoteState } from './resolutions-fixtures.js';
 
 const DEMO_TEXT = readFileSync(
   new URL('../../src/seed/resolution-social-cohesion-and-progress-2019.txt', import.meta.url),
@@ -66,7 +60,7 @@ async function get(url: string) {
 
 async function table(clauses: string[], as: ActorName = 'chair'): Promise<ResolutionBody> {
   const res = await post(
-    `/api/v1/conferences/${w.conferenceId}/resolutions`,
+    `/api/v1/conferences/${w.confA}/resolutions`,
     { title: 'A test resolution', clauses: clauses.map((text) => ({ text })) },
     as,
   );
@@ -91,14 +85,14 @@ async function decide(amendmentId: string, status: string, as: ActorName = 'chai
 describe('tabling a resolution from its text', () => {
   it('splits the demo resolution, pasted raw from its PDF, into exactly its 13 paragraphs', async () => {
     const res = await post(
-      `/api/v1/conferences/${w.conferenceId}/resolutions`,
+      `/api/v1/conferences/${w.confA}/resolutions`,
       { title: 'Social Cohesion and Progress', text: DEMO_TEXT },
       'chair',
     );
     expect(res.statusCode, res.body).toBe(201);
     const r = res.json<ResolutionBody>();
     expect(r.title).toBe('Social Cohesion and Progress');
-    expect(r.conferenceId).toBe(w.conferenceId);
+    expect(r.conferenceId).toBe(w.confA);
     expect(r.clauses).toHaveLength(13);
     expect(r.clauses.map((c) => c.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     expect(r.clauses[0]!.text).toMatch(/^We live in times of rapid change\. New technologies/u);
@@ -123,7 +117,7 @@ describe('tabling a resolution from its text', () => {
     expect(text.text.split('\n\n')).toHaveLength(13);
     expect(text.text.startsWith('1. We live in times of rapid change.')).toBe(true);
 
-    const event = await lastEvent(t, w.conferenceId, 'resolution.created');
+    const event = await lastEvent(t, w.confA, 'resolution.created');
     expect(event).toMatchObject({ actor: w.actors.chair.accountId, data: { resolutionId: r.id, from: 'text' } });
   });
 
@@ -143,7 +137,7 @@ describe('tabling a resolution from its text', () => {
       '- Every delegation shall name a digital rights contact.',
       '',
     ].join('\n');
-    const res = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, { title: 'Digital Rights', text: md });
+    const res = await post(`/api/v1/conferences/${w.confA}/resolutions`, { title: 'Digital Rights', text: md });
     expect(res.statusCode, res.body).toBe(201);
     const r = res.json<ResolutionBody>();
     expect(r.clauses.map((c) => c.text)).toEqual([
@@ -157,7 +151,7 @@ describe('tabling a resolution from its text', () => {
 
   it('takes clauses as given, with their translations', async () => {
     const res = await post(
-      `/api/v1/conferences/${w.conferenceId}/resolutions`,
+      `/api/v1/conferences/${w.confA}/resolutions`,
       {
         title: 'Given clauses',
         clauses: [
@@ -179,12 +173,12 @@ describe('tabling a resolution from its text', () => {
       { number: 2, position: 2, text: 'Second clause.', translations: {} },
     ]);
     expect(r.amendments).toEqual([]);
-    const event = await lastEvent(t, w.conferenceId, 'resolution.created');
+    const event = await lastEvent(t, w.confA, 'resolution.created');
     expect(event).toMatchObject({ actor: w.actors.admin.accountId, data: { resolutionId: r.id, from: 'clauses' } });
   });
 
   it('takes the title from the text when none is given, and asks for one when the text names none', async () => {
-    const url = `/api/v1/conferences/${w.conferenceId}/resolutions`;
+    const url = `/api/v1/conferences/${w.confA}/resolutions`;
     const named = await post(url, { text: DEMO_TEXT });
     expect(named.statusCode, named.body).toBe(201);
     expect(named.json()).toMatchObject({ title: 'Social Cohesion and Progress' });
@@ -195,17 +189,17 @@ describe('tabling a resolution from its text', () => {
   });
 
   it('refuses a text in which nothing reads as a clause: 422 no_clauses, and stores nothing', async () => {
-    const before = (await get(`/api/v1/conferences/${w.conferenceId}/resolutions`)).json<{ items: unknown[] }>();
+    const before = (await get(`/api/v1/conferences/${w.confA}/resolutions`)).json<{ items: unknown[] }>();
     for (const text of ['', '   \n\n  ', '# Just a heading\n\n## And another\n', 'DRAFT 03 July 2019']) {
-      const res = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, { title: 'Empty', text });
+      const res = await post(`/api/v1/conferences/${w.confA}/resolutions`, { title: 'Empty', text });
       expect(res.statusCode, text).toBe(422);
       expect(res.json()).toMatchObject({ code: 'no_clauses', status: 422 });
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
-    const empty = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, { title: 'Empty', clauses: [] });
+    const empty = await post(`/api/v1/conferences/${w.confA}/resolutions`, { title: 'Empty', clauses: [] });
     expect(empty.statusCode).toBe(422);
     expect(empty.json().code).toBe('no_clauses');
-    const after = (await get(`/api/v1/conferences/${w.conferenceId}/resolutions`)).json<{ items: unknown[] }>();
+    const after = (await get(`/api/v1/conferences/${w.confA}/resolutions`)).json<{ items: unknown[] }>();
     expect(after.items).toHaveLength(before.items.length);
   });
 
@@ -221,7 +215,7 @@ describe('tabling a resolution from its text', () => {
       { title: 'X', clauses: [{ text: 'A.', translations: { french: 'B.' } }] },
     ],
   ])('refuses %s with 400 validation_failed', async (_what, body) => {
-    const res = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, body);
+    const res = await post(`/api/v1/conferences/${w.confA}/resolutions`, body);
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().code).toBe('validation_failed');
   });
@@ -230,11 +224,11 @@ describe('tabling a resolution from its text', () => {
     const [item, elsewhere] = await t.ctx.db
       .insert(agendaItems)
       .values([
-        { conferenceId: w.conferenceId, title: 'Resolution debate', position: 1 },
-        { conferenceId: w.otherConferenceId, title: 'Elsewhere', position: 1 },
+        { conferenceId: w.confA, title: 'Resolution debate', position: 1 },
+        { conferenceId: w.confB, title: 'Elsewhere', position: 1 },
       ])
       .returning();
-    const url = `/api/v1/conferences/${w.conferenceId}/resolutions`;
+    const url = `/api/v1/conferences/${w.confA}/resolutions`;
     const res = await post(url, { title: 'On the agenda', text: 'A clause.', agendaItemId: item!.id });
     expect(res.statusCode, res.body).toBe(201);
     const [linked] = await t.ctx.db.select().from(agendaItems).where(eq(agendaItems.id, item!.id));
@@ -276,7 +270,7 @@ describe('editing a clause', () => {
       text: 'Edited one.',
       translations: { fr: 'Un modifié.', es: 'Uno modificado.' },
     });
-    const event = await lastEvent(t, w.conferenceId, 'clause.edited');
+    const event = await lastEvent(t, w.confA, 'clause.edited');
     expect(event).toMatchObject({
       actor: w.actors.chair.accountId,
       data: { clauseId: clause.id, changed: { text: { from: 'Original one.', to: 'Edited one.' } } },
@@ -314,7 +308,7 @@ describe('editing a clause', () => {
       const r = await table(['Clause one.', 'Clause two.']);
       const clause = r.clauses[0]!;
       const voteId = await insertVote(t, {
-        conferenceId: w.conferenceId,
+        conferenceId: w.confA,
         subjectType: 'clause',
         subjectId: clause.id,
         state,
@@ -338,7 +332,7 @@ describe('editing a clause', () => {
     const [c1, c2] = r.clauses;
     const a = await amend(r.id, { clauseId: c1!.id, kind: 'replace', text: 'Better one.' });
     const onAmendment = await insertVote(t, {
-      conferenceId: w.conferenceId,
+      conferenceId: w.confA,
       subjectType: 'amendment',
       subjectId: a.id,
       state: 'open',
@@ -353,7 +347,7 @@ describe('editing a clause', () => {
     await setVoteState(t, onAmendment, 'cancelled');
 
     const onWhole = await insertVote(t, {
-      conferenceId: w.conferenceId,
+      conferenceId: w.confA,
       subjectType: 'resolution',
       subjectId: r.id,
       state: 'draft',
@@ -374,8 +368,8 @@ describe('amendments', () => {
     const a2 = await amend(r.id, { clauseId: c1!.id, kind: 'delete' }, 'otherHead');
     const a3 = await amend(r.id, { clauseId: c2!.id, kind: 'insert_after', text: 'Two and a half.' }, 'admin');
     expect([a1.number, a2.number, a3.number]).toEqual([1, 2, 3]);
-    expect(a1).toMatchObject({ status: 'submitted', kind: 'replace', proposerDelegationId: w.delegationId });
-    expect(a2).toMatchObject({ kind: 'delete', text: null, proposerDelegationId: w.otherDelegationId });
+    expect(a1).toMatchObject({ status: 'submitted', kind: 'replace', proposerDelegationId: w.reds.id });
+    expect(a2).toMatchObject({ kind: 'delete', text: null, proposerDelegationId: w.golds.id });
     expect(a3.proposerDelegationId).toBeNull();
 
     const all = (await get(`/api/v1/resolutions/${r.id}/amendments`)).json<{ items: AmendmentBody[] }>();
@@ -387,9 +381,9 @@ describe('amendments', () => {
     const detail = (await get(`/api/v1/resolutions/${r.id}`)).json<ResolutionBody>();
     expect(detail.amendments).toHaveLength(3);
 
-    const event = await lastEvent(t, w.conferenceId, 'amendment.submitted');
+    const event = await lastEvent(t, w.confA, 'amendment.submitted');
     expect(event).toMatchObject({ actor: w.actors.admin.accountId, data: { amendmentId: a3.id, number: 3 } });
-    const byHead = (await eventsOf(t, w.conferenceId)).find(
+    const byHead = (await eventsOf(t, w.confA)).find(
       (e) => e.type === 'amendment.submitted' && (e.data as { amendmentId: string }).amendmentId === a1.id,
     );
     expect(byHead?.actor).toBe(w.actors.head.accountId);
@@ -399,11 +393,11 @@ describe('amendments', () => {
     const r = await table(['One.']);
     const a = await post(
       `/api/v1/resolutions/${r.id}/amendments`,
-      { clauseId: r.clauses[0]!.id, kind: 'delete', delegationId: w.otherDelegationId },
+      { clauseId: r.clauses[0]!.id, kind: 'delete', delegationId: w.golds.id },
       'admin',
     );
     expect(a.statusCode, a.body).toBe(201);
-    expect(a.json().proposerDelegationId).toBe(w.otherDelegationId);
+    expect(a.json().proposerDelegationId).toBe(w.golds.id);
     const elsewhere = await post(
       `/api/v1/resolutions/${r.id}/amendments`,
       { clauseId: r.clauses[0]!.id, kind: 'delete', delegationId: w.actors.headOfOther.delegationId },
@@ -413,7 +407,7 @@ describe('amendments', () => {
     expect(elsewhere.json().code).toBe('delegation_not_in_conference');
     const forAnother = await post(
       `/api/v1/resolutions/${r.id}/amendments`,
-      { clauseId: r.clauses[0]!.id, kind: 'delete', delegationId: w.otherDelegationId },
+      { clauseId: r.clauses[0]!.id, kind: 'delete', delegationId: w.golds.id },
       'head',
     );
     expect(forAnother.statusCode).toBe(403);
@@ -507,7 +501,7 @@ describe('amendment decisions', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ id: a.id, status: to });
     expect(res.json().decidedAt).not.toBeNull();
-    const event = await lastEvent(t, w.conferenceId, type);
+    const event = await lastEvent(t, w.confA, type);
     expect(event).toMatchObject({ actor: w.actors[by].accountId, data: { amendmentId: a.id, from, to } });
   });
 
@@ -542,7 +536,7 @@ describe('amendment decisions', () => {
     async (state) => {
       const a = await inState('admitted');
       const voteId = await insertVote(t, {
-        conferenceId: w.conferenceId,
+        conferenceId: w.confA,
         subjectType: 'amendment',
         subjectId: a.id,
         state,
@@ -582,7 +576,7 @@ describe('the consolidated text', () => {
       subjectId: string,
       outcome: 'adopted' | 'rejected' | 'no_quorum',
       state: 'closed' | 'open' = 'closed',
-    ) => insertVote(t, { conferenceId: w.conferenceId, subjectType, subjectId, state, outcome });
+    ) => insertVote(t, { conferenceId: w.confA, subjectType, subjectId, state, outcome });
     await vote('amendment', replaceTwo.id, 'adopted');
     await vote('clause', c2!.id, 'adopted');
     await vote('amendment', insertAfterThree.id, 'adopted');
@@ -621,7 +615,7 @@ describe('the consolidated text', () => {
     expect(later.clauses.map((c: { number: string }) => c.number)).toEqual(['2', '3', '3a', '6']);
 
     await insertVote(t, {
-      conferenceId: w.conferenceId,
+      conferenceId: w.confA,
       subjectType: 'resolution',
       subjectId: r.id,
       state: 'closed',
@@ -632,7 +626,7 @@ describe('the consolidated text', () => {
   });
 
   it('gives translations where they exist, the original flagged as fallback where not', async () => {
-    const res = await post(`/api/v1/conferences/${w.conferenceId}/resolutions`, {
+    const res = await post(`/api/v1/conferences/${w.confA}/resolutions`, {
       title: 'Trilingual',
       clauses: [
         { text: 'One.', translations: { fr: 'Un.', es: 'Uno.' } },
@@ -654,7 +648,7 @@ describe('the consolidated text', () => {
     const a = await amend(r.id, { clauseId: r.clauses[2]!.id, kind: 'replace', text: 'Three, amended.' });
     expect((await decide(a.id, 'admitted')).statusCode).toBe(200);
     await insertVote(t, {
-      conferenceId: w.conferenceId,
+      conferenceId: w.confA,
       subjectType: 'amendment',
       subjectId: a.id,
       state: 'closed',

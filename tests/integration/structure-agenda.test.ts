@@ -1,7 +1,9 @@
 /** Conferences, sittings and the agenda: creation, editing, dense ordering, the one current item, the event log. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { accountIdOf, api, buildWorld, eventsOf, ok, type World } from './structure-fixtures.js';
+import { accountIdOf, api, ok } from '../support/api.js';
+import { eventsOf } from '../support/events.js';
+import { buildWorld, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { delegates, electorateSeats, votes } from '../../src/db/schema.js';
-import { accountIdOf, api, buildWorld, eventsOf, ok, signInDelegate, type World } from './structure-fixtures.js';
+import { accountIdOf, api, ok } from '../support/api.js';
+import { eventsOf } from '../support/events.js';
+import { buildWorld, signInDelegate, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;

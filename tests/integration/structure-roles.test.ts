@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { accountIdOf, api, buildWorld, eventsOf, ok, type Actor, type World } from './structure-fixtures.js';
+import { accountIdOf, api, ok, type Actor } from '../support/api.js';
+import { eventsOf } from '../support/events.js';
+import { buildWorld, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;

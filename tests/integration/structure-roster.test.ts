@@ -11,7 +11,9 @@ import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { loadEpRollCall } from '../support/ep-roll-call.js';
 import { rowsOf } from '../../src/db/client.js';
-import { api, buildWorld, eventsOf, ok, type World } from './structure-fixtures.js';
+import { api, ok } from '../support/api.js';
+import { eventsOf } from '../support/events.js';
+import { buildWorld, type World } from '../support/world.js';
 
 let t: TestApp;
 let w: World;

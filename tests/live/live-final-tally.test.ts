@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { bearer as auth } from '../support/auth.js';
-import { events } from '../../src/db/schema.js';
+import { eventsOf } from '../support/events.js';
 import { loadTallySnapshot } from '../../src/votes/tally-snapshot.js';
 import { closedTallyFromEvent, publicTally } from '../../src/live/tally-source.js';
 
@@ -58,12 +57,7 @@ async function runVote(settings: Record<string, unknown>, ballots: [string, stri
     headers: auth(await f.chairToken()),
   });
   expect(closed.statusCode, closed.body).toBe(200);
-  const [event] = await t.ctx.db
-    .select()
-    .from(events)
-    .where(and(eq(events.conferenceId, f.conferenceId), eq(events.type, 'vote.closed')))
-    .orderBy(events.seq)
-    .then((rows) => rows.filter((r) => (r.data as { voteId?: string }).voteId === id));
+  const [event] = (await eventsOf(t, f.conferenceId, 'vote.closed')).filter((r) => r.data.voteId === id);
   const loaded = await loadTallySnapshot(t.ctx.db, id);
   const fromRecord = closedTallyFromEvent(f.conferenceId, event!.data, loaded.resultsVisibility);
   return { loaded: publicTally(loaded), fromRecord: fromRecord && publicTally(fromRecord) };
