@@ -233,9 +233,8 @@ export async function runTrustee(
         state = await retrying(() => client.state(o.kind, o.id));
         continue;
       case 'done': {
-        const totals = Object.entries(state.totals ?? {})
-          .map(([option, n]) => `${option} ${n}`)
-          .join(', ');
+        // In the shape's order: a JSON object's keys may come back in any order (jsonb sorts them).
+        const totals = state.shape.options.map((option) => `${option} ${state.totals?.[option] ?? '?'}`).join(', ');
         say(`decrypted: ${totals}`);
         return 0;
       }

@@ -83,7 +83,7 @@ export interface TellerKeyFile {
 export type TellerStep =
   | { kind: 'identity'; body: TellerIdentity }
   | { kind: 'dealing'; body: Dealing }
-  | { kind: 'checks'; body: { complaints: Complaint[] } }
+  | { kind: 'checks'; body: { index: number; complaints: Complaint[] } }
   | { kind: 'partial'; body: PartialDecryption }
   /** `final`: nothing the others do will give this teller anything more to publish. */
   | { kind: 'wait'; reason: string; final?: boolean }
@@ -284,7 +284,7 @@ export async function nextTellerStep(
         }
         k = { ...k, received, complaints };
       }
-      return { step: { kind: 'checks', body: { complaints: k.complaints! } }, key: k };
+      return { step: { kind: 'checks', body: { index, complaints: k.complaints! } }, key: k };
     }
     case 'failed':
       return wait(k, `fewer than ${state.threshold} tellers qualified: the chair must restart the ceremony`);
