@@ -194,7 +194,7 @@ export async function nextTellerStep(
   if (!sameList(state.context, key.context))
     throw new TellerError(
       'wrong_context',
-      `this key file is for ${key.context.join(' ')}, not for ${state.context.join(' ')}: another vote's key`,
+      `this key file is for ${key.context.join(' ')}, not for ${state.context.join(' ')}: it is another vote's or election's`,
     );
   if (!state.tellers.some((t) => t.index === key.index))
     throw new TellerError('not_teller', `this ceremony has no teller ${key.index}`);
