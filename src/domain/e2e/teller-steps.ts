@@ -1,5 +1,5 @@
-import type { BallotShape } from './ballot.js';
-import { ciphertextFromHex, type CiphertextHex } from './elgamal.js';
+import type { CeremonyState } from './ceremony.js';
+import { ciphertextFromHex } from './elgamal.js';
 import { G, mul, pointToHex, scalarFromHex, scalarToHex } from './group.js';
 import { proveKnowledge } from './proofs.js';
 import {
@@ -30,24 +30,7 @@ import {
  * `already_published`. Pure and browser-safe, like the rest of src/domain/e2e.
  */
 
-export type CeremonyPhase = 'identities' | 'dealings' | 'checks' | 'ready' | 'failed' | 'decrypting' | 'decrypted';
-
-/** The body of `GET .../tellers` (section 10). */
-export interface CeremonyState {
-  context: string[];
-  threshold: number;
-  phase: CeremonyPhase;
-  shape: BallotShape;
-  tellers: { index: number; accountId: string; name: string }[];
-  identities: TellerIdentity[];
-  dealings: Dealing[];
-  checks: { index: number; complaints: Complaint[] }[];
-  qualified: number[] | null;
-  publicKey: string | null;
-  aggregate: CiphertextHex[] | null;
-  partials: PartialDecryption[];
-  totals: Record<string, number> | null;
-}
+export type { CeremonyState } from './ceremony.js';
 
 export const TELLER_KEY_FORMAT = 'plenary-teller-key/1';
 
