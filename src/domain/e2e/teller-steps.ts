@@ -281,7 +281,9 @@ export async function nextTellerStep(
           true,
         );
       k = withShare(state, k, qualified);
-      if (state.phase === 'ready') return wait(k, 'the election key is ready: waiting for the vote to close');
+      // The context starts with "vote" or "election" (docs section 2).
+      if (state.phase === 'ready')
+        return wait(k, `the election key is ready: waiting for the ${state.context[0]} to close`);
       const done = state.partials.map((p) => p.index);
       if (done.includes(index))
         return wait(
