@@ -25,7 +25,6 @@ import {
   storeEncryptedBallot,
   type E2eSubject,
 } from '../../src/e2e/e2e-service.js';
-import { configureProofPool } from '../../src/e2e/proof-workers.js';
 import { accountIdOf, draftVote, state } from './tellers-support.js';
 
 let t: TestApp;
@@ -44,9 +43,6 @@ interface Teller {
 let tellers: Teller[];
 
 beforeAll(async () => {
-  // The ballots' proofs are checked inline: this file is about the tellers' CLI, and the
-  // workers have their own test (proof-workers.test.ts).
-  await configureProofPool({ size: 0 });
   t = await createTestApp();
   f = await createConferenceFixture(t, { delegations: [{ name: 'Labour', delegates: [{ name: 'Ann' }] }] });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
