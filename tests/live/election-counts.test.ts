@@ -10,7 +10,7 @@ import type { TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { LiveClient } from '../support/ws-client.js';
 import type { ElectionCountMessage, ErrorMessage, EventMessage } from '../../src/live/protocol.js';
-import { electionClient, electionWorld, type ElectionClient } from '../integration/elections-fixtures.js';
+import { electionClient, electionWorld, type ElectionClient } from '../elections/elections-fixtures.js';
 import { listen } from './live-fixtures.js';
 
 let t: TestApp;
