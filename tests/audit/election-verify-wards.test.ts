@@ -24,7 +24,7 @@ import {
   wardReference,
   type GlasgowWard,
 } from '../support/glasgow.js';
-import { electionClient } from '../integration/elections-fixtures.js';
+import { electionClient } from '../elections/elections-fixtures.js';
 import { recountElection, verifyElectionRecord, type ElectionCheck } from '../../scripts/verify-election.js';
 import { runVerify } from '../../scripts/verify.js';
 

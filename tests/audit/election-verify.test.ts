@@ -4,7 +4,7 @@ import { parseBlt } from '../../src/domain/blt.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { wardBlt } from '../support/glasgow.js';
-import { electionClient } from '../integration/elections-fixtures.js';
+import { electionClient } from '../elections/elections-fixtures.js';
 import { verifyElectionRecord, type ElectionCheck } from '../../scripts/verify-election.js';
 import { runVerify } from '../../scripts/verify.js';
 import fs from 'node:fs';

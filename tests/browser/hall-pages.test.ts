@@ -26,6 +26,7 @@ import {
   launchChromium,
   scrollsSideways,
   watchPage,
+  weighPage,
 } from './support/browser.js';
 
 const SHOTS = process.env.PLENARY_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : null;
@@ -146,35 +147,7 @@ d('the hall pages in Chromium', () => {
     for (const url of ['/', '/vote', '/receipt', `/board/${fx.conferenceId}`]) {
       const ctx = await browser.newContext({ viewport: PHONE });
       const page = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Network.enable');
-      const seen = new Map<string, { type: string; url: string; cached: boolean; bytes: number }>();
-      // requestServedFromCache (memory cache) comes before responseReceived: keep what it said.
-      cdp.on('Network.responseReceived', (e) =>
-        seen.set(e.requestId, {
-          type: e.type,
-          url: e.response.url,
-          // Served by the phone page's service worker from its cache: no network either.
-          cached:
-            (seen.get(e.requestId)?.cached ?? false) ||
-            e.response.fromDiskCache === true ||
-            e.response.fromServiceWorker === true,
-          bytes: 0,
-        }),
-      );
-      cdp.on('Network.requestServedFromCache', (e) => {
-        const r = seen.get(e.requestId);
-        if (r) r.cached = true;
-        else seen.set(e.requestId, { type: '', url: '', cached: true, bytes: 0 });
-      });
-      cdp.on('Network.loadingFinished', (e) => {
-        const r = seen.get(e.requestId);
-        if (r) r.bytes = e.encodedDataLength;
-      });
-      await page.goto(`${base}${url}`, { waitUntil: 'networkidle' });
-      const sum = (type: string) =>
-        [...seen.values()].filter((r) => r.type === type && !r.cached).reduce((n, r) => n + r.bytes, 0);
-      const weights = { Document: sum('Document'), Script: sum('Script'), Stylesheet: sum('Stylesheet') };
+      const { weights, refetchedOnReload } = await weighPage(ctx, page, `${base}${url}`);
       report.push(
         `weight ${url.replace(fx.conferenceId, '{id}')}: HTML ${weights.Document} B, JS ${weights.Script} B, CSS ${weights.Stylesheet} B (compressed, headers included)`,
       );
@@ -182,11 +155,7 @@ d('the hall pages in Chromium', () => {
       expect(weights.Script).toBeLessThanOrEqual(BUDGET.Script);
       expect(weights.Stylesheet).toBeLessThanOrEqual(BUDGET.Stylesheet);
       expect(weights.Stylesheet).toBeGreaterThan(0);
-
-      seen.clear();
-      await page.reload({ waitUntil: 'networkidle' });
-      const refetched = [...seen.values()].filter((r) => r.url.includes('/assets/') && !r.cached).map((r) => r.url);
-      expect(refetched).toEqual([]);
+      expect(refetchedOnReload).toEqual([]);
       await ctx.close();
     }
   });

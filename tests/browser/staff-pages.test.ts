@@ -27,6 +27,7 @@ import {
   launchChromium,
   scrollsSideways,
   watchPage,
+  weighPage,
 } from './support/browser.js';
 
 const SHOTS = process.env.PLENARY_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : null;
@@ -121,39 +122,14 @@ d('the staff pages in Chromium', () => {
     for (const url of ['/sign-in', `/chair/${demo.conferenceId}`, `/desk/${demo.conferenceId}`]) {
       const ctx = await browser.newContext({ viewport: LAPTOP });
       const page = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Network.enable');
-      const seen = new Map<string, { type: string; url: string; cached: boolean; bytes: number }>();
-      cdp.on('Network.responseReceived', (e) =>
-        seen.set(e.requestId, {
-          type: e.type,
-          url: e.response.url,
-          cached: (seen.get(e.requestId)?.cached ?? false) || e.response.fromDiskCache === true,
-          bytes: 0,
-        }),
-      );
-      cdp.on('Network.requestServedFromCache', (e) => {
-        const r = seen.get(e.requestId);
-        if (r) r.cached = true;
-        else seen.set(e.requestId, { type: '', url: '', cached: true, bytes: 0 });
-      });
-      cdp.on('Network.loadingFinished', (e) => {
-        const r = seen.get(e.requestId);
-        if (r) r.bytes = e.encodedDataLength;
-      });
-      await page.goto(`${base}${url}`, { waitUntil: 'networkidle' });
-      const sum = (type: string) =>
-        [...seen.values()].filter((r) => r.type === type && !r.cached).reduce((n, r) => n + r.bytes, 0);
-      const w = { Document: sum('Document'), Script: sum('Script'), Stylesheet: sum('Stylesheet') };
+      const { weights: w, refetchedOnReload } = await weighPage(ctx, page, `${base}${url}`);
       report.push(
         `weight ${url.replace(demo.conferenceId, '{id}')}: HTML ${w.Document} B, JS ${w.Script} B, CSS ${w.Stylesheet} B (compressed, headers included)`,
       );
       expect(w.Document).toBeLessThanOrEqual(BUDGET.Document);
       expect(w.Script).toBeLessThanOrEqual(BUDGET.Script);
       expect(w.Stylesheet).toBeLessThanOrEqual(BUDGET.Stylesheet);
-      seen.clear();
-      await page.reload({ waitUntil: 'networkidle' });
-      expect([...seen.values()].filter((r) => r.url.includes('/assets/') && !r.cached).map((r) => r.url)).toEqual([]);
+      expect(refetchedOnReload).toEqual([]);
       await ctx.close();
     }
   });

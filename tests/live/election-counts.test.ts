@@ -6,29 +6,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import type { TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { LiveClient } from '../support/ws-client.js';
 import type { ElectionCountMessage, ErrorMessage, EventMessage } from '../../src/live/protocol.js';
-import { electionClient } from '../integration/elections-fixtures.js';
+import { electionClient, electionWorld, type ElectionClient } from '../elections/elections-fixtures.js';
 import { listen } from './live-fixtures.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
-let api: ReturnType<typeof electionClient>;
+let api: ElectionClient;
 let base: string;
 const clients: LiveClient[] = [];
 const voters = Array.from({ length: 20 }, (_, i) => ({ name: `V${i + 1}` }));
 
 beforeAll(async () => {
-  t = await createTestApp();
-  f = await createConferenceFixture(t, {
+  ({ t, f, api } = await electionWorld({
     delegations: [
       { name: 'Labour', delegates: [{ name: 'Ann', role: 'head' }, { name: 'Bob' }, { name: 'Cem' }] },
       { name: 'Many', delegates: voters },
     ],
-  });
-  api = electionClient(t, f);
+  }));
   base = await listen(t);
 });
 afterAll(async () => {

@@ -9,10 +9,8 @@
  * not, and each of those lands exactly once when its phone retries with its key.
  * This is the check that failed before the drain existed (11 of 200 cut off).
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
-import { LiveClient } from '../support/ws-client.js';
 import {
   call,
   createDatabase,
@@ -22,11 +20,11 @@ import {
   killAllChildren,
   sized,
   sleep,
-  spawnService,
   type InProcess,
   type TestDatabase,
 } from './support/harness.js';
-import { cast, openMotion, storedBallots } from './support/plenary.js';
+import { cast, storedBallots } from './support/plenary.js';
+import { fiveDelegations, judge, retryAgainstNewProcess, startScene } from './support/sigterm.js';
 import { errorCode } from './support/http-errors.js';
 
 const K = sized(200, 1000);
@@ -43,15 +41,7 @@ describe.runIf(hasDatabase)(`drain on SIGTERM: one instance, ${K} ballots in fli
   beforeAll(async () => {
     db = await createDatabase();
     svc = await inProcessService(db.url);
-    f = await createConferenceFixture(svc, {
-      delegations: Array.from({ length: 5 }, (_, g) => ({
-        name: `D${g}`,
-        delegates: Array.from({ length: K / 5 }, (_, i) => ({
-          name: `s${g}-${i}`,
-          role: i === 0 ? ('head' as const) : ('delegate' as const),
-        })),
-      })),
-    });
+    f = await createConferenceFixture(svc, fiveDelegations(K));
   });
 
   afterAll(async () => {
@@ -61,23 +51,8 @@ describe.runIf(hasDatabase)(`drain on SIGTERM: one instance, ${K} ballots in fli
   });
 
   it('SIGTERM: /ready 503 at once, every ballot answered, sockets 1001, exit 0, nothing cut off', async () => {
-    const tokens = await f.tokensOf(
-      f.delegates.map((d) => d.id),
-      8,
-    );
-    const child = await spawnService(db.url, { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) });
-    const chair = await f.chairToken();
-    const voteId = await openMotion(child.baseUrl, chair, f.conferenceId);
-    const observers = await Promise.all(
-      Array.from({ length: OBSERVERS }, async () => {
-        const c = await LiveClient.connect(child.baseUrl);
-        c.subscribe([`conference:${f.conferenceId}`, `vote:${voteId}`]);
-        return c;
-      }),
-    );
-
-    const outcome = new Map<string, string>(); // delegate id -> 201 | 503 | ECONNREFUSED | <error code>
-    const keys = new Map(f.delegates.map((d) => [d.id, randomUUID()]));
+    const scene = await startScene(f, db.url, DRAIN_MS, OBSERVERS);
+    const { child, tokens, voteId, observers, keys, outcome } = scene;
     const closeHeaders: boolean[] = []; // answers in the drain: did they carry Connection: close?
     let termAt = 0;
     let readyDownAt = 0;
@@ -132,16 +107,7 @@ describe.runIf(hasDatabase)(`drain on SIGTERM: one instance, ${K} ballots in fli
     await probing;
     const closes = await Promise.all(observers.map((o) => o.closed));
 
-    const stored = new Set((await storedBallots(db.url, voteId)).map((b) => b.seat_id));
-    const counts: Record<string, number> = {};
-    const wrong: string[] = [];
-    for (const [id, o] of outcome) {
-      counts[o] = (counts[o] ?? 0) + 1;
-      if (o === '201' && !stored.has(id)) wrong.push(`${id}: 201 but not stored`);
-      if (o !== '201' && stored.has(id)) wrong.push(`${id}: ${o} but stored`);
-    }
-    // An answer (201 or 503) or a connection the server never accepted: anything else is a cut-off.
-    const cutOff = [...outcome.values()].filter((o) => !['201', '503', 'ECONNREFUSED'].includes(o));
+    const { counts, wrong, cutOff } = await judge(scene, db.url);
     const after201 = [...outcome.values()].filter((o) => o === '201').length - termAfter;
     figure('drain.ballots', K);
     figure('drain.sigtermAfterAnswers', termAfter);
@@ -182,12 +148,7 @@ describe.runIf(hasDatabase)(`drain on SIGTERM: one instance, ${K} ballots in fli
     expect(late).toBe('ECONNREFUSED');
 
     // The phones without a 201 retry with their keys against the next process: one ballot each.
-    const again = await spawnService(db.url);
-    for (const [id, o] of outcome) {
-      if (o === '201') continue;
-      const r = await cast(again.baseUrl, tokens.get(id)!, voteId, { choice: 'yes' }, keys.get(id)!);
-      expect(r.status).toBe(201);
-    }
+    await retryAgainstNewProcess(scene, db.url);
     expect(await storedBallots(db.url, voteId)).toHaveLength(K);
   });
 });

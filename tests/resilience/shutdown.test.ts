@@ -7,10 +7,8 @@
  * sockets are closed with 1001; the process exits with 0 within 10 seconds; afterwards
  * connections are refused.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
-import { LiveClient } from '../support/ws-client.js';
 import {
   createDatabase,
   figure,
@@ -19,11 +17,11 @@ import {
   killAllChildren,
   sized,
   sleep,
-  spawnService,
   type InProcess,
   type TestDatabase,
 } from './support/harness.js';
-import { cast, openMotion, storedBallots } from './support/plenary.js';
+import { cast, storedBallots } from './support/plenary.js';
+import { fiveDelegations, judge, retryAgainstNewProcess, startScene } from './support/sigterm.js';
 import { errorCode } from './support/http-errors.js';
 
 const K = sized(150, 500);
@@ -37,15 +35,7 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
   beforeAll(async () => {
     db = await createDatabase();
     svc = await inProcessService(db.url);
-    f = await createConferenceFixture(svc, {
-      delegations: Array.from({ length: 5 }, (_, g) => ({
-        name: `D${g}`,
-        delegates: Array.from({ length: K / 5 }, (_, i) => ({
-          name: `s${g}-${i}`,
-          role: i === 0 ? ('head' as const) : ('delegate' as const),
-        })),
-      })),
-    });
+    f = await createConferenceFixture(svc, fiveDelegations(K));
   });
 
   afterAll(async () => {
@@ -55,24 +45,9 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
   });
 
   it('SIGTERM while ballots are in flight: each completes or is cleanly refused, sockets get 1001, exit within 10 s', async () => {
-    const tokens = await f.tokensOf(
-      f.delegates.map((d) => d.id),
-      8,
-    );
     // A short drain (tests/resilience/drain.test.ts covers it): this file is about what comes after it.
-    const child = await spawnService(db.url, { SHUTDOWN_DRAIN_MS: '1000' });
-    const chair = await f.chairToken();
-    const voteId = await openMotion(child.baseUrl, chair, f.conferenceId);
-    const observers = await Promise.all(
-      Array.from({ length: OBSERVERS }, async () => {
-        const c = await LiveClient.connect(child.baseUrl);
-        c.subscribe([`conference:${f.conferenceId}`, `vote:${voteId}`]);
-        return c;
-      }),
-    );
-
-    const outcome = new Map<string, string>(); // delegate id -> 201 | 503 | refused | <error code>
-    const keys = new Map(f.delegates.map((d) => [d.id, randomUUID()]));
+    const scene = await startScene(f, db.url, 1000, OBSERVERS);
+    const { child, tokens, voteId, observers, keys, outcome } = scene;
     let answered = 0;
     let termAt = 0;
     const termAfter = Math.floor(K * (0.2 + Math.random() * 0.3));
@@ -103,15 +78,7 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
     const { code } = await exited;
     const closes = await Promise.all(observers.map((o) => o.closed));
 
-    const stored = new Set((await storedBallots(db.url, voteId)).map((b) => b.seat_id));
-    const counts: Record<string, number> = {};
-    const wrong: string[] = [];
-    for (const [id, o] of outcome) {
-      counts[o] = (counts[o] ?? 0) + 1;
-      if (o === '201' && !stored.has(id)) wrong.push(`${id}: 201 but not stored`);
-      if (o !== '201' && stored.has(id)) wrong.push(`${id}: ${o} but stored`);
-    }
-    const cutOff = [...outcome.values()].filter((o) => !['201', '503', 'ECONNREFUSED'].includes(o));
+    const { counts, wrong, cutOff } = await judge(scene, db.url);
     figure('shutdown.ballots', K);
     figure('shutdown.sigtermAfterAnswers', termAfter);
     figure('shutdown.outcomes', counts);
@@ -134,16 +101,11 @@ describe.runIf(hasDatabase)('graceful shutdown under load', () => {
     expect(after).toBe('ECONNREFUSED');
 
     // Every client that did not get a 201 retries with its key against a new process: one ballot each.
-    const again = await spawnService(db.url);
-    const retried = [...outcome].filter(([, o]) => o !== '201');
-    for (const [id] of retried) {
-      const r = await cast(again.baseUrl, tokens.get(id)!, voteId, { choice: 'yes' }, keys.get(id)!);
-      expect(r.status).toBe(201);
-    }
+    const retried = await retryAgainstNewProcess(scene, db.url);
     const final = await storedBallots(db.url, voteId);
     expect(final).toHaveLength(K);
     figure('shutdown.retriedAfterRestart', {
-      retried: retried.length,
+      retried,
       finalBallots: final.length,
       closedWithoutAnswer: cutOff.length,
     });

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.PLENARY_CHROMIUM ?? '/usr/bin/chromium';
 export const haveChromium = fs.existsSync(CHROMIUM);
@@ -80,4 +80,48 @@ export function watchPage(page: Page): { problems: string[] } {
 /** True when the document is wider than the viewport (a horizontal scrollbar). */
 export function scrollsSideways(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+}
+
+export interface PageWeights {
+  /** Bytes the browser received (compressed, headers included) per resource type, not counting cache hits. */
+  weights: { Document: number; Script: number; Stylesheet: number };
+  /** Assets fetched again over the network when the page is reloaded (none, if caching works). */
+  refetchedOnReload: string[];
+}
+
+/** Loads `url` in the page, weighs what came over the network (Chrome's own counts), then reloads it. */
+export async function weighPage(ctx: BrowserContext, page: Page, url: string): Promise<PageWeights> {
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const seen = new Map<string, { type: string; url: string; cached: boolean; bytes: number }>();
+  // requestServedFromCache (memory cache) comes before responseReceived: keep what it said.
+  cdp.on('Network.responseReceived', (e) =>
+    seen.set(e.requestId, {
+      type: e.type,
+      url: e.response.url,
+      // Served by the phone page's service worker from its cache: no network either.
+      cached:
+        (seen.get(e.requestId)?.cached ?? false) ||
+        e.response.fromDiskCache === true ||
+        e.response.fromServiceWorker === true,
+      bytes: 0,
+    }),
+  );
+  cdp.on('Network.requestServedFromCache', (e) => {
+    const r = seen.get(e.requestId);
+    if (r) r.cached = true;
+    else seen.set(e.requestId, { type: '', url: '', cached: true, bytes: 0 });
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const r = seen.get(e.requestId);
+    if (r) r.bytes = e.encodedDataLength;
+  });
+  await page.goto(url, { waitUntil: 'networkidle' });
+  const sum = (type: string) =>
+    [...seen.values()].filter((r) => r.type === type && !r.cached).reduce((n, r) => n + r.bytes, 0);
+  const weights = { Document: sum('Document'), Script: sum('Script'), Stylesheet: sum('Stylesheet') };
+  seen.clear();
+  await page.reload({ waitUntil: 'networkidle' });
+  const refetchedOnReload = [...seen.values()].filter((r) => r.url.includes('/assets/') && !r.cached).map((r) => r.url);
+  return { weights, refetchedOnReload };
 }

@@ -3,18 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { parseBlt } from '../../src/domain/blt.js';
 import { rowsOf } from '../../src/db/client.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
-import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
+import type { TestApp } from '../support/test-app.js';
+import type { ConferenceFixture } from '../support/fixtures.js';
 import { ELECTED_2007, expectedStages, wardBlt, wardReference } from '../support/glasgow.js';
-import { electionClient } from './elections-fixtures.js';
+import { electionWorld, type ElectionClient } from './elections-fixtures.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
-let api: ReturnType<typeof electionClient>;
+let api: ElectionClient;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  f = await createConferenceFixture(t, {
+  ({ t, f, api } = await electionWorld({
     delegations: [
       {
         name: 'Labour',
@@ -34,8 +33,7 @@ beforeAll(async () => {
         ],
       },
     ],
-  });
-  api = electionClient(t, f);
+  }));
 });
 afterAll(async () => t?.close());
 

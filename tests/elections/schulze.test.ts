@@ -5,23 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JWK } from 'jose';
-import { createTestApp, type TestApp } from '../support/test-app.js';
-import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
+import type { TestApp } from '../support/test-app.js';
+import type { ConferenceFixture } from '../support/fixtures.js';
 import { verifyElectionRecord } from '../../scripts/verify-election.js';
-import { electionClient } from './elections-fixtures.js';
+import { electionWorld, type ElectionClient } from './elections-fixtures.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let t: TestApp;
 let f: ConferenceFixture;
-let api: ReturnType<typeof electionClient>;
+let api: ElectionClient;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  f = await createConferenceFixture(t, {
+  ({ t, f, api } = await electionWorld({
     delegations: [{ name: 'Left', delegates: [{ name: 'Ann', role: 'head' }, { name: 'Bob' }] }],
-  });
-  api = electionClient(t, f);
+  }));
 });
 afterAll(async () => t?.close());
 

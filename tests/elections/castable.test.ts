@@ -5,17 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/client.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
-import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
-import { electionClient } from './elections-fixtures.js';
+import type { TestApp } from '../support/test-app.js';
+import type { ConferenceFixture } from '../support/fixtures.js';
+import { electionWorld, type ElectionClient } from './elections-fixtures.js';
 
 let t: TestApp;
 let f: ConferenceFixture;
-let api: ReturnType<typeof electionClient>;
+let api: ElectionClient;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  f = await createConferenceFixture(t, {
+  ({ t, f, api } = await electionWorld({
     delegations: [
       {
         name: 'Labour',
@@ -28,8 +27,7 @@ beforeAll(async () => {
       },
       { name: 'Greens', votes: 2, delegates: [{ name: 'Dee', role: 'head' }, { name: 'Eli' }] },
     ],
-  });
-  api = electionClient(t, f);
+  }));
 });
 afterAll(async () => t?.close());
 

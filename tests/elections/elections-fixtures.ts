@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { TestApp } from '../support/test-app.js';
-import type { ConferenceFixture } from '../support/fixtures.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createConferenceFixture, type ConferenceFixture, type FixtureSpec } from '../support/fixtures.js';
 import { bearer } from '../support/auth.js';
+
+export type ElectionClient = ReturnType<typeof electionClient>;
+
+/** An election test file's service, its conference (by the spec) and the client, from one call in beforeAll. */
+export async function electionWorld(
+  spec: FixtureSpec,
+): Promise<{ t: TestApp; f: ConferenceFixture; api: ElectionClient }> {
+  const t = await createTestApp();
+  const f = await createConferenceFixture(t, spec);
+  return { t, f, api: electionClient(t, f) };
+}
 
 /** Election requests through the real routes, as the chair and the delegates make them. */
 export function electionClient(t: TestApp, f: ConferenceFixture) {
