@@ -25,6 +25,7 @@ import {
   listElections,
   nominate,
   openElection,
+  prepareTellers,
   updateCandidate,
   updateElection,
 } from './election-service.js';
@@ -249,6 +250,27 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     async (req) => {
       const p = actor(req);
       return candidateView(await updateCandidate(ctx, p, req.params.candidateId, req.body), null);
+    },
+  );
+
+  app.post(
+    '/api/v1/elections/:electionId/tellers/prepare',
+    {
+      schema: {
+        tags: ['elections'],
+        summary: "secret_e2e: fix the candidates and settings of a draft and start its tellers' ceremony",
+        description:
+          "The ballot the phones will encrypt has one option per candidate (or per candidate's mark), so the " +
+          'candidates are fixed here, before the tellers make the key (GET .../tellers follows the ceremony); open ' +
+          'needs the key ready. Idempotent: a prepared election answers as it is. See docs/elections-e2e.md.',
+        params: electionParams,
+        response: { 200: electionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+      config: manage('electionId'),
+    },
+    async (req) => {
+      const p = actor(req);
+      return detail(await prepareTellers(ctx, p, req.params.electionId));
     },
   );
 
