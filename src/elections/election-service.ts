@@ -1359,7 +1359,9 @@ export async function electionResult(ctx: AppContext, electionId: string): Promi
     throw new DomainError(
       'conflict',
       'election_not_closed',
-      `The election is ${e.state}; its result is declared at close.`,
+      e.state === 'counting'
+        ? "The election's ballots are closed; its result is declared once its tellers have decrypted the totals."
+        : `The election is ${e.state}; its result is declared at close.`,
       {
         state: e.state,
       },
