@@ -248,6 +248,7 @@ describe('encrypted elections (secret_e2e)', () => {
     expect(bulk.json()).toMatchObject({ code: 'paper_not_encrypted' });
     const wide = { options: ready.shape.options, groups: [{ ...ready.shape.groups[0], max: 3 }] };
     const three = await castEncrypted(id, voters[0]!.token, [a, b, c], { shape: wide });
+    if (three.res.statusCode === 500) console.log(t.logs.filter((l) => l.includes("error")).slice(-3).join("\n"));
     expect(three.res.statusCode).toBe(422);
     expect(three.res.json()).toMatchObject({ code: 'invalid_ballot_proof' });
     const twice = await castEncrypted(id, voters[0]!.token, [a], { weight: (w) => 2 * w });
