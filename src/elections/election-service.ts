@@ -375,7 +375,11 @@ export async function prepareTellers(ctx: AppContext, p: Principal, electionId: 
     nextElectionState(e.state, 'edit');
     const standing = (await loadCandidates(tx, e.id)).filter((c) => c.state === 'nominated');
     if (standing.length < 1)
-      throw new DomainError('conflict', 'no_candidates', "Nominate at least one candidate before the tellers' ceremony.");
+      throw new DomainError(
+        'conflict',
+        'no_candidates',
+        "Nominate at least one candidate before the tellers' ceremony.",
+      );
     checkElection(
       e,
       standing.map((c) => c.quotaGroup),

@@ -63,7 +63,8 @@ export function tellersClient(t: TestApp, electionId: string) {
       }
       const identities = (await state()).identities as TellerIdentity[];
       const threshold = (await state()).threshold as number;
-      for (const d of devices) await post(d, 'dealing', await deal(context, d.secret!, polynomial(threshold), identities));
+      for (const d of devices)
+        await post(d, 'dealing', await deal(context, d.secret!, polynomial(threshold), identities));
       const dealings = (await state()).dealings as Dealing[];
       for (const d of devices) {
         const complaints: Complaint[] = [];
@@ -76,8 +77,7 @@ export function tellersClient(t: TestApp, electionId: string) {
       }
       const ready = await state();
       expect(ready.phase).toBe('ready');
-      for (const d of devices)
-        d.share = secretShare((ready.qualified as number[]).map((i) => d.received.get(i)!));
+      for (const d of devices) d.share = secretShare((ready.qualified as number[]).map((i) => d.received.get(i)!));
       return ready;
     },
     /** One teller's partial decryption of the aggregate published at close. */

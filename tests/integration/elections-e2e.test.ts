@@ -108,7 +108,11 @@ function clearRound(record: Json, choices: ChoiceForCount[]) {
   const p = record.payload;
   const order = (p.candidates as { id: string }[]).map((c) => c.id);
   const groups = new Map((p.candidates as { id: string; group: string | null }[]).map((c) => [c.id, c.group]));
-  const def = definitionOf({ method: p.method, seats: p.seats, quota: p.quota, settings: p.settings } as ElectionRow, order, groups);
+  const def = definitionOf(
+    { method: p.method, seats: p.seats, quota: p.quota, settings: p.settings } as ElectionRow,
+    order,
+    groups,
+  );
   return countRoundJson(def, order, firstRound(def), choices, lotSource(p.seed, p.orderLots), []).json;
 }
 
@@ -244,7 +248,9 @@ describe('encrypted elections (secret_e2e)', () => {
     const paper = await call('POST', `/api/v1/elections/${id}/ballots`, chair, { encrypted: {}, onBehalfOf: seatOf0 });
     expect(paper.statusCode).toBe(409);
     expect(paper.json()).toMatchObject({ code: 'paper_not_encrypted' });
-    const bulk = await call('POST', `/api/v1/elections/${id}/paper-ballots`, chair, { ballots: [{ count: 1, approve: [a] }] });
+    const bulk = await call('POST', `/api/v1/elections/${id}/paper-ballots`, chair, {
+      ballots: [{ count: 1, approve: [a] }],
+    });
     expect(bulk.json()).toMatchObject({ code: 'paper_not_encrypted' });
     const wide = { options: ready.shape.options, groups: [{ ...ready.shape.groups[0], max: 3 }] };
     const three = await castEncrypted(id, voters[0]!.token, [a, b, c], { shape: wide });
@@ -357,7 +363,13 @@ describe('encrypted elections (secret_e2e)', () => {
     const marks = voters.map((_, i) => {
       const m: Record<string, 'yes' | 'no' | 'abstain'> =
         i % 3 !== 0
-          ? { [arjun!]: 'yes', [erik!]: 'yes', [marco!]: i % 4 === 1 ? 'no' : 'yes', [helen!]: 'abstain', [katrin!]: 'abstain' }
+          ? {
+              [arjun!]: 'yes',
+              [erik!]: 'yes',
+              [marco!]: i % 4 === 1 ? 'no' : 'yes',
+              [helen!]: 'abstain',
+              [katrin!]: 'abstain',
+            }
           : { [arjun!]: 'abstain', [erik!]: 'yes', [marco!]: 'abstain', [helen!]: 'yes', [katrin!]: 'yes' };
       return m;
     });

@@ -4,7 +4,7 @@ import { countRound, firstRound, type CountBallot, type ElectionDefinition } fro
 import { lotSource } from '../../src/domain/election-lots.js';
 import type { Mark } from '../../src/domain/election-methods.js';
 import { countRoundFromTotals, optionIdsOf } from '../../src/domain/elections-from-totals.js';
-import { DomainError } from '../../src/domain/errors.js';
+import type { DomainError } from '../../src/domain/errors.js';
 
 /**
  * An encrypted election is decided from its decrypted totals; the clear count from its
