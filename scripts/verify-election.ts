@@ -8,6 +8,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { verifyE2eTally } from './verify-e2e.js';
 
 type Json = Record<string, unknown>;
 export interface ElectionCheck {
@@ -354,13 +355,17 @@ interface Spec {
 interface Payload {
   electionId: string;
   method: string;
+  mode?: string;
   seats: number;
   quota: { group: string; minimum?: number; reserved?: number; releaseUnfilled?: boolean } | null;
   settings: {
     threshold: { numerator: number; denominator: number } | null;
+    maxApprovals?: number | null;
     nextRound: string | null;
     ballotOrder: string;
   };
+  /** secret_e2e: what the signature binds of the tally record (record.e2e). */
+  e2e?: { context: string[]; publicKey: string; shape: unknown; totals: Record<string, number>; tallyHash: string };
   candidates: { id: string; name: string; group: string | null }[];
   orderLots: number;
   seed: string;
@@ -370,6 +375,12 @@ interface Payload {
   ballotCount: number;
   rounds: Json[];
   elected: string[];
+}
+
+/** An encrypted election's decrypted totals (option id -> total) and how many ballots they add up. */
+export interface Decrypted {
+  totals: Record<string, number>;
+  ballots: number;
 }
 
 interface Leaf {
@@ -387,8 +398,13 @@ interface Leaf {
   };
 }
 
-/** Recounts every round from the leaves; returns the rounds in the record's form. */
-export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
+/**
+ * Recounts every round from the leaves; returns the rounds in the record's form. An
+ * encrypted election (`secret_e2e`) has no choice in its leaves: `decrypted` gives the
+ * totals per option its tellers decrypted (checked by verify-e2e.ts) and the number of
+ * ballots added up, and the method's rule runs on those.
+ */
+export function recountElection(p: Payload, leaves: Leaf[], decrypted?: Decrypted): Json[] {
   const ids = p.candidates.map((c) => c.id);
   const num = new Map(ids.map((x, i) => [x, i]));
   const id = (c: number) => ids[c]!;
@@ -407,7 +423,7 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
   while (spec && spec.n <= p.rounds.length) {
     const s: Spec = spec;
     const standing = all.map((c) => s.standing.includes(c));
-    const ballots = leaves.filter((l) => l.round === s.n);
+    const ballots = decrypted ? [] : leaves.filter((l) => l.round === s.n);
     const group: Group | null =
       s.kind === 'single' && p.quota?.minimum
         ? { members, minimum: p.quota.minimum, release: p.quota.releaseUnfilled ?? false }
@@ -419,7 +435,7 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
       seats: s.seats,
       standing: s.standing.map(id),
       decisive: s.decisive,
-      ballots: ballots.reduce((a, b) => a + b.count, 0),
+      ballots: decrypted ? decrypted.ballots : ballots.reduce((a, b) => a + b.count, 0),
       elected: [],
       lotsBefore,
       quota: null,
@@ -427,6 +443,14 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
     let elected: number[] = [];
     let nextSpec: Spec | null = null;
     const w = (b: Leaf) => BigInt(b.weight) * BigInt(b.count);
+    if (decrypted && p.method !== 'yes_no_abstain' && p.method !== 'approval')
+      throw new Error(`${p.method} cannot be counted from decrypted totals`);
+    if (decrypted && s.n > 1) throw new Error('an encrypted election has one round');
+    const total = (option: string): bigint => {
+      const v = decrypted!.totals[option];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`no total for ${option}`);
+      return BigInt(v);
+    };
     if (p.method === 'stv_scottish') {
       const r = stv(
         n,
@@ -462,7 +486,11 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
       let totals: Json;
       let eligible: number[];
       if (p.method === 'yes_no_abstain') {
-        const t = ids.map(() => ({ yes: 0n, no: 0n, abstain: 0n }));
+        const t = ids.map((x, c) =>
+          decrypted && standing[c]
+            ? { yes: total(`${x}:yes`), no: total(`${x}:no`), abstain: total(`${x}:abstain`) }
+            : { yes: 0n, no: 0n, abstain: 0n },
+        );
         for (const b of ballots)
           for (const [x, m] of Object.entries(b.ballot.marks ?? {}))
             if (standing[num.get(x)!]) t[num.get(x)!]![m as 'yes' | 'no' | 'abstain'] += w(b);
@@ -475,6 +503,7 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
           t.map((x, c) => [id(c), { yes: Number(x.yes), no: Number(x.no), abstain: Number(x.abstain) }]),
         );
       } else {
+        if (decrypted) ids.forEach((x, c) => (score[c] = standing[c] ? total(x) : 0n));
         for (const b of ballots)
           for (const x of b.ballot.approve ?? []) if (standing[num.get(x)!]) score[num.get(x)!]! += w(b);
         eligible = all.filter((c) => score[c]! > 0n);
@@ -588,6 +617,93 @@ export function recountElection(p: Payload, leaves: Leaf[]): Json[] {
   return out;
 }
 
+// ---------------------------------------------------------------- encrypted elections
+
+interface E2eLeaf {
+  seatId: string;
+  weight: number;
+  tracker: string;
+}
+
+function isE2eLeaf(leaf: unknown, receipt: string): boolean {
+  const l = leaf as E2eLeaf | null;
+  return (
+    !!l &&
+    typeof l === 'object' &&
+    Object.keys(l).sort().join() === 'seatId,tracker,weight' &&
+    typeof l.seatId === 'string' &&
+    Number.isSafeInteger(l.weight) &&
+    /^[0-9a-f]{64}$/.test(receipt) &&
+    l.tracker === receipt
+  );
+}
+
+/**
+ * The ballot an encrypted election must prove (docs/e2e-ballots.md section 5), for its
+ * candidates in code-unit order of their ids (docs/elections-e2e.md): approval, one group of
+ * at most maxApprovals (default the seats) marks; yes/no/abstain, one mark per candidate and
+ * at most `seats` yes. A bound above the number of candidates is the number of candidates.
+ */
+export function expectedE2eShape(p: Pick<Payload, 'method' | 'seats' | 'settings' | 'candidates'>): Json {
+  const ids = p.candidates.map((c) => c.id).sort(cmp);
+  if (p.method === 'approval') {
+    const k = Math.min(p.settings.maxApprovals ?? p.seats, ids.length);
+    return { options: ids, groups: [{ id: 'approvals', options: ids, min: 0, max: k }] };
+  }
+  const marks = (c: string) => [`${c}:yes`, `${c}:no`, `${c}:abstain`];
+  return {
+    options: ids.flatMap(marks),
+    groups: [
+      ...ids.map((c) => ({ id: c, options: marks(c), min: 1, max: 1 })),
+      { id: 'yes', options: ids.map((c) => `${c}:yes`), min: 0, max: Math.min(p.seats, ids.length) },
+    ],
+  };
+}
+
+/**
+ * The tally record (record.e2e) against what the signature binds: its hash, context, key,
+ * shape and totals, its ballots one to one with the sealed leaves; then every check of
+ * scripts/verify-e2e.ts (the tellers' ceremony, each ballot's proofs against the seat's
+ * weight in the electorate, the aggregate, the partial decryptions and the totals).
+ */
+function checkE2e(record: Json, p: Payload, leaves: E2eLeaf[], seats: Json[]): ElectionCheck[] {
+  const out: ElectionCheck[] = [];
+  const tally = record.e2e as Json | undefined;
+  const bound = p.e2e;
+  if (!tally || typeof tally !== 'object' || !bound)
+    return [{ ok: false, name: 'e2e section', detail: 'an encrypted election record has e2e and payload.e2e' }];
+  const context = ['election', p.electionId, 'round', '1'];
+  const problems: string[] = [];
+  if (sha(canon(tally)).toString('hex') !== bound.tallyHash) problems.push('its hash is not the signed tallyHash');
+  if (canon(tally.context) !== canon(context) || canon(bound.context) !== canon(context))
+    problems.push(`its context is not ${JSON.stringify(context)}`);
+  if (tally.publicKey !== bound.publicKey) problems.push('its public key is not the signed one');
+  if (canon(tally.totals) !== canon(bound.totals)) problems.push('its totals are not the signed ones');
+  const shape = expectedE2eShape(p);
+  if (canon(tally.shape) !== canon(shape) || canon(bound.shape) !== canon(shape))
+    problems.push("its shape is not the method's ballot for these candidates");
+  out.push({
+    ok: problems.length === 0,
+    name: 'e2e section',
+    detail: problems.length ? problems.join('; ') : 'bound by the signature: hash, context, key, shape, totals',
+  });
+  const key = (b: E2eLeaf) => `${b.seatId}/${b.weight}/${b.tracker}`;
+  const listed = ((tally.ballots ?? []) as E2eLeaf[]).map(key).sort(cmp);
+  const sealed = leaves.map(key).sort(cmp);
+  const same = canon(listed) === canon(sealed);
+  out.push({
+    ok: same,
+    name: 'e2e ballots sealed',
+    detail: same
+      ? `${sealed.length} ballots, each a sealed leaf (seat, weight, tracker)`
+      : 'the tally record lists other ballots than the sealed leaves',
+  });
+  const electorate = new Map(seats.map((s) => [String(s.seatId), Number(s.weight)]));
+  for (const c of verifyE2eTally(tally, { electorate }))
+    out.push({ ok: c.ok, name: `e2e ${c.name}`, ...(c.detail ? { detail: c.detail } : {}) });
+  return out;
+}
+
 // ---------------------------------------------------------------- the record
 
 function firstDifference(claimed: unknown, recount: unknown, path = ''): string {
@@ -637,11 +753,17 @@ export async function verifyElectionRecord(record: Json, jwks: { keys: JWK[] } |
     }
   }
   const leaves = (record.leaves ?? []) as { receipt: string; leaf: Leaf }[];
-  const badLeaf = leaves.findIndex((l) => leafHash(l.leaf) !== l.receipt || l.leaf.electionId !== p.electionId);
+  const e2e = p.mode === 'secret_e2e';
+  // An encrypted ballot's receipt is its tracker: the leaf names the seat, its weight and the tracker only.
+  const badLeaf = leaves.findIndex((l) =>
+    e2e ? !isE2eLeaf(l.leaf, l.receipt) : leafHash(l.leaf) !== l.receipt || l.leaf.electionId !== p.electionId,
+  );
   check(
     'leaves',
     badLeaf < 0,
-    badLeaf < 0 ? `${leaves.length} receipts match their leaves` : `leaf ${badLeaf} does not hash to its receipt`,
+    badLeaf < 0
+      ? `${leaves.length} receipts match their leaves`
+      : `leaf ${badLeaf} does not ${e2e ? 'carry its tracker as its receipt' : 'hash to its receipt'}`,
   );
   const receipts = leaves.map((l) => l.receipt);
   const sorted = [...receipts].sort(cmp);
@@ -682,10 +804,18 @@ export async function verifyElectionRecord(record: Json, jwks: { keys: JWK[] } |
     const order = [...p.candidates].sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id)).map((c) => c.id);
     check('ballot order', canon(order) === canon(ids) && p.orderLots === 0, 'by name');
   } else check('ballot order', p.orderLots === 0, 'as nominated (declared by the chair)');
+  let decrypted: Decrypted | undefined;
+  if (e2e) {
+    const found = checkE2e(record, p, leaves.map((l) => l.leaf) as unknown as E2eLeaf[], seats);
+    checks.push(...found);
+    if (found.some((c) => !c.ok)) return checks;
+    decrypted = { totals: p.e2e!.totals, ballots: leaves.length };
+  }
   try {
     const rounds = recountElection(
       p,
       leaves.map((l) => l.leaf),
+      decrypted,
     );
     const diff = firstDifference(p.rounds, rounds);
     check('recount', diff === '', diff || `${rounds.length} round(s), every stage reproduced`);

@@ -33,15 +33,15 @@ export const elections = pgTable(
     method: text('method', {
       enum: ['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze'],
     }).notNull(),
-    // The check constraint takes 'secret_e2e' and 'counting' (migration 0011, issue 21); the
-    // TypeScript lists gain them with the votes and elections wiring of secret_e2e.
-    mode: text('mode', { enum: ['roll_call', 'secret'] }).notNull(),
+    /** secret_e2e: ballots encrypted on the phone, decrypted in total by the tellers (issue 21, migration 0011). */
+    mode: text('mode', { enum: ['roll_call', 'secret', 'secret_e2e'] }).notNull(),
     weighting: text('weighting', { enum: ['delegate', 'delegation'] }).notNull(),
     /** {group, minimum?, reserved?, releaseUnfilled?} or null. */
     quota: jsonb('quota'),
     /** Method settings: threshold, maxApprovals, nextRound, ballotOrder. */
     settings: jsonb('settings').notNull(),
-    state: text('state', { enum: ['draft', 'open', 'closed', 'cancelled'] })
+    /** counting: a secret_e2e election's ballots are closed and its tellers decrypt the totals. */
+    state: text('state', { enum: ['draft', 'open', 'counting', 'closed', 'cancelled'] })
       .notNull()
       .default('draft'),
     /** The round taking ballots (1, 2, ...) while open; 0 in draft. */

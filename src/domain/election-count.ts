@@ -143,6 +143,13 @@ export function nextRound(def: ElectionDefinition, rounds: readonly RoundResult[
   return null;
 }
 
+/** A group's minimum works inside a single round's count (reserved places are rounds of their own). */
+export function minimumOf(def: ElectionDefinition, spec: RoundSpec): Minimum | null {
+  return spec.kind === 'single' && def.quota?.minimum
+    ? { members: members(def), minimum: def.quota.minimum, releaseUnfilled: def.quota.releaseUnfilled ?? false }
+    : null;
+}
+
 export function countRound(
   def: ElectionDefinition,
   spec: RoundSpec,
@@ -152,10 +159,7 @@ export function countRound(
 ): RoundResult {
   const n = def.groups.length;
   const standing = def.groups.map((_, c) => spec.standing.includes(c));
-  const minimum: Minimum | null =
-    spec.kind === 'single' && def.quota?.minimum
-      ? { members: members(def), minimum: def.quota.minimum, releaseUnfilled: def.quota.releaseUnfilled ?? false }
-      : null;
+  const minimum = minimumOf(def, spec);
   const papers = ballots.reduce((a, b) => a + b.count, 0);
   switch (def.method) {
     case 'stv_scottish': {

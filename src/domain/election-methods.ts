@@ -111,6 +111,22 @@ export function countYesNoAbstain(input: {
       t[mark as Mark] += b.weight * b.count;
     }
   }
+  return electByYesNoTotals({ ...input, totals });
+}
+
+/**
+ * The rule of yes/no/abstain on the totals alone: the clear count adds up its ballots and
+ * calls this; an encrypted election (secret_e2e) calls it on the totals its tellers
+ * decrypted, so both give the same elected, steps and lots on the same ballots.
+ */
+export function electByYesNoTotals(input: {
+  totals: readonly YesNoTotals[];
+  seats: number;
+  lots: LotSource;
+  threshold?: YesThreshold | null;
+  minimum?: Minimum | null;
+}): FillResult & { totals: YesNoTotals[] } {
+  const totals = input.totals.map((t) => ({ ...t }));
   const { numerator, denominator } = input.threshold ?? { numerator: 1, denominator: 2 };
   // yes / (yes + no) > numerator / denominator, cross-multiplied.
   const eligible = totals.flatMap((t, c) =>
@@ -146,6 +162,17 @@ export function countApproval(input: {
       approvals[c] += b.weight * b.count;
     }
   }
+  return electByApprovals({ ...input, approvals });
+}
+
+/** The rule of approval on the totals alone (see electByYesNoTotals). */
+export function electByApprovals(input: {
+  approvals: readonly number[];
+  seats: number;
+  lots: LotSource;
+  minimum?: Minimum | null;
+}): FillResult & { approvals: number[] } {
+  const approvals = [...input.approvals];
   const eligible = approvals.flatMap((a, c) => (a > 0 ? [c] : []));
   return { ...fillByScore(eligible, approvals, input.seats, input.lots, input.minimum ?? null), approvals };
 }

@@ -14,7 +14,9 @@ import type { Principal } from '../auth/principal.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
 import { idSchema, iso } from '../http/schemas.js';
 import { loadCandidates } from './election-repository.js';
-import { roundsOf, settingsOf, type ElectionRow } from './election-views.js';
+import { readyKeyOrNull } from '../e2e/e2e-service.js';
+import { electionSubject } from './election-e2e.js';
+import { modeSchema, roundsOf, settingsOf, stateSchema, type ElectionRow } from './election-views.js';
 
 const count = z.number().int().min(0);
 
@@ -22,9 +24,9 @@ export const electionCastableSchema = z
   .object({
     electionId: idSchema,
     title: z.string(),
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
+    state: stateSchema,
     method: z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze']),
-    mode: z.enum(['roll_call', 'secret']),
+    mode: modeSchema,
     weighting: z.enum(['delegate', 'delegation']),
     round: count.describe('The round taking ballots (0 before the election opens)'),
     toElect: count.describe('Seats this round fills: the most yes a yes_no_abstain ballot may give'),
@@ -52,6 +54,22 @@ export const electionCastableSchema = z
         }),
       )
       .describe('Empty until the election opens (the electorate is frozen at open)'),
+    e2e: z
+      .object({
+        context: z.array(z.string()),
+        publicKey: z.string(),
+        shape: z.object({
+          options: z.array(z.string()),
+          groups: z.array(
+            z.object({ id: z.string(), options: z.array(z.string()), min: z.number().int(), max: z.number().int() }),
+          ),
+        }),
+      })
+      .nullable()
+      .describe(
+        "secret_e2e, while open: what the phone encrypts under; a seat's statement context is " +
+          '[...context, "seat", seatId] with its weight (docs/e2e-ballots.md section 10)',
+      ),
   })
   .meta({ id: 'ElectionCastable' });
 export type ElectionCastable = z.infer<typeof electionCastableSchema>;
@@ -95,9 +113,10 @@ async function castableSeats(db: DbOrTx, e: ElectionRow, delegateId: string): Pr
 export async function loadElectionCastable(ctx: AppContext, p: Principal, e: ElectionRow): Promise<ElectionCastable> {
   const me = p.role === 'delegate' && p.conferenceId === e.conferenceId ? p.delegateId : null;
   const state = e.state === 'open' ? roundsOf(e) : null;
-  const [rows, candidates] = await Promise.all([
+  const [rows, candidates, key] = await Promise.all([
     me && e.round > 0 ? castableSeats(ctx.db, e, me) : Promise.resolve([]),
     state ? loadCandidates(ctx.db, e.id) : Promise.resolve([]),
+    state && e.mode === 'secret_e2e' ? readyKeyOrNull(ctx.db, electionSubject(e.id)) : Promise.resolve(null),
   ]);
   const byId = new Map(candidates.map((c) => [c.id, c]));
   const order = (e.candidateOrder as string[] | null) ?? [];
@@ -131,5 +150,6 @@ export async function loadElectionCastable(ctx: AppContext, p: Principal, e: Ele
       lastCastAt: r.last_cast_at === null ? null : new Date(r.last_cast_at).toISOString(),
       receipts: e.mode === 'roll_call' ? (r.receipts ?? []) : [],
     })),
+    e2e: key ? { context: key.context, publicKey: key.publicKey, shape: key.shape } : null,
   };
 }

@@ -128,6 +128,20 @@ export const electionEvents = defineEvents({
     round: RoundJson | undefined;
     nextRound: { n: number; standing: string[]; seats: number; decisive: boolean };
   }>().showing('electionId', 'round', 'nextRound'),
+  // secret_e2e: the chair fixed the candidates for the tellers' ballot shape (docs/elections-e2e.md).
+  'election.tellers_prepared': defineEvent<{
+    electionId: string;
+    candidates: string[];
+    tellers: number;
+    threshold: number;
+  }>().showing('electionId', 'candidates', 'tellers', 'threshold'),
+  // secret_e2e: the ballots are closed and the tellers decrypt; how many were cast, nothing of what they say.
+  'election.counting': defineEvent<{ electionId: string; round: number; ballots: number; closedAt: string }>().showing(
+    'electionId',
+    'round',
+    'ballots',
+    'closedAt',
+  ),
   // The signed record is public as it is (an auditor checks its signature from it): it holds
   // counts per candidate and stage, the Merkle root of the sealed ballots, never a ballot.
   'election.closed': defineEvent<ElectionClosed>().projectedBy((record) => ({ ...record })),

@@ -148,3 +148,13 @@ export async function countPapers(db: DbOrTx, electionId: string, round: number)
   );
   return Number(r?.n ?? 0);
 }
+
+/** How many ballots a round has received, from the participation rows (an encrypted election has no choice rows). */
+export async function countCast(db: DbOrTx, electionId: string, round: number): Promise<number> {
+  const [r] = rowsOf<{ n: number | null }>(
+    await db.execute(
+      sql`select count(*)::int as n from election_ballots where election_id = ${electionId} and round = ${round}`,
+    ),
+  );
+  return Number(r?.n ?? 0);
+}

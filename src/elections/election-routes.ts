@@ -25,6 +25,7 @@ import {
   listElections,
   nominate,
   openElection,
+  prepareTellers,
   updateCandidate,
   updateElection,
 } from './election-service.js';
@@ -253,6 +254,27 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
   );
 
   app.post(
+    '/api/v1/elections/:electionId/tellers/prepare',
+    {
+      schema: {
+        tags: ['elections'],
+        summary: "secret_e2e: fix the candidates and settings of a draft and start its tellers' ceremony",
+        description:
+          "The ballot the phones will encrypt has one option per candidate (or per candidate's mark), so the " +
+          'candidates are fixed here, before the tellers make the key (GET .../tellers follows the ceremony); open ' +
+          'needs the key ready. Idempotent: a prepared election answers as it is. See docs/elections-e2e.md.',
+        params: electionParams,
+        response: { 200: electionDetailSchema, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+      config: manage('electionId'),
+    },
+    async (req) => {
+      const p = actor(req);
+      return detail(await prepareTellers(ctx, p, req.params.electionId));
+    },
+  );
+
+  app.post(
     '/api/v1/elections/:electionId/open',
     {
       schema: {
@@ -298,7 +320,7 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     {
       schema: {
         tags: ['elections'],
-        summary: 'Cancel a draft or open election',
+        summary: 'Cancel a draft, open or counting election',
         params: electionParams,
         response: { 200: electionSchema, ...errors(400, 401, 403, 404, 409) },
       },
@@ -318,7 +340,8 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         summary: 'Cast a ballot (Idempotency-Key required): own seat, proxy, bloc part, or chair paper ballot',
         description:
           'By method: {"ranking": [ids]} (stv_scottish), {"approve": [ids]} (approval), {"marks": {id: "yes"|"no"|' +
-          '"abstain"}} (yes_no_abstain, at most as many yes as seats), {"choice": id | "abstain"} (majority_rounds).',
+          '"abstain"}} (yes_no_abstain, at most as many yes as seats), {"choice": id | "abstain"} (majority_rounds). ' +
+          'A secret_e2e election takes {"encrypted": Ballot} only (docs/elections-e2e.md): the receipt is its tracker.',
         params: electionParams,
         headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: electionBallotBody,
@@ -407,7 +430,8 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
         tags: ['elections', 'audit'],
         summary: 'The signed record of a closed election: definition, electorate, sealed ballots, every stage',
         description:
-          'Auditors and admins of the conference; anyone for a closed roll-call election of a public conference. ' +
+          'Auditors and admins of the conference; anyone for a closed roll-call or secret_e2e election of a public ' +
+          'conference. ' +
           'Check it with `npm run verify -- record.json --jwks jwks.json`, which recounts it.',
         params: electionParams,
         response: { 200: electionRecordSchema, ...errors(400, 401, 403, 404, 409) },
@@ -418,7 +442,9 @@ export async function registerElectionRoutes(app: App, ctx: AppContext): Promise
     async (req) => {
       const e = await loadElection(ctx.db, req.params.electionId);
       const c = await loadConference(ctx.db, e.conferenceId);
-      const open = c.visibility === 'public' && e.mode === 'roll_call' && e.state === 'closed';
+      // A secret_e2e record holds participation, trackers and ciphertexts, never a choice: it is
+      // published as a roll call's is, so that any observer can check it (docs/e2e-ballots.md section 8).
+      const open = c.visibility === 'public' && e.mode !== 'secret' && e.state === 'closed';
       if (!open) await enforceAccess(ctx, req, auditorOfElection);
       return electionRecord(ctx, e);
     },

@@ -5,7 +5,7 @@
  * one transaction holding the election row FOR UPDATE, which every ballot holds FOR SHARE:
  * no ballot commits after a close.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
@@ -20,7 +20,8 @@ import {
 } from '../domain/election-count.js';
 import { isIdempotentElectionClose, nextElectionState } from '../domain/election-lifecycle.js';
 import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots.js';
-import { pgConstraint, pgErrorCode, type Tx } from '../db/client.js';
+import { countRoundFromTotals } from '../domain/elections-from-totals.js';
+import { pgConstraint, pgErrorCode, type DbOrTx, type Tx } from '../db/client.js';
 import {
   delegates,
   electionBallots,
@@ -32,6 +33,7 @@ import {
 import { appendEvent } from '../audit/event-log.js';
 import type { ElectionClosed, ElectionDefined } from './election-events.js';
 import { canonicalJson } from '../audit/hash-chain.js';
+import type { Ballot } from '../domain/e2e/ballot.js';
 import { leafHash, merkleRoot } from '../audit/merkle.js';
 import { electorateHash } from '../audit/seal.js';
 import { signRecord } from '../audit/signing.js';
@@ -47,6 +49,7 @@ import {
 } from '../http/idempotency.js';
 import { snapshotElectorate } from '../votes/vote-repository.js';
 import {
+  countCast,
   countPapers,
   findSeat,
   loadCandidate,
@@ -58,7 +61,18 @@ import {
   shareElection,
   type ChoiceRow,
 } from './election-repository.js';
-import { countRoundJson, definitionOf, type BallotContent } from './election-tally.js';
+import { countRoundJson, definitionOf, roundJson, type BallotContent } from './election-tally.js';
+import {
+  beginDecryption,
+  ceremonyState,
+  checkEncryptedBallot,
+  createCeremony,
+  onDecrypted,
+  requireReadyKey,
+  storeEncryptedBallot,
+  tallyRecordOf,
+} from '../e2e/e2e-service.js';
+import { checkE2eDefinition, electionShape, electionSubject, type E2eLeaf } from './election-e2e.js';
 import { notifyElectionCount } from './election-notify.js';
 import {
   settingsOf,
@@ -100,7 +114,7 @@ function checkElection(
 
 function settingsInput(input: PatchElectionInput, old: Record<string, unknown> = {}): Record<string, unknown> {
   const out = { ...old };
-  for (const key of ['threshold', 'maxApprovals', 'nextRound', 'ballotOrder', 'nominations'] as const) {
+  for (const key of ['threshold', 'maxApprovals', 'nextRound', 'ballotOrder', 'nominations', 'tellers'] as const) {
     if (input[key] !== undefined) out[key] = input[key];
   }
   return out;
@@ -113,6 +127,7 @@ export async function createElection(ctx: AppContext, p: Principal, conferenceId
     { ...input, settings },
     input.candidates.map((c) => c.group ?? null),
   );
+  checkE2eDefinition({ ...input, settings });
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     const [e] = await tx
@@ -186,6 +201,7 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
     nextElectionState(e.state, 'edit');
+    await assertNotPrepared(tx, e);
     const next = {
       title: input.title ?? e.title,
       seats: input.seats ?? e.seats,
@@ -200,6 +216,7 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
       next,
       standing.map((c) => c.quotaGroup),
     );
+    checkE2eDefinition(next);
     const [updated] = await tx.update(elections).set(next).where(eq(elections.id, e.id)).returning();
     await appendEvent(
       tx,
@@ -221,6 +238,7 @@ export async function nominate(ctx: AppContext, p: Principal, electionId: string
     const e = await lockForStaff(tx, p, electionId);
     const head = p.role === 'delegate' ? await headOf(tx, p, e) : null;
     nextElectionState(e.state, 'edit');
+    await assertNotPrepared(tx, e);
     if (head) {
       const named = [input.delegationId ?? head.delegationId];
       if (input.delegateId) named.push((await delegationOfDelegate(tx, input.delegateId, e.conferenceId)) ?? '');
@@ -287,6 +305,7 @@ export async function updateCandidate(
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, found.electionId);
     nextElectionState(e.state, 'edit');
+    await assertNotPrepared(tx, e);
     const [c] = await tx
       .update(electionCandidates)
       .set({
@@ -307,6 +326,87 @@ export async function updateCandidate(
       now,
     );
     return c!;
+  });
+}
+
+// ---------------------------------------------------------------- the tellers of an encrypted election
+
+async function isPrepared(db: DbOrTx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<boolean> {
+  if (e.mode !== 'secret_e2e') return false;
+  try {
+    await ceremonyState(db, electionSubject(e.id));
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'e2e_ceremony_not_found') return false;
+    throw err;
+  }
+}
+
+/**
+ * Once the tellers' ceremony is prepared, the ballot it will decrypt is fixed: its options
+ * are the candidates, its bounds the seats or maxApprovals. A draft may change again only by
+ * being cancelled and created anew.
+ */
+async function assertNotPrepared(tx: Tx, e: ElectionRow): Promise<void> {
+  if (await isPrepared(tx, e))
+    throw new DomainError(
+      'conflict',
+      'tellers_prepared',
+      "The tellers' ceremony has begun for these candidates and settings: they are fixed. Cancel the " +
+        'election and create it again to change them.',
+    );
+}
+
+/**
+ * POST /elections/{id}/tellers/prepare: the chair fixes the candidates and settings of a
+ * secret_e2e draft and starts its tellers' ceremony (docs/elections-e2e.md): the ballot
+ * shape needs the candidate list, and the key must be ready before open. Idempotent: a
+ * prepared election answers as it is.
+ */
+export async function prepareTellers(ctx: AppContext, p: Principal, electionId: string): Promise<ElectionRow> {
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const e = await lockForStaff(tx, p, electionId);
+    if (e.mode !== 'secret_e2e')
+      throw new DomainError('conflict', 'not_secret_e2e', 'Only a secret_e2e election has tellers.', {
+        mode: e.mode,
+      });
+    if (await isPrepared(tx, e)) return e;
+    nextElectionState(e.state, 'edit');
+    const standing = (await loadCandidates(tx, e.id)).filter((c) => c.state === 'nominated');
+    if (standing.length < 1)
+      throw new DomainError(
+        'conflict',
+        'no_candidates',
+        "Nominate at least one candidate before the tellers' ceremony.",
+      );
+    checkElection(
+      e,
+      standing.map((c) => c.quotaGroup),
+    );
+    checkE2eDefinition(e);
+    const tellers = settingsOf(e).tellers!;
+    const shape = electionShape(
+      e,
+      standing.map((c) => c.id),
+    );
+    await createCeremony(tx, electionSubject(e.id), { conferenceId: e.conferenceId, tellers, shape });
+    await appendEvent(
+      tx,
+      {
+        conferenceId: e.conferenceId,
+        type: 'election.tellers_prepared',
+        actor: p.accountId,
+        data: {
+          electionId: e.id,
+          candidates: standing.map((c) => c.id).sort(byCodeUnits),
+          tellers: tellers.accountIds.length,
+          threshold: tellers.threshold,
+        },
+      },
+      now,
+    );
+    return e;
   });
 }
 
@@ -337,6 +437,20 @@ export async function openElection(ctx: AppContext, p: Principal, electionId: st
           : [...standing].sort((a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.id, b.id)).map((c) => c.id);
     const def = definitionOf(e, order, groupsOf(standing));
     const spec = firstRound(def);
+    if (e.mode === 'secret_e2e') {
+      const key = await requireReadyKey(tx, electionSubject(e.id));
+      // The freeze of prepareTellers makes this hold; a ballot for other candidates must never open.
+      const expected = electionShape(
+        e,
+        standing.map((c) => c.id),
+      );
+      if (canonicalJson(key.shape) !== canonicalJson(expected))
+        throw new DomainError(
+          'conflict',
+          'shape_mismatch',
+          "The tellers' ballot shape does not match the candidates standing.",
+        );
+    }
     // Conference row first, as a vote's open does: the snapshot must not deadlock with a proxy change.
     await tx.execute(sql`select 1 from conferences where id = ${e.conferenceId} for no key update`);
     const seats = await snapshotElectorate(tx, e, { table: 'election_seats', owner: 'election_id' });
@@ -579,7 +693,7 @@ async function storeAnswer(
  * round-1 answer back, not cast the same request again in round 2.
  */
 async function forgetBallotRequests(tx: Tx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<void> {
-  if (e.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
+  if (e.mode !== 'roll_call') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
 }
 
 async function withRetries<T>(
@@ -620,6 +734,7 @@ export async function castElectionBallot(
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
   let bloc = false;
+  const encrypted = await checkedEncryptedBallot(ctx, p, electionId, body, idem);
   return withRetries(
     ctx,
     idem,
@@ -630,7 +745,7 @@ export async function castElectionBallot(
       assertOpen(e, now);
       bloc = e.weighting === 'delegation';
       const state = roundsOf(e)!;
-      const content = checkedBallot(e, state.standing, state.seats, body);
+      const content = e.mode === 'secret_e2e' ? null : checkedBallot(e, state.standing, state.seats, body);
       const onBehalfOf = body.onBehalfOf ?? null;
       const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
       if (!seat)
@@ -650,6 +765,7 @@ export async function castElectionBallot(
 
       const left = seat.weight - seat.used;
       if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
+      if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now);
       if (body.weight !== undefined && !bloc)
         throw unprocessable(
           'weight_not_allowed',
@@ -712,6 +828,112 @@ export async function castElectionBallot(
   );
 }
 
+interface EncryptedCast {
+  seatId: string;
+  weight: number;
+  split: boolean;
+  tracker: string;
+  ballot: Ballot;
+}
+
+const PLAINTEXT_KEYS = ['ranking', 'approve', 'marks', 'choice'] as const;
+
+/**
+ * A secret_e2e ballot, checked before its transaction (the proofs cost milliseconds of CPU
+ * that must not hold the election row): the seat's statement is public (its context, its
+ * weight from the frozen electorate), so the check needs nothing the transaction could
+ * change. A retried request is answered from its idempotency record without a second check.
+ * Null for any other election, and for a request the transaction will refuse or replay.
+ */
+async function checkedEncryptedBallot(
+  ctx: AppContext,
+  p: Principal,
+  electionId: string,
+  body: ElectionBallotInput,
+  idem: IdempotencyRequest,
+): Promise<EncryptedCast | null> {
+  const e = await loadElection(ctx.db, electionId);
+  if (e.mode !== 'secret_e2e') {
+    if (body.encrypted !== undefined || body.split !== undefined)
+      throw unprocessable('ballot_shape_mismatch', 'Only a secret_e2e election takes encrypted ballots.', {
+        mode: e.mode,
+      });
+    return null;
+  }
+  if (PLAINTEXT_KEYS.some((k) => body[k] !== undefined) || body.encrypted === undefined)
+    throw unprocessable(
+      'encrypted_ballot_required',
+      'This election is secret_e2e: the phone encrypts the ballot ({"encrypted": ...}); a choice in the clear is refused.',
+    );
+  if (p.role === 'chair')
+    throw new DomainError(
+      'conflict',
+      'paper_not_encrypted',
+      'Paper ballots are not taken in a secret_e2e election: a paper is a choice the service would hold in the clear.',
+    );
+  if (body.weight !== undefined)
+    throw unprocessable('weight_not_allowed', "An encrypted ballot carries the seat's whole weight or allocation.");
+  if (await findIdempotencyRecord(ctx.db, idem)) return null;
+  if (p.conferenceId !== e.conferenceId) return null;
+  assertOpen(e, ctx.clock());
+  const seat = await findSeat(ctx.db, e, body.onBehalfOf ?? null, p.delegateId);
+  if (!seat) return null;
+  const split = body.split ?? false;
+  const checked = await checkEncryptedBallot(
+    ctx.db,
+    electionSubject(e.id),
+    { seatId: seat.seatId, weight: seat.weight },
+    split,
+    body.encrypted,
+  );
+  return { seatId: seat.seatId, weight: seat.weight, split, ...checked };
+}
+
+/**
+ * Records participation (who cast for which seat, how) and stores the encrypted ballot:
+ * there is no choice to write. The receipt is the ballot's tracker, which the record lists
+ * under the seat (docs/e2e-ballots.md section 10).
+ */
+async function castEncrypted(
+  tx: Tx,
+  p: Principal,
+  e: ElectionRow,
+  seat: { seatId: string; weight: number; parts: number },
+  castVia: 'self' | 'proxy' | 'head' | 'paper',
+  cast: EncryptedCast | null,
+  idem: IdempotencyRequest,
+  now: Date,
+): Promise<ElectionBallotAnswer> {
+  // The electorate is frozen at open, so the seat and weight the proofs were checked for stay; a
+  // mismatch means the caller's seats changed between the check and this transaction.
+  if (!cast || cast.seatId !== seat.seatId || cast.weight !== seat.weight)
+    throw new DomainError('conflict', 'ballot_retry', 'The seat changed while the ballot was checked: send it again.');
+  const ballotId = randomUUID();
+  await tx.insert(electionBallots).values({
+    id: ballotId,
+    electionId: e.id,
+    round: e.round,
+    seatId: seat.seatId,
+    part: seat.parts + 1,
+    weight: seat.weight,
+    castByAccountId: p.accountId,
+    castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
+    castVia,
+    castAt: now,
+  });
+  await storeEncryptedBallot(tx, electionSubject(e.id), {
+    seatId: seat.seatId,
+    weight: seat.weight,
+    split: cast.split,
+    tracker: cast.tracker,
+    ballot: cast.ballot,
+  });
+  const answer: ElectionBallotAnswer = { ballotId, receipt: cast.tracker, castAt: now.toISOString(), round: e.round };
+  await storeAnswer(tx, idem, 201, sealAnswer(p.accountId, idem.key, answer), e.id);
+  await notifyElectionCount(tx, e);
+  return answer;
+}
+
 /** Paper ballots as lines: JSON lines, or a BLT text whose candidate numbers follow the ballot order. */
 function paperLines(
   e: ElectionRow,
@@ -757,6 +979,12 @@ export async function enterPaperBallots(
     async (tx) => {
       const e = await shareElection(tx, electionId);
       assertConference(p, e.conferenceId);
+      if (e.mode === 'secret_e2e')
+        throw new DomainError(
+          'conflict',
+          'paper_not_encrypted',
+          'Paper ballots are not taken in a secret_e2e election: a paper is a choice the service would hold in the clear.',
+        );
       assertOpen(e, ctx.clock());
       const state = roundsOf(e)!;
       const order = e.candidateOrder as string[];
@@ -876,7 +1104,8 @@ export async function closeElection(
     const e = await lockElection(tx, electionId);
     if (isIdempotentElectionClose(e.state) || (round !== undefined && e.state === 'open' && round < e.round))
       return resultOf(e);
-    nextElectionState(e.state, 'close');
+    const encrypted = e.mode === 'secret_e2e';
+    nextElectionState(e.state, encrypted ? 'count' : 'close');
     if (round !== undefined && round > e.round)
       throw new DomainError(
         'conflict',
@@ -885,6 +1114,7 @@ export async function closeElection(
       );
     const now = ctx.clock();
     const closedAt = e.deadlineAt && e.deadlineAt.getTime() <= now.getTime() ? e.deadlineAt : now;
+    if (encrypted) return startCounting(tx, e, actor, closedAt, now);
     const candidates = await loadCandidates(tx, e.id);
     const choices = await loadChoices(tx, e.id);
     const counted = countAll(e, candidates, choices);
@@ -918,62 +1148,177 @@ export async function closeElection(
       await notifyElectionCount(tx, e, true);
       return resultOf(moved!);
     }
-    const leaves = choices.map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) }));
-    const receipts = leaves.map((l) => l.receipt).sort(byCodeUnits);
-    const elected = counted.rounds.flatMap((r) => r.elected);
-    const order = e.candidateOrder as string[];
-    const byId = new Map(candidates.map((c) => [c.id, c]));
-    const settings = settingsOf(e);
-    const unsigned = {
-      electionId: e.id,
-      conferenceId: e.conferenceId,
-      title: e.title,
-      method: e.method,
-      mode: e.mode,
-      weighting: e.weighting,
-      seats: e.seats,
-      quota: e.quota ?? null,
-      settings,
-      candidates: order.map((id) => ({ id, name: byId.get(id)!.name, group: byId.get(id)!.quotaGroup })),
-      withdrawn: candidates
-        .filter((c) => !order.includes(c.id))
-        .map((c) => c.id)
-        .sort(byCodeUnits),
-      orderLots: state.orderLots,
-      seedHash: e.seedHash!,
-      seed: e.seed!,
-      electorateHash: e.electorateHash!,
-      openedAt: e.openedAt!.toISOString(),
-      closedAt: closedAt.toISOString(),
-      ballotCount: leaves.length,
-      paperCount: choices.filter((c) => c.paper).reduce((a, c) => a + c.count, 0),
-      merkleRoot: merkleRoot(receipts),
-      leafOrder: 'receipt-asc' as const,
-      rounds: counted.rounds,
-      elected,
-    };
-    const payload = JSON.parse(JSON.stringify(unsigned)) as ElectionClosed;
-    const signature = await signRecord(ctx.keys, payload);
-    const event = await appendEvent(
-      tx,
-      { conferenceId: e.conferenceId, type: 'election.closed', actor, data: { ...payload, signature } },
+    return sealElection(ctx, tx, e, {
+      actor,
       now,
-    );
-    const [closed] = await tx
-      .update(elections)
-      .set({
-        state: 'closed',
-        closedAt,
-        rounds: { ...state, closed: counted.rounds },
-        result: { payload, signature, eventSeq: event.seq },
-      })
-      .where(eq(elections.id, e.id))
-      .returning();
-    await forgetBallotRequests(tx, e);
-    await notifyElectionCount(tx, e, true);
-    return resultOf(closed!);
+      closedAt,
+      candidates,
+      rounds: counted.rounds,
+      receipts: choices.map((c) => c.receipt),
+      paperCount: choices.filter((c) => c.paper).reduce((a, c) => a + c.count, 0),
+    });
   });
 }
+
+interface Seal {
+  actor: string | null;
+  now: Date;
+  closedAt: Date;
+  candidates: readonly CandidateRow[];
+  rounds: RoundJson[];
+  /** One per sealed leaf: a clear ballot's leaf hash, or an encrypted ballot's tracker. */
+  receipts: string[];
+  paperCount: number;
+  /** secret_e2e: what the signature binds of the tally record. */
+  e2e?: E2ePayload;
+}
+
+/** The signed record's hold on an encrypted election's tally record (record.e2e). */
+interface E2ePayload {
+  context: string[];
+  publicKey: string;
+  shape: unknown;
+  totals: Record<string, number>;
+  /** SHA-256 of the tally record's canonical JSON (RFC 8785). */
+  tallyHash: string;
+}
+
+/** The last count is in: seal the ballots (Merkle root), sign the record, declare the result. */
+async function sealElection(ctx: AppContext, tx: Tx, e: ElectionRow, s: Seal): Promise<ElectionResult> {
+  const receipts = [...s.receipts].sort(byCodeUnits);
+  const elected = s.rounds.flatMap((r) => r.elected);
+  const order = e.candidateOrder as string[];
+  const byId = new Map(s.candidates.map((c) => [c.id, c]));
+  const settings = settingsOf(e);
+  const state = roundsOf(e)!;
+  const unsigned = {
+    electionId: e.id,
+    conferenceId: e.conferenceId,
+    title: e.title,
+    method: e.method,
+    mode: e.mode,
+    weighting: e.weighting,
+    seats: e.seats,
+    quota: e.quota ?? null,
+    settings,
+    candidates: order.map((id) => ({ id, name: byId.get(id)!.name, group: byId.get(id)!.quotaGroup })),
+    withdrawn: s.candidates
+      .filter((c) => !order.includes(c.id))
+      .map((c) => c.id)
+      .sort(byCodeUnits),
+    orderLots: state.orderLots,
+    seedHash: e.seedHash!,
+    seed: e.seed!,
+    electorateHash: e.electorateHash!,
+    openedAt: e.openedAt!.toISOString(),
+    closedAt: s.closedAt.toISOString(),
+    ballotCount: receipts.length,
+    paperCount: s.paperCount,
+    merkleRoot: merkleRoot(receipts),
+    leafOrder: 'receipt-asc' as const,
+    rounds: s.rounds,
+    elected,
+    ...(s.e2e ? { e2e: s.e2e } : {}),
+  };
+  const payload = JSON.parse(JSON.stringify(unsigned)) as ElectionClosed;
+  const signature = await signRecord(ctx.keys, payload);
+  const event = await appendEvent(
+    tx,
+    { conferenceId: e.conferenceId, type: 'election.closed', actor: s.actor, data: { ...payload, signature } },
+    s.now,
+  );
+  const [closed] = await tx
+    .update(elections)
+    .set({
+      state: 'closed',
+      closedAt: s.closedAt,
+      rounds: { ...state, closed: s.rounds },
+      result: { payload, signature, eventSeq: event.seq },
+    })
+    .where(eq(elections.id, e.id))
+    .returning();
+  await forgetBallotRequests(tx, e);
+  await notifyElectionCount(tx, e, true);
+  return resultOf(closed!);
+}
+
+/**
+ * The close of a secret_e2e election ends its ballots: the aggregate is fixed and the
+ * tellers are asked to decrypt it (docs/e2e-ballots.md section 10). The public learns how
+ * many ballots there are, nothing else, until the totals are declared (declareFromTotals).
+ */
+async function startCounting(
+  tx: Tx,
+  e: ElectionRow,
+  actor: string | null,
+  closedAt: Date,
+  now: Date,
+): Promise<ElectionResult> {
+  const { ballots } = await beginDecryption(tx, electionSubject(e.id));
+  const [counting] = await tx
+    .update(elections)
+    .set({ state: 'counting', closedAt })
+    .where(eq(elections.id, e.id))
+    .returning();
+  await appendEvent(
+    tx,
+    {
+      conferenceId: e.conferenceId,
+      type: 'election.counting',
+      actor,
+      data: { electionId: e.id, round: e.round, ballots, closedAt: closedAt.toISOString() },
+    },
+    now,
+  );
+  await forgetBallotRequests(tx, e);
+  await notifyElectionCount(tx, e, true);
+  return resultOf(counting!);
+}
+
+/**
+ * The k-th valid partial decryption gave the totals (src/e2e calls this in the teller's
+ * transaction): the result by the method's rule on the totals, exactly as the clear count
+ * decides on its sums (src/domain/elections-from-totals.ts), sealed and signed as any close.
+ * A cancelled election refuses the decryption: it has no result to declare.
+ */
+async function declareFromTotals(
+  ctx: AppContext,
+  tx: Tx,
+  electionId: string,
+  totals: Record<string, number>,
+): Promise<void> {
+  const e = await lockElection(tx, electionId);
+  if (nextElectionState(e.state, 'declare') === e.state) return;
+  const subject = electionSubject(e.id);
+  const tally = await tallyRecordOf(tx, subject);
+  if (!tally) throw new Error(`election ${e.id}: decrypted without a tally record`);
+  const candidates = await loadCandidates(tx, e.id);
+  const order = e.candidateOrder as string[];
+  const def = definitionOf(e, order, groupsOf(candidates));
+  const state = roundsOf(e)!;
+  const lots = lotSource(e.seed!, state.orderLots);
+  if (canonicalJson(totals) !== canonicalJson(tally.totals))
+    throw new Error(`election ${e.id}: the decrypted totals differ from the tally record's`);
+  const raw = countRoundFromTotals(def, firstRound(def), order, totals, tally.ballots.length, lots);
+  await sealElection(ctx, tx, e, {
+    actor: null,
+    now: ctx.clock(),
+    closedAt: e.closedAt!,
+    candidates,
+    rounds: [roundJson(raw, order, state.orderLots)],
+    receipts: tally.ballots.map((b) => b.tracker),
+    paperCount: 0,
+    e2e: {
+      context: tally.context,
+      publicKey: tally.publicKey,
+      shape: tally.shape,
+      totals: tally.totals,
+      tallyHash: createHash('sha256').update(canonicalJson(tally)).digest('hex'),
+    },
+  });
+}
+
+onDecrypted('election', declareFromTotals);
 
 interface StoredFinal {
   payload: {
@@ -1018,7 +1363,9 @@ export async function electionResult(ctx: AppContext, electionId: string): Promi
     throw new DomainError(
       'conflict',
       'election_not_closed',
-      `The election is ${e.state}; its result is declared at close.`,
+      e.state === 'counting'
+        ? "The election's ballots are closed; its result is declared once its tellers have decrypted the totals."
+        : `The election is ${e.state}; its result is declared at close.`,
       {
         state: e.state,
       },
@@ -1035,6 +1382,25 @@ export async function electionRecord(ctx: AppContext, e: ElectionRow) {
       `The election is ${e.state}; its record is sealed at close.`,
     );
   const final = e.result as StoredFinal;
+  if (e.mode === 'secret_e2e') {
+    // No choice to list: each leaf is a seat's participation with its tracker, and the tally
+    // record beside it holds the ciphertexts, the tellers' steps and the totals.
+    const tally = await tallyRecordOf(ctx.db, electionSubject(e.id));
+    if (!tally) throw new Error(`election ${e.id}: closed without a tally record`);
+    return {
+      kind: 'plenary.election-record' as const,
+      payload: final.payload as unknown as Record<string, unknown>,
+      signature: final.signature,
+      electorate: await loadElectionSeats(ctx.db, e.id),
+      leaves: tally.ballots
+        .map((b) => {
+          const leaf: E2eLeaf = { seatId: b.seatId, weight: b.weight, tracker: b.tracker };
+          return { receipt: b.tracker, leaf: leaf as unknown as Record<string, unknown> };
+        })
+        .sort((a, b) => byCodeUnits(a.receipt, b.receipt)),
+      e2e: tally as unknown as Record<string, unknown>,
+    };
+  }
   const choices = await loadChoices(ctx.db, e.id);
   const leaves = choices
     .map((c) => ({ receipt: c.receipt, leaf: leafOf(e.id, c) as unknown as Record<string, unknown> }))
@@ -1048,8 +1414,10 @@ export async function electionRecord(ctx: AppContext, e: ElectionRow) {
   };
 }
 
+/** Participation only: an encrypted election has no choice rows, so its count is of the seats that cast. */
 export async function ballotsCounted(ctx: AppContext, e: ElectionRow): Promise<number> {
-  return e.state === 'open' ? countPapers(ctx.db, e.id, e.round) : 0;
+  if (e.state !== 'open') return 0;
+  return e.mode === 'secret_e2e' ? countCast(ctx.db, e.id, e.round) : countPapers(ctx.db, e.id, e.round);
 }
 
 export async function listElections(ctx: AppContext, conferenceId: string, limit: number, offset: number) {

@@ -87,7 +87,8 @@ export function countRoundJson(
 
 const ids = (order: readonly string[], nums: readonly number[]) => nums.map((c) => order[c]!);
 
-function roundJson(r: RoundResult, order: readonly string[], lotsBefore: number): RoundJson {
+/** A round's count as the public JSON (the encrypted path renders its totals' count with it too). */
+export function roundJson(r: RoundResult, order: readonly string[], lotsBefore: number): RoundJson {
   const byId = <T>(values: readonly T[]) => Object.fromEntries(values.map((v, c) => [order[c]!, v]));
   const base: RoundJson = {
     n: r.spec.n,

@@ -7,6 +7,9 @@ export type ElectionRow = typeof elections.$inferSelect;
 export type CandidateRow = typeof electionCandidates.$inferSelect;
 
 const methodSchema = z.enum(['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze']);
+/** secret_e2e: ballots encrypted on the phone, decrypted in total only by the tellers (docs/elections-e2e.md). */
+export const modeSchema = z.enum(['roll_call', 'secret', 'secret_e2e']);
+export const stateSchema = z.enum(['draft', 'open', 'counting', 'closed', 'cancelled']);
 const groupSchema = z.string().trim().min(1).max(40);
 
 export const quotaSchema = z
@@ -40,6 +43,19 @@ const settingsShape = {
    * sets it per election).
    */
   nominations: z.enum(['chair', 'delegation_heads']).optional(),
+  /**
+   * secret_e2e: the tellers who hold the key's shares (teller i is accountIds[i - 1]) and how
+   * many of them must take part in the decryption (docs/e2e-ballots.md section 10).
+   */
+  tellers: z
+    .strictObject({
+      accountIds: z.array(idSchema).min(1).max(9),
+      threshold: z.number().int().min(1).max(9),
+    })
+    .refine((t) => t.threshold <= t.accountIds.length, { message: 'threshold must be at most the number of tellers' })
+    .refine((t) => new Set(t.accountIds).size === t.accountIds.length, { message: 'tellers must be distinct' })
+    .nullable()
+    .optional(),
 };
 
 export const candidateBody = z.strictObject({
@@ -54,7 +70,7 @@ export const createElectionBody = z.strictObject({
   title: z.string().trim().min(1).max(300),
   seats: z.number().int().min(1).max(1000),
   method: methodSchema,
-  mode: z.enum(['roll_call', 'secret']).default('secret'),
+  mode: modeSchema.default('secret'),
   weighting: z.enum(['delegate', 'delegation']).default('delegate'),
   quota: quotaSchema.nullable().default(null),
   ...settingsShape,
@@ -66,7 +82,7 @@ export const patchElectionBody = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
   seats: z.number().int().min(1).max(1000).optional(),
   method: methodSchema.optional(),
-  mode: z.enum(['roll_call', 'secret']).optional(),
+  mode: modeSchema.optional(),
   weighting: z.enum(['delegate', 'delegation']).optional(),
   quota: quotaSchema.nullable().optional(),
   ...settingsShape,
@@ -105,9 +121,14 @@ const ballotShape = {
   marks: z.record(idSchema, markSchema).optional(),
   choice: z.union([idSchema, z.literal('abstain')]).optional(),
 };
+/** secret_e2e: the ballot the phone encrypted (docs/e2e-ballots.md section 5), checked proof by proof. */
+const encryptedBallot = z.record(z.string(), z.unknown()).meta({ id: 'EncryptedBallot' });
 export const electionBallotBody = z
   .strictObject({
     ...ballotShape,
+    encrypted: encryptedBallot.optional(),
+    /** secret_e2e: a bloc's allocation split over the options (only where every group is {1, 1}). */
+    split: z.boolean().optional(),
     onBehalfOf: idSchema.optional(),
     /** A delegation bloc's part: the head may cast the allocation as several weighted ballots. */
     weight: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
@@ -148,7 +169,7 @@ export const electionSchema = z
     title: z.string(),
     seats: z.number().int(),
     method: methodSchema,
-    mode: z.enum(['roll_call', 'secret']),
+    mode: modeSchema,
     weighting: z.enum(['delegate', 'delegation']),
     quota: quotaSchema.nullable(),
     threshold: z.object({ numerator: z.number().int(), denominator: z.number().int() }).nullable(),
@@ -156,7 +177,8 @@ export const electionSchema = z
     nextRound: z.enum(['all_stay', 'lowest_drops', 'top_two']).nullable(),
     ballotOrder: z.enum(['name', 'lot', 'nomination']),
     nominations: z.enum(['chair', 'delegation_heads']),
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
+    tellers: z.object({ accountIds: z.array(idSchema), threshold: z.number().int() }).nullable(),
+    state: stateSchema,
     round: z.number().int(),
     /** The candidates standing in the current round, in ballot order. */
     standing: z.array(idSchema),
@@ -234,7 +256,7 @@ export type RoundJson = z.infer<typeof roundSchema>;
 export const electionResultSchema = z
   .object({
     electionId: idSchema,
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
+    state: stateSchema,
     method: methodSchema,
     seats: z.number().int(),
     quota: decimal.nullable(),
@@ -260,6 +282,8 @@ export const electionRecordSchema = z
     signature: z.object({ jws: z.string(), kid: z.string() }),
     electorate: z.array(z.unknown()),
     leaves: z.array(z.object({ receipt: z.string(), leaf: z.record(z.string(), z.unknown()) })),
+    /** secret_e2e: the tally record (docs/e2e-ballots.md section 7); payload.e2e.tallyHash seals it. */
+    e2e: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'ElectionRecord' });
 
@@ -273,6 +297,7 @@ export interface ElectionSettings {
   nextRound: 'all_stay' | 'lowest_drops' | 'top_two' | null;
   ballotOrder: 'name' | 'lot' | 'nomination';
   nominations: 'chair' | 'delegation_heads';
+  tellers: { accountIds: string[]; threshold: number } | null;
 }
 
 export function settingsOf(e: ElectionRow): ElectionSettings {
@@ -283,6 +308,7 @@ export function settingsOf(e: ElectionRow): ElectionSettings {
     nextRound: s.nextRound ?? null,
     ballotOrder: s.ballotOrder ?? 'name',
     nominations: s.nominations ?? 'chair',
+    tellers: s.tellers ?? null,
   };
 }
 

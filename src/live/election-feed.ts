@@ -16,16 +16,20 @@ import type { DbOrTx } from '../db/client.js';
 import { conferencesOfElections, electionCountRow } from './live-repository.js';
 import type { ElectionCountData, ElectionCountMessage } from './protocol.js';
 
-const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
+const STATE_RANK = { draft: 0, open: 1, counting: 2, closed: 3, cancelled: 4 } as const;
 
 /**
  * Orders the counts of one election: a later round, more papers in all, or a later state
  * is newer. Papers are never removed, so a load never goes back in this order.
  */
 const versionOf = (round: number, total: number, state: ElectionCountData['state']) =>
-  (round * 2 ** 32 + total) * 4 + STATE_RANK[state];
+  (round * 2 ** 32 + total) * 5 + STATE_RANK[state];
 
-/** One query: the election's state and its papers (this round, and all rounds for the version). */
+/**
+ * One query: the election's state and its papers (this round, and all rounds for the version).
+ * A secret_e2e election has no choice rows: its count is of the seats that cast (participation,
+ * which is all the board may show of it), from the participation rows.
+ */
 export async function loadElectionCount(
   db: DbOrTx,
   electionId: string,

@@ -200,9 +200,15 @@ export async function electionCountRow(db: DbOrTx, electionId: string): Promise<
   const [r] = rowsOf<ElectionCountRow>(
     await db.execute(sql`
       select e.conference_id, e.state, e.mode, e.round, e.result -> 'payload' -> 'elected' as elected,
-             coalesce((select sum(c.count) from election_choices c
-                       where c.election_id = e.id and c.round = e.round), 0)::bigint as ballots,
-             coalesce((select sum(c.count) from election_choices c where c.election_id = e.id), 0)::bigint as total
+             -- An encrypted election has no counted choices, only participation rows.
+             case when e.mode = 'secret_e2e' then
+               (select count(*) from election_ballots b where b.election_id = e.id and b.round = e.round)
+             else coalesce((select sum(c.count) from election_choices c
+                            where c.election_id = e.id and c.round = e.round), 0) end::bigint as ballots,
+             case when e.mode = 'secret_e2e' then
+               (select count(*) from election_ballots b where b.election_id = e.id)
+             else coalesce((select sum(c.count) from election_choices c where c.election_id = e.id), 0) end::bigint
+               as total
       from elections e where e.id = ${electionId}`),
   );
   return r ?? null;

@@ -143,11 +143,12 @@ export interface TallyMessage {
 export interface ElectionCountData {
   electionId: string;
   conferenceId: string;
-  state: 'draft' | 'open' | 'closed' | 'cancelled';
-  mode: 'roll_call' | 'secret';
+  /** counting: a secret_e2e election's ballots are closed and its tellers decrypt the totals. */
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   /** The round taking ballots (or the last one, once closed). */
   round: number;
-  /** Papers received in that round (a paper-batch line of 12 counts 12). */
+  /** Papers received in that round (a paper-batch line of 12 counts 12; secret_e2e: the seats that cast). */
   ballots: number;
   /** Candidate ids in order of election, once closed; null before. */
   elected: string[] | null;

@@ -191,6 +191,9 @@ const table: Record<string, Entry> = {
     url: () => `/api/v1/elections/${ids.draftElection}/open`,
     body: () => ({}),
   },
+  'POST /api/v1/elections/{electionId}/tellers/prepare': {
+    url: () => `/api/v1/elections/${ids.draftElection}/tellers/prepare`,
+  },
   'POST /api/v1/elections/{electionId}/close': {
     url: () => `/api/v1/elections/${ids.openElection}/close`,
     body: () => ({}),

@@ -16,6 +16,13 @@ const legal: Partial<Record<`${ElectionState}/${ElectionAction}`, ElectionState>
   'open/close': 'closed',
   'open/cancel': 'cancelled',
   'closed/close': 'closed',
+  'open/count': 'counting',
+  'counting/close': 'counting',
+  'counting/count': 'counting',
+  'counting/declare': 'closed',
+  'counting/cancel': 'cancelled',
+  'closed/count': 'closed',
+  'closed/declare': 'closed',
 };
 
 const refused: Record<string, string> = {
@@ -29,6 +36,13 @@ const refused: Record<string, string> = {
   'cancelled/open': 'election_cancelled',
   'cancelled/close': 'election_cancelled',
   'cancelled/cancel': 'election_cancelled',
+  'draft/count': 'election_not_open',
+  'draft/declare': 'election_not_counting',
+  'open/declare': 'election_not_counting',
+  'counting/edit': 'election_not_draft',
+  'counting/open': 'election_not_draft',
+  'cancelled/count': 'election_cancelled',
+  'cancelled/declare': 'election_cancelled',
 };
 
 describe('election lifecycle', () => {
@@ -55,7 +69,7 @@ describe('election lifecycle', () => {
     }
   });
 
-  it('a second close is idempotent only on a closed election', () => {
-    expect(electionStates.filter(isIdempotentElectionClose)).toEqual(['closed']);
+  it('a second close is idempotent only on an election closed or being counted', () => {
+    expect(electionStates.filter(isIdempotentElectionClose)).toEqual(['counting', 'closed']);
   });
 });
