@@ -519,7 +519,11 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
     const bySeat = items.map((i) => String(i.leaf.seatId));
     let ordered = true;
     for (let i = 1; i < bySeat.length; i++) if (!(bySeat[i - 1]! < bySeat[i]!)) ordered = false;
-    add(ordered, 'encrypted ballots are listed in the canonical order (seat ascending)', ordered ? undefined : 'out of order');
+    add(
+      ordered,
+      'encrypted ballots are listed in the canonical order (seat ascending)',
+      ordered ? undefined : 'out of order',
+    );
   } else {
     let ordered = true;
     for (let i = 1; i < receipts.length; i++) if (!(receipts[i - 1]! < receipts[i]!)) ordered = false;

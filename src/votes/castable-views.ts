@@ -50,9 +50,7 @@ export const castableSchema = z
         publicKey: z.string(),
         shape: z.object({
           options: z.array(z.string()),
-          groups: z.array(
-            z.object({ id: z.string(), options: z.array(z.string()), min: count, max: count }),
-          ),
+          groups: z.array(z.object({ id: z.string(), options: z.array(z.string()), min: count, max: count })),
         }),
       })
       .nullable()

@@ -189,7 +189,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         summary: 'Close an open vote and declare the result; closing a closed vote returns the same result',
         description:
           'A secret_e2e vote answers 202 with the vote in state counting: its tellers decrypt the totals, and ' +
-          "the k-th valid partial decryption declares the result (GET .../result). Closing it again answers the same.",
+          'the k-th valid partial decryption declares the result (GET .../result). Closing it again answers the same.',
         params: voteParams,
         response: { 200: resultSchema, 202: voteSchema, ...errors(400, 401, 403, 404, 409) },
       },

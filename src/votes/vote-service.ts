@@ -409,11 +409,7 @@ async function startCounting(tx: Tx, v: VoteRow, closedAt: Date, actor: string |
   const { aggregate, ballots } = await beginDecryption(tx, voteSubject(v.id));
   const rows = await loadBallots(tx, v.id);
   const weight = rows.reduce((acc, b) => acc + b.weight, 0);
-  const [counting] = await tx
-    .update(votes)
-    .set({ state: 'counting', closedAt })
-    .where(eq(votes.id, v.id))
-    .returning();
+  const [counting] = await tx.update(votes).set({ state: 'counting', closedAt }).where(eq(votes.id, v.id)).returning();
   await appendEvent(
     tx,
     {

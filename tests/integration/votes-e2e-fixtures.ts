@@ -196,12 +196,7 @@ export function phoneBallot(
  * member of {0, claimed} (or {claimed} for the group), so every proof is well formed but
  * proves the wrong statement. The service must refuse it (invalid_ballot_proof).
  */
-export function forgedBallot(
-  key: E2eKey,
-  seatId: string,
-  weight: number,
-  values: Record<string, bigint>,
-): Ballot {
+export function forgedBallot(key: E2eKey, seatId: string, weight: number, values: Record<string, bigint>): Ballot {
   const y = fixedBase(key.publicKey);
   const ctx = [...key.context, 'seat', seatId];
   const cts = new Map<string, { ct: Ciphertext; r: bigint }>();
@@ -211,7 +206,11 @@ export function forgedBallot(
     const ct = encrypt(m, y, r);
     cts.set(id, { ct, r });
     const set = m === 0n ? [0n, BigInt(weight)] : [0n, m];
-    return { id, ct: ciphertextToHex(ct), proof: proveMembership([...ctx, 'option', id], y, ct, set, m === 0n ? 0 : 1, r) };
+    return {
+      id,
+      ct: ciphertextToHex(ct),
+      proof: proveMembership([...ctx, 'option', id], y, ct, set, m === 0n ? 0 : 1, r),
+    };
   });
   const groups = key.shape.groups.map((g) => {
     const ct = sum(g.options.map((o) => cts.get(o)!.ct));
@@ -230,7 +229,12 @@ export function decryptBallot(
   x: bigint,
   b: { seatId: string; weight: number; split: boolean; ballot: unknown },
 ): Record<string, number> {
-  const check = verifyBallot(key.shape, statementOf(key, b.seatId, b.weight, b.split), fixedBase(key.publicKey), b.ballot);
+  const check = verifyBallot(
+    key.shape,
+    statementOf(key, b.seatId, b.weight, b.split),
+    fixedBase(key.publicKey),
+    b.ballot,
+  );
   if (!check.ok) throw new Error(`stored ballot of ${b.seatId} does not verify: ${check.reason}`);
   return Object.fromEntries(
     key.shape.options.map((o, i) => [o, discreteLog(decryptToPoint(check.cts[i]!, x), b.weight)!]),

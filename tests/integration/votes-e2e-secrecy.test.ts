@@ -82,7 +82,10 @@ describe('a secret_e2e vote leaves no plaintext choice behind', () => {
     );
     const from = t.logs.length;
     await runCeremony(devices);
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/votes/${voteId}/open`, headers: chair, payload: {} })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/votes/${voteId}/open`, headers: chair, payload: {} }))
+        .statusCode,
+    ).toBe(200);
     const key = (
       await t.app.inject({ url: `/api/v1/votes/${voteId}/castable`, headers: auth(await f.tokenOf('Ann')) })
     ).json<{ e2e: E2eKey }>().e2e;
@@ -115,9 +118,14 @@ describe('a secret_e2e vote leaves no plaintext choice behind', () => {
     });
     expect(refused.json()).toMatchObject({ code: 'encrypted_ballot_required' });
 
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/votes/${voteId}/close`, headers: chair })).statusCode).toBe(202);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/votes/${voteId}/close`, headers: chair })).statusCode,
+    ).toBe(202);
     for (const d of devices.slice(0, 2)) expect((await d.publishPartial(await d.state())).statusCode).toBe(200);
-    const v = (await t.app.inject({ url: `/api/v1/votes/${voteId}` })).json<{ state: string; tally: { totals: unknown } }>();
+    const v = (await t.app.inject({ url: `/api/v1/votes/${voteId}` })).json<{
+      state: string;
+      tally: { totals: unknown };
+    }>();
     expect(v.state).toBe('closed');
     expect(v.tally.totals).toMatchObject({ yes: 8, no: 1, abstain: 1 });
 
@@ -150,7 +158,8 @@ describe('a secret_e2e vote leaves no plaintext choice behind', () => {
       // A row that names a seat of the vote holds no choice next to it.
       for (const [column, value] of Object.entries(row)) {
         // (a boolean `split` says only whether a bloc split, which is public)
-        if (CHOICE_COLUMNS.has(column) && value !== null && typeof value !== 'boolean') problems.push(`${table}.${column} = ${String(value)}`);
+        if (CHOICE_COLUMNS.has(column) && value !== null && typeof value !== 'boolean')
+          problems.push(`${table}.${column} = ${String(value)}`);
         if (typeof value === 'string' && CHOICES.has(value)) problems.push(`${table}.${column} is a choice`);
       }
     }

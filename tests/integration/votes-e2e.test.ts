@@ -365,7 +365,10 @@ describe('a vote by delegates: own seats, a proxy, a challenged ballot, 2 of 3 t
     const mutations: [string, (e: E) => void][] = [
       ['a ciphertext', (e) => (e.ballots[0].ballot.options[0].ct.a = e.ballots[1].ballot.options[0].ct.a)],
       ['a proof', (e) => (e.ballots[0].ballot.options[1].proof[0].c = flip(e.ballots[0].ballot.options[1].proof[0].c))],
-      ['a group proof', (e) => (e.ballots[2].ballot.groups[0].proof[0].z = flip(e.ballots[2].ballot.groups[0].proof[0].z))],
+      [
+        'a group proof',
+        (e) => (e.ballots[2].ballot.groups[0].proof[0].z = flip(e.ballots[2].ballot.groups[0].proof[0].z)),
+      ],
       ['a tracker', (e) => (e.ballots[0].tracker = flip(e.ballots[0].tracker))],
       ['a weight', (e) => (e.ballots[0].weight += 1)],
       ['a seat', (e) => (e.ballots[0].seatId = randomUUID())],
@@ -376,7 +379,10 @@ describe('a vote by delegates: own seats, a proxy, a challenged ballot, 2 of 3 t
       ['a total', (e) => (e.totals.yes += 1)],
       ['totals swapped', (e) => ([e.totals.yes, e.totals.no] = [e.totals.no, e.totals.yes])],
       ['a commitment', (e) => (e.tellers.dealings[0].commitments[1] = e.tellers.dealings[1].commitments[1])],
-      ['an encrypted share', (e) => (e.tellers.dealings[0].shares[0].ciphertext = flip(e.tellers.dealings[0].shares[0].ciphertext))],
+      [
+        'an encrypted share',
+        (e) => (e.tellers.dealings[0].shares[0].ciphertext = flip(e.tellers.dealings[0].shares[0].ciphertext)),
+      ],
       ['an identity', (e) => (e.tellers.identities[0].proof.z = flip(e.tellers.identities[0].proof.z))],
       ['the qualified set', (e) => e.tellers.qualified.pop()],
       ['the threshold', (e) => (e.tellers.threshold = 1)],
@@ -415,9 +421,10 @@ describe('a vote by delegations: a bloc splits, the deadline closes it', () => {
     // A split above the allocation is refused by its proofs.
     const dap = (await castable(voteId, 'Dan')).seats[0]!;
     const over = phoneBallot(key, dap.seatId, 7, { yes: 4, no: 3, abstain: 0 });
-    expect((await cast(voteId, await f.tokenOf('Dan'), { encrypted: over.ballot, split: true })).json()).toMatchObject(
-      { status: 422, code: 'invalid_ballot_proof' },
-    );
+    expect((await cast(voteId, await f.tokenOf('Dan'), { encrypted: over.ballot, split: true })).json()).toMatchObject({
+      status: 422,
+      code: 'invalid_ballot_proof',
+    });
     const whole = phoneBallot(key, dap.seatId, 5, 'no');
     expect((await cast(voteId, await f.tokenOf('Dan'), { encrypted: whole.ballot, split: false })).statusCode).toBe(
       201,
