@@ -12,7 +12,7 @@ import { signInAsAdmin } from '../support/auth.js';
 import { accounts, conferences } from '../../src/db/schema.js';
 import { rowsOf } from '../../src/db/client.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { voteShape } from '../../src/domain/e2e/shapes.js';
+import { approvalShape, voteShape } from '../../src/domain/e2e/shapes.js';
 import { jointPublicKey } from '../../src/domain/e2e/tellers.js';
 import { encryptShare, signDealing, type Dealing, type TellerIdentity } from '../../src/domain/e2e/tellers.js';
 import { pointToHex, randomScalar } from '../../src/domain/e2e/group.js';
@@ -280,5 +280,54 @@ describe('a cheating teller', () => {
       ),
     ).map((r) => r.type);
     expect(types).toEqual(['tellers.failed', 'tellers.restarted', 'tellers.key_ready']);
+  });
+});
+
+describe('the same routes under an election', () => {
+  it('run a ceremony in the context of round 1, for an approval shape, readable like the election', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/conferences/${f.conferenceId}/elections`,
+      headers: { authorization: `Bearer ${await f.chairToken()}` },
+      payload: { title: 'Board', seats: 2, method: 'approval', candidates: [{ name: 'Kim' }, { name: 'Lee' }] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const election = created.json<{ id: string; candidates: { id: string }[] }>();
+    const shape = approvalShape(
+      election.candidates.map((c) => c.id),
+      2,
+    );
+    await t.ctx.db.transaction((tx) =>
+      createCeremony(
+        tx,
+        { kind: 'election', id: election.id },
+        { conferenceId: f.conferenceId, tellers: { accountIds: tellerIds.slice(0, 2), threshold: 2 }, shape },
+      ),
+    );
+    const s = await runCeremony(t, 'election', election.id, devices().slice(0, 2));
+    expect(s).toMatchObject({ context: ['election', election.id, 'round', '1'], phase: 'ready', shape });
+    // The vote routes do not reach an election's ceremony.
+    expect((await getState(t, 'vote', election.id)).json()).toMatchObject({ status: 404, code: 'vote_not_found' });
+    const wrong = await post(t, 'election', election.id, 'restart', await f.chairToken());
+    expect(wrong.json()).toMatchObject({ status: 409, code: 'wrong_phase' });
+  });
+});
+
+describe('tellers posting at once', () => {
+  it('the last identities arriving together still move the ceremony on exactly once', async () => {
+    const id = await e2eVote();
+    const ds = devices();
+    const answers = await Promise.all(
+      ds.map((d) => post(t, 'vote', id, `${d.index}/identity`, d.token, d.makeIdentity(['vote', id]))),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    const s = await state(t, 'vote', id);
+    expect(s.phase).toBe('dealings');
+    expect(s.identities.map((x) => x.index)).toEqual([1, 2, 3]);
+    const dealt = await Promise.all(
+      ds.map(async (d) => post(t, 'vote', id, `${d.index}/dealing`, d.token, await d.makeDealing(s))),
+    );
+    expect(dealt.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect((await state(t, 'vote', id)).phase).toBe('checks');
   });
 });
