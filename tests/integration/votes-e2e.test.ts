@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { LiveClient } from '../support/ws-client.js';
+import { listen } from '../live/live-fixtures.js';
+import type { EventMessage, ParticipationMessage } from '../../src/live/protocol.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { bearer as auth } from '../support/auth.js';
 import { verifyReceiptAnswer, verifyRecord, type Jwks } from '../../scripts/verify-core.js';
@@ -57,7 +60,11 @@ beforeAll(async () => {
   tellers = await createTellerAccounts(t, f, 3);
   jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<Jwks>();
 });
-afterAll(async () => t?.close());
+const clients: LiveClient[] = [];
+afterAll(async () => {
+  for (const c of clients) c.ws.terminate();
+  await t?.close();
+});
 
 const chair = async () => auth(await f.chairToken());
 
@@ -410,6 +417,11 @@ describe('a vote by delegations: a bloc splits, the deadline closes it', () => {
       payload: { durationSeconds: 3 },
     });
     expect(opened.statusCode).toBe(200);
+    // A hall screen: participation frames only, never a tally frame.
+    const screen = await LiveClient.connect(await listen(t), {});
+    clients.push(screen);
+    screen.subscribe([`conference:${f.conferenceId}`, `vote:${voteId}`]);
+    await screen.waitFor((m) => m.type === 'participation');
     const c = await castable(voteId, 'Ann');
     const key = c.e2e!;
     const labour = c.seats[0]!;
@@ -438,8 +450,27 @@ describe('a vote by delegations: a bloc splits, the deadline closes it', () => {
     while ((await getVote(voteId)).state === 'open' && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     expect((await getVote(voteId)).state).toBe('counting');
 
+    const counting = await screen.waitFor<ParticipationMessage>(
+      (m) => m.type === 'participation' && m.data.state === 'counting',
+    );
+    expect(counting.data).toEqual({
+      voteId,
+      conferenceId: f.conferenceId,
+      state: 'counting',
+      mode: 'secret_e2e',
+      voters: 3,
+      weight: 16,
+      final: false,
+    });
+    const countingEvent = await screen.waitFor<EventMessage>((m) => m.type === 'event' && m.event === 'vote.counting');
+    expect(countingEvent.data).toEqual({ voteId, ballots: 3, weight: 16 });
+
     const state = await devices[1]!.state();
     for (const d of [devices[1]!, devices[2]!]) expect((await d.publishPartial(state)).statusCode).toBe(200);
+    const final = await screen.waitFor<ParticipationMessage>((m) => m.type === 'participation' && m.data.final);
+    expect(final.data).toMatchObject({ state: 'closed', voters: 3, weight: 16 });
+    await screen.waitFor((m) => m.type === 'event' && m.event === 'vote.closed');
+    expect(screen.messages.filter((m) => m.type === 'tally')).toEqual([]);
     const v = await getVote(voteId);
     expect(v.state).toBe('closed');
     expect(v.tally.totals).toMatchObject({ yes: 8, no: 7, abstain: 1, notVoting: 0 });
