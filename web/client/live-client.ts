@@ -177,8 +177,10 @@ export class LiveClient {
       case 'notice':
         h.onSessionEnded?.();
         return;
-      // An election's count of ballots: no page follows election topics yet.
+      // An election's count of ballots: no page follows election topics yet. A secret_e2e
+      // vote's participation (no tally frames): the board's handler is still to be built.
       case 'count':
+      case 'participation':
       case 'welcome':
       case 'error':
       case 'subscribed':

@@ -17,7 +17,7 @@ export interface OutboxEntry {
   body: BallotBody;
   voteTitle: string;
   seatLabel: string;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   createdAt: string;
 }
 
@@ -28,7 +28,7 @@ export interface StoredReceipt {
   seatLabel: string;
   receipt: string;
   castAt: string;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   /** Roll calls only: the choice is public anyway. A secret choice never touches storage. */
   choice: string | null;
 }

@@ -190,6 +190,7 @@ export const en = {
   'chair.nothingAdopted': 'Nothing adopted yet.',
   'chair.state.draft': 'not yet opened',
   'chair.state.open': 'open',
+  'chair.state.counting': 'counting',
   'chair.state.closed': 'closed',
   'chair.state.cancelled': 'cancelled',
   'chair.run': 'Run the voting list',

@@ -188,6 +188,7 @@ export const es: Messages = {
   'chair.nothingAdopted': 'Todavía no se ha aprobado nada.',
   'chair.state.draft': 'aún sin abrir',
   'chair.state.open': 'abierta',
+  'chair.state.counting': 'escrutinio',
   'chair.state.closed': 'cerrada',
   'chair.state.cancelled': 'anulada',
   'chair.run': 'Conducir la lista de votaciones',

@@ -188,6 +188,7 @@ export const fr: Messages = {
   'chair.nothingAdopted': "Rien n'est encore adopté.",
   'chair.state.draft': 'pas encore ouvert',
   'chair.state.open': 'ouvert',
+  'chair.state.counting': 'dépouillement',
   'chair.state.closed': 'clos',
   'chair.state.cancelled': 'annulé',
   'chair.run': 'Conduire la liste des votes',
