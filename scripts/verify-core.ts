@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { verifyE2eTally } from './verify-e2e.js';
 
 export interface Check {
   ok: boolean;
@@ -373,9 +374,9 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
       if (data.resultsVisibility !== vote.resultsVisibility) problems.push('resultsVisibility');
       if (!same(data.chain, { seq: ev.seq, prevHash: ev.prevHash }))
         problems.push("the signed chain position (seq, prevHash) is not the entry's");
-      if (vote.mode === 'secret' && data.resultsVisibility !== 'after_close')
+      if (vote.mode !== 'roll_call' && data.resultsVisibility !== 'after_close')
         problems.push('a secret vote with a live tally');
-      const participation = vote.mode === 'secret' ? record.participation : null;
+      const participation = vote.mode !== 'roll_call' ? record.participation : null;
       let ph: string | null = null;
       try {
         ph = participation === null ? null : sha256(canon(participation ?? [])).toString('hex');
@@ -384,6 +385,7 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
       }
       if (data.participationSha256 !== ph) problems.push('participation differs from the signed participationSha256');
     }
+    if (vote.mode === 'secret_e2e') problems.push(...signedE2eProblems(record, data));
     add(
       problems.length === 0,
       'record matches the signed entry',
@@ -426,8 +428,13 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
   }
 
   // 5. Leaves: each receipt is its leaf's hash, each leaf is well formed and of this vote.
-  const secret = vote.mode === 'secret';
-  const items = ((secret ? record.secretLeaves : record.ballots) ?? []) as {
+  // secret_e2e: the leaves are the e2e section's ballots {seatId, weight, tracker}, whose
+  // ciphertexts and proofs scripts/verify-e2e.ts checks; no leaf holds a choice.
+  const e2eMode = vote.mode === 'secret_e2e';
+  const secret = vote.mode !== 'roll_call';
+  const items = (
+    e2eMode ? e2eItems(record, String(vote.id)) : ((secret ? record.secretLeaves : record.ballots) ?? [])
+  ) as {
     receipt: string;
     leaf: Json;
     superseded?: boolean;
@@ -435,7 +442,9 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
   const openedAt = typeof vote.openedAt === 'string' ? Date.parse(vote.openedAt) : NaN;
   const closedAt = typeof vote.closedAt === 'string' ? Date.parse(vote.closedAt) : NaN;
   const latest = new Map<string, Json>();
-  {
+  if (e2eMode) {
+    checks.push(...e2eChecks(record, String(vote.id), seats, items, label));
+  } else {
     const problems: string[] = [];
     const receipts = new Set<string>();
     const seatRevisions = new Set<string>();
@@ -542,7 +551,31 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
     return a;
   };
   const recountProblems: string[] = [];
-  if (!secret) {
+  if (e2eMode) {
+    // The choices come only from the tellers' decrypted totals, which verify-e2e checked
+    // against the aggregate of the listed ballots; participation from the leaves.
+    const took = new Set(items.map((i) => String(i.leaf.seatId)));
+    const participants = new Set(((record.participation ?? []) as { seatId: string }[]).map((p) => p.seatId));
+    if ([...took].sort().join() !== [...participants].sort().join() || participants.size !== took.size)
+      recountProblems.push('the participation list is not the seats of the encrypted ballots');
+    const t = ((record.e2e as Json | null | undefined)?.totals ?? {}) as Json;
+    for (const k of ['yes', 'no', 'abstain'] as const) {
+      if (!isCount(t[k])) recountProblems.push(`the e2e total ${k} is not a count`);
+      else overall[k] = t[k];
+    }
+    for (const s of seats) {
+      const a = accOf(s);
+      a.entitled += s.weight;
+      overall.entitled += s.weight;
+      if (took.has(s.seatId)) {
+        a.voters++;
+        overall.voters++;
+      }
+      if (s.present || took.has(s.seatId)) overall.present += s.weight;
+    }
+    overall.notVoting = overall.entitled - (overall.yes + overall.no + overall.abstain);
+    if (overall.notVoting < 0) recountProblems.push('more cast than entitled');
+  } else if (!secret) {
     for (const s of seats) {
       const a = accOf(s);
       const b = latest.get(s.seatId);
@@ -667,17 +700,96 @@ export async function verifyRecord(record: Json, jwks: Jwks | null, opts: Record
 }
 
 function receiptInRecord(record: Json, data: Json, receipt: string, label: string): Check[] {
-  const secret = (record.vote as Json | undefined)?.mode === 'secret';
-  const items = ((secret ? record.secretLeaves : record.ballots) ?? []) as { receipt: string }[];
+  const vote = (record.vote ?? {}) as Json;
+  const secret = vote.mode === 'secret';
+  const e2eMode = vote.mode === 'secret_e2e';
+  // secret_e2e: the voter holds the ballot's tracker; the tree's leaf is the one holding it.
+  const e2eList = e2eMode ? (e2eItems(record, String(vote.id)) as { receipt: string; leaf: Json }[]) : [];
+  const items = (e2eMode ? e2eList : ((secret ? record.secretLeaves : record.ballots) ?? [])) as { receipt: string }[];
   const sorted = items.map((i) => i.receipt).sort();
-  const index = sorted.indexOf(receipt);
+  const leafReceipt = e2eMode ? e2eList.find((i) => i.leaf.tracker === receipt)?.receipt : receipt;
+  const index = leafReceipt === undefined ? -1 : sorted.indexOf(leafReceipt);
   const name = `${label}receipt ${receipt.slice(0, 16)}… is included`;
   if (index < 0) return [{ ok: false, name, detail: 'not among the sealed leaves' }];
   const proof = inclusionProofHex(sorted, index);
-  const ok = verifyInclusionHex(receipt, index, sorted.length, proof, String(data.merkleRoot));
+  const ok = verifyInclusionHex(sorted[index]!, index, sorted.length, proof, String(data.merkleRoot));
   return [
     { ok, name, detail: `leaf ${index} of ${sorted.length}, proof of ${proof.length} hashes against the signed root` },
   ];
+}
+
+// ---------------------------------------------------------------- a secret_e2e record
+
+/** The leaves of a secret_e2e record: one per encrypted ballot of its e2e section. */
+function e2eItems(record: Json, voteId: string): { receipt: string; leaf: Json }[] {
+  const ballots = (record.e2e as Json | null | undefined)?.ballots;
+  if (!Array.isArray(ballots)) return [];
+  return (ballots as Json[]).map((b) => {
+    const leaf = { kind: 'e2e_ballot', voteId, seatId: b?.seatId, weight: b?.weight, tracker: b?.tracker };
+    let receipt = '';
+    try {
+      receipt = leafHashHex(leaf);
+    } catch {
+      /* a malformed ballot: its leaf cannot be hashed, and the root check fails */
+    }
+    return { receipt, leaf };
+  });
+}
+
+const VOTE_SHAPE = {
+  options: ['yes', 'no', 'abstain'],
+  groups: [{ id: 'all', options: ['yes', 'no', 'abstain'], min: 1, max: 1 }],
+};
+
+/** What vote.closed signs of the e2e section (docs/record-format.md): it must be the section's. */
+function signedE2eProblems(record: Json, data: Json): string[] {
+  const e2e = record.e2e as Json | null | undefined;
+  const signed = data.e2e as Json | undefined;
+  if (!e2e || typeof e2e !== 'object') return ['a secret_e2e record without its e2e section'];
+  if (!signed || typeof signed !== 'object') return ['the e2e section is not signed'];
+  const problems: string[] = [];
+  for (const k of ['format', 'context', 'publicKey', 'aggregate'])
+    if (!same(e2e[k], signed[k])) problems.push(`e2e ${k}`);
+  const t = (e2e.totals ?? {}) as Json;
+  if (!same({ yes: t.yes, no: t.no, abstain: t.abstain }, signed.totals)) problems.push('e2e totals');
+  return problems;
+}
+
+/**
+ * A secret_e2e record's own checks: the tally record by scripts/verify-e2e.ts (every proof,
+ * the aggregate, the tellers' decryptions, the totals), bound to this vote and its shape, and
+ * its ballots exactly one per participating seat of the electorate with the seat's weight.
+ */
+function e2eChecks(
+  record: Json,
+  voteId: string,
+  seats: Seat[],
+  items: { receipt: string; leaf: Json }[],
+  label: string,
+): Check[] {
+  const e2e = record.e2e as Json | null | undefined;
+  if (!e2e || typeof e2e !== 'object')
+    return [{ ok: false, name: `${label}e2e tally record`, detail: 'the record has no e2e section' }];
+  const out: Check[] = [];
+  const problems: string[] = [];
+  if (!same(e2e.context, ['vote', voteId])) problems.push(`context ${JSON.stringify(e2e.context)} is not this vote's`);
+  if (!same(e2e.shape, VOTE_SHAPE)) problems.push("the shape is not a vote's (yes, no, abstain; exactly one)");
+  const seen = new Set<string>();
+  for (const { leaf } of items) {
+    const seat = seats.find((s) => s.seatId === leaf.seatId);
+    if (!seat) problems.push(`ballot of seat ${String(leaf.seatId)}, not in the electorate`);
+    else if (seat.weight !== leaf.weight) problems.push(`seat ${seat.seatId}: weight ${String(leaf.weight)}`);
+    if (seen.has(String(leaf.seatId))) problems.push(`seat ${String(leaf.seatId)} has two ballots`);
+    seen.add(String(leaf.seatId));
+  }
+  out.push({
+    ok: problems.length === 0,
+    name: `${label}e2e ballots are this vote's, one per seat with its weight (${items.length})`,
+    ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
+  });
+  const electorate = new Map(seats.map((s) => [s.seatId, s.weight]));
+  for (const c of verifyE2eTally(e2e, { electorate })) out.push({ ...c, name: `${label}e2e: ${c.name}` });
+  return out;
 }
 
 // ---------------------------------------------------------------- a receipt answer
@@ -691,7 +803,12 @@ export async function verifyReceiptAnswer(answer: Json, jwks: Jwks | null, recei
     checks.push({ ok: false, name: 'receipt included', detail: 'the service says the receipt is not included' });
     return checks;
   }
-  if (answer.leaf !== undefined) {
+  // secret_e2e: the receipt is the ballot's tracker, held by its leaf; the tree proves the leaf.
+  const e2eLeaf = (answer.leaf as Json | undefined)?.kind === 'e2e_ballot' ? (answer.leaf as Json) : null;
+  const leafHash = e2eLeaf ? leafHashHex(e2eLeaf) : r;
+  if (e2eLeaf) {
+    checks.push({ ok: e2eLeaf.tracker === r, name: "the leaf holds the receipt as its ballot's tracker" });
+  } else if (answer.leaf !== undefined) {
     checks.push({ ok: leafHashHex(answer.leaf) === r, name: 'the leaf hashes to the receipt' });
   }
   const sig = answer.signature as { jws?: string } | undefined;
@@ -724,7 +841,7 @@ export async function verifyReceiptAnswer(answer: Json, jwks: Jwks | null, recei
     ...(problems.length ? { detail: problems.join('; ') } : {}),
   });
   const ok = verifyInclusionHex(
-    r,
+    leafHash,
     Number(answer.leafIndex),
     Number(answer.treeSize),
     answer.proof,
@@ -893,9 +1010,13 @@ export async function verifyExport(text: string, given: Jwks | null, receipt?: s
     const label = `vote ${String(vote.title ?? vote.id)}`;
     const hasReceipt =
       receipt !== undefined &&
-      [...((r.ballots ?? []) as { receipt: string }[]), ...((r.secretLeaves ?? []) as { receipt: string }[])].some(
-        (b) => b.receipt === receipt,
-      );
+      [
+        ...((r.ballots ?? []) as { receipt: string }[]),
+        ...((r.secretLeaves ?? []) as { receipt: string }[]),
+        ...((((r.e2e as Json | null | undefined)?.ballots ?? []) as { tracker: string }[]).map((b) => ({
+          receipt: b.tracker,
+        })) as { receipt: string }[]),
+      ].some((b) => b.receipt === receipt);
     receiptFound ||= hasReceipt;
     checks.push(...(await verifyRecord(r, jwks, { label, ...(hasReceipt ? { receipt } : {}) })));
   }

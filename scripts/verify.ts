@@ -1,7 +1,9 @@
 /**
- * npm run verify -- <record.json | export.jsonl | receipt.json> [--jwks <file or url>] [--receipt <hex>]
+ * npm run verify -- <record.json | export.jsonl | receipt.json | tally.json> [--jwks <file or url>] [--receipt <hex>]
  *
- * Checks a Plenary vote record, a whole conference export or a receipt's inclusion proof,
+ * Checks a Plenary vote record (a secret_e2e vote's with its encrypted tally: every ballot
+ * proof, the aggregate, the tellers' decryptions, then the rule on the decrypted totals), a
+ * whole conference export, a receipt's inclusion proof or a bare tally record (plenary-e2e-tally/1),
  * trusting nothing but the JWKS: prints one PASS/FAIL line per check and exits 1 if any
  * check fails (2 on a usage error). Independent of the service: see scripts/verify-core.ts.
  */
@@ -9,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { kindOf, verifyExport, verifyReceiptAnswer, verifyRecord, type Check, type Jwks } from './verify-core.js';
 import { isElectionRecord, verifyElectionRecord } from './verify-election.js';
+import { verifyE2eTally } from './verify-e2e.js';
 
-const USAGE = 'usage: verify <record.json | export.jsonl | receipt.json> [--jwks <file or url>] [--receipt <hex>]';
+const USAGE =
+  'usage: verify <record.json | export.jsonl | receipt.json | tally.json> [--jwks <file or url>] [--receipt <hex>]';
 
 async function loadJwks(source: string): Promise<Jwks> {
   const text = /^https?:\/\//.test(source)
@@ -66,7 +70,12 @@ export async function runVerify(argv: string[], out: (line: string) => void = co
 
   let checks: Check[];
   // An election record (scripts/verify-election.ts) recounts every round and stage.
-  const kind = isElectionRecord(safeParse(text)) ? 'election' : kindOf(text);
+  const doc = safeParse(text);
+  const kind = isElectionRecord(doc)
+    ? 'election'
+    : (doc as { format?: unknown } | null)?.format === 'plenary-e2e-tally/1'
+      ? 'e2e tally'
+      : kindOf(text);
   switch (kind) {
     case 'export': {
       const result = await verifyExport(text, jwks, receipt);
@@ -83,6 +92,10 @@ export async function runVerify(argv: string[], out: (line: string) => void = co
       break;
     case 'election':
       checks = await verifyElectionRecord(JSON.parse(text) as Record<string, unknown>, jwks);
+      break;
+    case 'e2e tally':
+      // A tally record alone: its proofs and totals, without a signature (see a vote's record for that).
+      checks = verifyE2eTally(doc as Record<string, unknown>);
       break;
     case 'unknown':
       out(`FAIL input: ${file} is not a Plenary record, export or receipt answer`);

@@ -54,7 +54,14 @@ const secretLeafSchema = z.object({
   no: z.number().int(),
   abstain: z.number().int(),
 });
-const leafSchema = z.union([rollCallLeafSchema, secretLeafSchema]);
+const e2eLeafSchema = z.object({
+  kind: z.literal('e2e_ballot'),
+  voteId: z.string(),
+  seatId: z.string(),
+  weight: z.number().int(),
+  tracker: z.string(),
+});
+const leafSchema = z.union([rollCallLeafSchema, secretLeafSchema, e2eLeafSchema]);
 
 const receiptSchema = z
   .object({
@@ -87,7 +94,11 @@ const seatSchema = z.object({
 const recordSchema = z
   .object({
     format: z.enum(['plenary-vote-record/2', 'plenary-vote-record/1']),
-    vote: z.looseObject({ id: z.string(), conferenceId: z.string(), mode: z.enum(['roll_call', 'secret']) }),
+    vote: z.looseObject({
+      id: z.string(),
+      conferenceId: z.string(),
+      mode: z.enum(['roll_call', 'secret', 'secret_e2e']),
+    }),
     electorate: z.object({ hash: z.string(), seats: z.array(seatSchema) }),
     leafOrder: z.literal('receipt-asc'),
     ballotCount: z.number().int(),
@@ -118,6 +129,13 @@ const recordSchema = z
       )
       .nullable(),
     secretLeaves: z.array(z.object({ receipt: z.string(), leaf: secretLeafSchema })).nullable(),
+    e2e: z
+      .unknown()
+      .nullable()
+      .optional()
+      .describe(
+        'secret_e2e only: the tally record plenary-e2e-tally/1 (docs/e2e-ballots.md section 7), null until the tellers decrypt',
+      ),
     totals: z.record(z.string(), z.number()).nullable(),
     byDelegation: z.array(z.record(z.string(), z.unknown())).nullable(),
     result: z.record(z.string(), z.unknown()).nullable(),
@@ -229,7 +247,8 @@ export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<vo
       const vote = await findVote(ctx.db, req.params.voteId);
       if (!vote) throw notFound('vote', req.params.voteId);
       const c = await loadConference(ctx.db, vote.conferenceId);
-      const open = c.visibility === 'public' && vote.mode === 'roll_call' && vote.state === 'closed';
+      // A secret_e2e record names no choice (only ciphertexts, which anyone may check): public as a roll call's.
+      const open = c.visibility === 'public' && vote.mode !== 'secret' && vote.state === 'closed';
       if (!open) await enforceAccess(ctx, req, auditorOfVote);
       const record = await recordOf(ctx.db, vote.id, vote.state);
       if (open) reply.header('cache-control', 'public, max-age=60');

@@ -32,7 +32,24 @@ export interface SecretLeaf {
   abstain: number;
 }
 
-export type BallotLeaf = RollCallLeaf | SecretLeaf;
+/**
+ * secret_e2e: one leaf per ballot, naming its seat, the seat's weight and the ballot's
+ * tracker (SHA-256 of its ciphertexts and proofs, docs/e2e-ballots.md): participation is
+ * public, the choice is only inside the ciphertexts the record lists in its `e2e` section.
+ */
+export interface E2eLeaf {
+  kind: 'e2e_ballot';
+  voteId: string;
+  seatId: string;
+  weight: number;
+  tracker: string;
+}
+
+export type BallotLeaf = RollCallLeaf | SecretLeaf | E2eLeaf;
+
+export function e2eLeaf(b: { voteId: string; seatId: string; weight: number; tracker: string }): E2eLeaf {
+  return { kind: 'e2e_ballot', voteId: b.voteId, seatId: b.seatId, weight: b.weight, tracker: b.tracker };
+}
 
 /**
  * A leaf is a flat object of strings and integers, for which RFC 8785 is just the keys in

@@ -49,7 +49,8 @@ export function recordCsv(record: VoteRecord): string {
   const seats = [...record.electorate.seats].sort(byName);
   const nameOfDelegate = new Map(seats.filter((s) => s.delegateId).map((s) => [s.delegateId!, s.delegateName]));
   const out: string[] = [line([...CSV_COLUMNS])];
-  const secret = record.vote.mode === 'secret';
+  // A secret_e2e record lists participation too: its choices are only in the ciphertexts.
+  const secret = record.vote.mode !== 'roll_call';
 
   interface Acc {
     name: string;

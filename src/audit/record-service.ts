@@ -5,7 +5,9 @@
  */
 import type { DbOrTx } from '../db/client.js';
 import { notFound } from '../domain/errors.js';
-import type { RollCallLeaf, SecretLeaf } from './ballot-leaf.js';
+import { e2eLeaf, receiptOf, type E2eLeaf, type RollCallLeaf, type SecretLeaf } from './ballot-leaf.js';
+import { tallyRecordOf } from '../e2e/e2e-service.js';
+import type { TallyRecord } from '../domain/e2e/record.js';
 import type { ChainEntry } from './hash-chain.js';
 import { ClosedVoteCache } from './closed-cache.js';
 import {
@@ -65,7 +67,7 @@ export interface VoteRecord {
     question: string | null;
     questionSha256: string | null;
     subject: { type: string; id: string | null };
-    mode: 'roll_call' | 'secret';
+    mode: 'roll_call' | 'secret' | 'secret_e2e';
     weighting: 'delegate' | 'delegation';
     majority: unknown;
     quorum: unknown;
@@ -84,6 +86,12 @@ export interface VoteRecord {
   participation: ParticipationEntry[] | null;
   /** Secret: the unlinked choices, in leaf order (sorted by receipt). */
   secretLeaves: { receipt: string; leaf: SecretLeaf }[] | null;
+  /**
+   * secret_e2e only: the tally record (docs/e2e-ballots.md section 7), null until the
+   * tellers have decrypted. Its ballots, as leaves {seatId, weight, tracker}, are the
+   * record's Merkle leaves.
+   */
+  e2e?: TallyRecord | null;
   totals: Record<string, number> | null;
   byDelegation: Record<string, unknown>[] | null;
   result: Record<string, unknown> | null;
@@ -99,12 +107,16 @@ export interface LoadedVote {
   vote: VoteRow;
   seats: SeatRow[];
   ballots: BallotRow[];
-  sealed: Sealed<RollCallLeaf> | Sealed<SecretLeaf>;
+  sealed: Sealed<RollCallLeaf> | Sealed<SecretLeaf> | Sealed<E2eLeaf>;
   closedEvent: ChainEntry | null;
 }
 
+const e2eLeafOf = (b: BallotRow) =>
+  e2eLeaf({ voteId: b.voteId, seatId: b.seatId, weight: b.weight, tracker: b.receipt ?? '' });
+
 function sealRows(vote: VoteRow, ballotRows: BallotRow[], choices: Awaited<ReturnType<typeof loadSecretChoices>>) {
   if (vote.mode === 'secret') return seal(choices.map(secretLeaf));
+  if (vote.mode === 'secret_e2e') return seal(ballotRows.map(e2eLeafOf));
   return seal(ballotRows.map(rollCallLeaf));
 }
 
@@ -178,10 +190,13 @@ export async function buildRecord(
         },
       };
     });
-  } else {
+  } else if (vote.mode === 'secret') {
     participation = participationList(seats, ballotRows);
     secretLeaves = (sealed as Sealed<SecretLeaf>).leaves;
+  } else {
+    participation = participationList(seats, ballotRows);
   }
+  const e2e = vote.mode === 'secret_e2e' ? { e2e: await tallyRecordOf(db, { kind: 'vote', id: vote.id }) } : {};
 
   return {
     // A vote closed before format 2 (no signed `format`) keeps the format it was sealed in.
@@ -209,6 +224,7 @@ export async function buildRecord(
     ballots: recordBallots,
     participation,
     secretLeaves,
+    ...e2e,
     totals: data?.totals ?? null,
     byDelegation: data?.byDelegation ?? null,
     result: data?.result ?? null,
@@ -232,7 +248,8 @@ export interface ReceiptAnswer {
   receipt: string;
   included: boolean;
   voteState: string;
-  leaf?: RollCallLeaf | SecretLeaf;
+  /** secret_e2e: the receipt is the ballot's tracker, and the leaf holds it (its leaf hash is the tree's). */
+  leaf?: RollCallLeaf | SecretLeaf | E2eLeaf;
   leafIndex?: number;
   treeSize?: number;
   proof?: string[];
@@ -248,10 +265,13 @@ const sealedCache = new ClosedVoteCache<{ sealed: LoadedVote['sealed']; event: C
 export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string): Promise<ReceiptAnswer> {
   const vote = await findVote(db, voteId);
   if (!vote) throw notFound('vote', voteId);
-  let leaf: RollCallLeaf | SecretLeaf | undefined;
+  let leaf: RollCallLeaf | SecretLeaf | E2eLeaf | undefined;
   if (vote.mode === 'secret') {
     const c = await findSecretChoiceByReceipt(db, voteId, receipt);
     if (c) leaf = secretLeaf(c);
+  } else if (vote.mode === 'secret_e2e') {
+    const b = await findBallotByReceipt(db, voteId, receipt);
+    if (b) leaf = e2eLeafOf(b);
   } else {
     const b = await findBallotByReceipt(db, voteId, receipt);
     if (b) leaf = rollCallLeaf(b);
@@ -266,7 +286,7 @@ export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string)
     return loaded.closedEvent ? { sealed: loaded.sealed, event: loaded.closedEvent } : null;
   });
   if (!cached) return answer;
-  const index = cached.sealed.indexOf.get(receipt);
+  const index = cached.sealed.indexOf.get(leaf.kind === 'e2e_ballot' ? receiptOf(leaf) : receipt);
   if (index === undefined) return { ...answer, included: false };
   const data = cached.event.data as ClosedData;
   return {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './hash-chain.js';
 import { buildMerkleTree, type MerkleTree } from './merkle.js';
-import { receiptOf, type RollCallLeaf, type SecretLeaf } from './ballot-leaf.js';
+import { receiptOf, type BallotLeaf, type RollCallLeaf, type SecretLeaf } from './ballot-leaf.js';
 
 export const LEAF_ORDER = 'receipt-asc' as const;
 
@@ -90,7 +90,7 @@ export interface Sealed<L> {
 }
 
 /** Sorts the leaves into the canonical order and builds the tree over their receipts. */
-export function seal<L extends RollCallLeaf | SecretLeaf>(leaves: readonly L[]): Sealed<L> {
+export function seal<L extends BallotLeaf>(leaves: readonly L[]): Sealed<L> {
   const withReceipts = leaves.map((leaf) => ({ receipt: receiptOf(leaf), leaf }));
   withReceipts.sort((a, b) => (a.receipt < b.receipt ? -1 : a.receipt > b.receipt ? 1 : 0));
   const tree = buildMerkleTree(withReceipts.map((l) => l.receipt));

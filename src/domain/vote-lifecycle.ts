@@ -1,7 +1,12 @@
 import { DomainError } from './errors.js';
 
-export type VoteState = 'draft' | 'open' | 'closed' | 'cancelled';
-export type VoteAction = 'open' | 'close' | 'cancel';
+/**
+ * counting: a secret_e2e vote whose ballots are closed while its tellers decrypt the totals
+ * (docs/e2e-ballots.md section 10). Its close is `count` (open -> counting) and the k-th
+ * teller's valid partial decryption `declare`s the result (counting -> closed).
+ */
+export type VoteState = 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+export type VoteAction = 'open' | 'close' | 'cancel' | 'count' | 'declare';
 
 type Edge =
   | { kind: 'move'; to: VoteState }
@@ -9,6 +14,12 @@ type Edge =
   // return the stored result rather than fail, so it is neither a move nor a refusal.
   | { kind: 'idempotent' }
   | { kind: 'refuse'; code: string; message: string };
+
+const notCounting: Edge = {
+  kind: 'refuse',
+  code: 'vote_not_counting',
+  message: 'Only a secret_e2e vote whose ballots are closed has its result declared from the decrypted totals.',
+};
 
 /*
  * Every (state, action) pair is spelled out, so adding a state or an action
@@ -23,15 +34,38 @@ const edges: Readonly<Record<VoteState, Readonly<Record<VoteAction, Edge>>>> = {
       message: 'The vote has not been opened yet, so it cannot be closed.',
     },
     cancel: { kind: 'move', to: 'cancelled' },
+    count: {
+      kind: 'refuse',
+      code: 'vote_not_open',
+      message: 'The vote has not been opened yet, so it cannot be closed.',
+    },
+    declare: notCounting,
   },
   open: {
     open: { kind: 'refuse', code: 'vote_not_draft', message: 'The vote is already open.' },
     close: { kind: 'move', to: 'closed' },
     cancel: { kind: 'move', to: 'cancelled' },
+    count: { kind: 'move', to: 'counting' },
+    declare: notCounting,
+  },
+  counting: {
+    open: {
+      kind: 'refuse',
+      code: 'vote_not_draft',
+      message: "The vote's ballots are closed; its tellers are decrypting the totals.",
+    },
+    // A retried close (or the deadline on another instance) finds the ballots closed already.
+    close: { kind: 'idempotent' },
+    count: { kind: 'idempotent' },
+    // Fewer than k tellers may never decrypt: the chair can still abandon the vote.
+    cancel: { kind: 'move', to: 'cancelled' },
+    declare: { kind: 'move', to: 'closed' },
   },
   closed: {
     open: { kind: 'refuse', code: 'vote_not_draft', message: 'The vote is closed and cannot be opened again.' },
     close: { kind: 'idempotent' },
+    count: { kind: 'idempotent' },
+    declare: { kind: 'idempotent' },
     // Once the result is declared it stands; a mistaken vote is retaken, not erased.
     cancel: {
       kind: 'refuse',
@@ -43,6 +77,8 @@ const edges: Readonly<Record<VoteState, Readonly<Record<VoteAction, Edge>>>> = {
     open: { kind: 'refuse', code: 'vote_not_draft', message: 'The vote was cancelled and cannot be opened.' },
     close: { kind: 'refuse', code: 'vote_cancelled', message: 'The vote was cancelled and has no result to close.' },
     cancel: { kind: 'refuse', code: 'vote_cancelled', message: 'The vote is already cancelled.' },
+    count: { kind: 'refuse', code: 'vote_cancelled', message: 'The vote was cancelled and has no result to close.' },
+    declare: { kind: 'refuse', code: 'vote_cancelled', message: 'The vote was cancelled: no result is declared.' },
   },
 };
 
@@ -63,6 +99,11 @@ export const voteTransitions: Readonly<Record<VoteState, Partial<Record<VoteActi
 /** True when `close` on this state should return the stored result instead of transitioning. */
 export function isIdempotentClose(state: VoteState): boolean {
   return edges[state].close.kind === 'idempotent';
+}
+
+/** Whether the vote's ballots are over: counting (secret_e2e) or closed. */
+export function ballotsClosed(state: VoteState): boolean {
+  return state === 'counting' || state === 'closed';
 }
 
 /**

@@ -90,8 +90,8 @@ export interface AgendaItemSummary {
 export interface OpenVoteSummary {
   id: string;
   title: string;
-  state: 'draft' | 'open' | 'closed' | 'cancelled';
-  mode: 'roll_call' | 'secret';
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   weighting: 'delegate' | 'delegation';
   resultsVisibility: 'live' | 'after_close';
   subjectType: string;
@@ -121,8 +121,8 @@ export interface TallyTotals {
 export interface TallyData {
   voteId: string;
   conferenceId: string;
-  state: 'draft' | 'open' | 'closed' | 'cancelled';
-  mode: 'roll_call' | 'secret';
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   resultsVisibility: 'live' | 'after_close';
   version: number;
   voters: number;
@@ -137,6 +137,30 @@ export interface TallyMessage {
   topic: string;
   version: number;
   data: TallyData;
+}
+
+/**
+ * A secret_e2e vote's participation on its `vote:<id>` topic, instead of any tally frame:
+ * how many seats cast a ballot and with which weight, while it is open and counting, and
+ * once more (final) when it is closed or cancelled. Its result is in the `vote.closed` event.
+ */
+export interface ParticipationData {
+  voteId: string;
+  conferenceId: string;
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'secret_e2e';
+  /** Seats that cast a ballot. */
+  voters: number;
+  /** Their total weight. */
+  weight: number;
+  final: boolean;
+}
+
+export interface ParticipationMessage {
+  type: 'participation';
+  topic: string;
+  version: number;
+  data: ParticipationData;
 }
 
 /** An election's ballots received so far (never their contents): src/live/election-feed.ts. */
@@ -210,6 +234,7 @@ export type ServerMessage =
   | EventMessage
   | SnapshotMessage
   | TallyMessage
+  | ParticipationMessage
   | ElectionCountMessage
   | NoticeMessage
   | ErrorMessage

@@ -3,16 +3,18 @@
  * (trailing: the newest is always loaded and sent), once for all subscribers, serialized
  * once. A socket that lags gets only the newest tally per vote. A vote's lifecycle events
  * (from the conference feed) change its tally's state at once; the final tally is built
- * from the signed close record without another read of the ballots.
+ * from the signed close record without another read of the ballots. A secret_e2e vote gets
+ * participation frames only (publicParticipation): it has no tally to show.
  */
 import type { AppContext } from '../app-context.js';
 import { voteTopic } from '../events/channels.js';
 import { isVoteEvent } from '../votes/vote-events.js';
 import type { RingEvent } from './conference-feed.js';
 import type { Conn, Sockets } from './live-connection.js';
-import type { TallyData, TallyMessage } from './protocol.js';
+import type { ParticipationMessage, TallyData, TallyMessage } from './protocol.js';
 import {
   closedTallyFromEvent,
+  publicParticipation,
   publicTally,
   tallyOrder,
   type EngineTallySnapshot,
@@ -202,11 +204,29 @@ export class TallyFeed {
   /** Makes this the vote's newest tally (v.last), encoded once for all sockets; null when not newer. */
   private keepTally(v: WatchedVote, snap: EngineTallySnapshot): WatchedVote['last'] {
     v.resultsVisibility = snap.resultsVisibility;
+    if (snap.mode === 'secret_e2e') return this.keepParticipation(v, snap);
     const data = publicTally(snap);
     const order = tallyOrder(data);
     if (order <= v.lastVersion) return null;
     const message = Buffer.from(
       JSON.stringify({ type: 'tally', topic: v.topic, version: data.version, data } satisfies TallyMessage),
+    );
+    v.lastVersion = order;
+    v.last = { version: order, message, final: data.final };
+    return v.last;
+  }
+
+  private keepParticipation(v: WatchedVote, snap: EngineTallySnapshot): WatchedVote['last'] {
+    const data = publicParticipation(snap);
+    const order = tallyOrder({ version: snap.version, state: data.state });
+    if (order <= v.lastVersion) return null;
+    const message = Buffer.from(
+      JSON.stringify({
+        type: 'participation',
+        topic: v.topic,
+        version: snap.version,
+        data,
+      } satisfies ParticipationMessage),
     );
     v.lastVersion = order;
     v.last = { version: order, message, final: data.final };

@@ -6,7 +6,7 @@
  * one, or a bloc, would show a choice), and only named fields are copied.
  */
 import type { Db } from '../db/client.js';
-import type { TallyData } from './protocol.js';
+import type { ParticipationData, TallyData } from './protocol.js';
 
 /** What the voting engine's loadTallySnapshot returns (src/votes/tally-snapshot.ts). */
 export interface EngineTallySnapshot {
@@ -17,6 +17,8 @@ export interface EngineTallySnapshot {
   resultsVisibility: TallyData['resultsVisibility'];
   version: number;
   voters: number;
+  /** secret_e2e: the weight of the ballots cast. */
+  weight?: number | null;
   totals: object | null;
   byDelegation: readonly object[] | null;
 }
@@ -51,7 +53,7 @@ export function publicTally(s: EngineTallySnapshot): TallyData {
     version: s.version,
     voters: s.voters,
     totals: hidden || !s.totals ? null : counts(s.totals),
-    byDelegation: hidden || s.mode === 'secret' || !s.byDelegation ? null : s.byDelegation.map(breakdown),
+    byDelegation: hidden || s.mode !== 'roll_call' || !s.byDelegation ? null : s.byDelegation.map(breakdown),
     final: s.state === 'closed' || s.state === 'cancelled',
   };
 }
@@ -97,11 +99,27 @@ export function closedTallyFromEvent(
   };
 }
 
-const STATE_RANK = { draft: 0, open: 1, closed: 2, cancelled: 3 } as const;
+const STATE_RANK = { draft: 0, open: 1, counting: 2, closed: 3, cancelled: 4 } as const;
 
 /**
  * Orders tallies of one vote: the engine's version counts ballot rows, which does not move
  * when the vote closes; the state does, and the final tally (with totals now visible for
  * an after_close vote) must not be taken for a repeat of the last running one.
  */
-export const tallyOrder = (t: Pick<TallyData, 'version' | 'state'>): number => t.version * 4 + STATE_RANK[t.state];
+export const tallyOrder = (t: Pick<TallyData, 'version' | 'state'>): number => t.version * 5 + STATE_RANK[t.state];
+
+/**
+ * A secret_e2e vote's participation frame: counts and weight only. Its tally does not exist
+ * before the tellers decrypt it, and no figure of one is ever put on this topic.
+ */
+export function publicParticipation(s: EngineTallySnapshot): ParticipationData {
+  return {
+    voteId: s.voteId,
+    conferenceId: s.conferenceId,
+    state: s.state,
+    mode: 'secret_e2e',
+    voters: s.voters,
+    weight: s.weight ?? 0,
+    final: s.state === 'closed' || s.state === 'cancelled',
+  };
+}

@@ -19,6 +19,13 @@
  * 3. for a secret vote only: insert the unlinked choices (unit leaves) in a statement of
  *    their own, never in the participation's statement (see BallotWrite.choices).
  *
+ * Encrypted ballots (castEncryptedBallot, secret_e2e votes): the proofs are checked before
+ * any transaction (CPU work, in a worker pool), then one transaction re-reads the same facts
+ * as the full path under the share lock, writes the participation row (no choice, the
+ * tracker as receipt) and the ciphertexts. Never through the group commit: the batcher's
+ * statement is built for plaintext rows, and a ballot whose proof check takes milliseconds
+ * gains nothing from sharing a commit with others.
+ *
  * One ballot per seat is enforced by the unique (vote, seat, revision) index, whatever the
  * path or the isolation level: two phones racing for one seat both insert revision 1 and
  * one gets 23505. The answer is only sent after COMMIT, so an acknowledged ballot is never
@@ -26,10 +33,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
+import { checkEncryptedBallot, storeEncryptedBallot } from '../e2e/e2e-service.js';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import { checkSplit, choiceSplit, type Choice, type Totals } from '../domain/tally.js';
-import { pgConstraint, pgErrorCode, rowsOf, type Tx } from '../db/client.js';
+import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { receiptOf } from '../audit/ballot-leaf.js';
 import { sessionExpiryCutoff, type Principal } from '../auth/principal.js';
 import type { VerifiedToken } from '../auth/tokens.js';
@@ -44,14 +52,14 @@ import {
 } from '../http/idempotency.js';
 import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
 import { allows } from '../domain/permissions.js';
-import type { BallotAnswer, BallotInput } from './vote-views.js';
+import type { BallotAnswer, BallotInput, EncryptedBallotInput, PlainBallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 import type { BallotBatcher, BatchItem } from './ballot-batcher.js';
 
 interface Head {
   conference_id: string;
-  state: 'draft' | 'open' | 'closed' | 'cancelled';
-  mode: 'roll_call' | 'secret';
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   weighting: 'delegate' | 'delegation';
   allow_change: boolean;
   deadline_at: Date | string | null;
@@ -83,6 +91,21 @@ const alreadyVoted = () =>
 
 const MAX_ATTEMPTS = 8;
 
+const mayCast = (p: Principal) => {
+  if (!allows(p.role, 'vote.cast')) {
+    throw notEntitled(
+      'Only delegates (for their seat, as proxy or as head of delegation) and the chair (paper ballots) cast ballots.',
+    );
+  }
+};
+
+const paperNotEncrypted = () =>
+  new DomainError(
+    'conflict',
+    'paper_not_encrypted',
+    "This vote's ballots are encrypted on the voter's phone: a paper ballot entered by the chair would be a choice the service holds in the clear, so none is taken.",
+  );
+
 export async function castBallot(
   ctx: AppContext,
   p: Principal,
@@ -90,11 +113,8 @@ export async function castBallot(
   body: BallotInput,
   idem: IdempotencyRequest,
 ): Promise<StoredAnswer<BallotAnswer>> {
-  if (!allows(p.role, 'vote.cast')) {
-    throw notEntitled(
-      'Only delegates (for their seat, as proxy or as head of delegation) and the chair (paper ballots) cast ballots.',
-    );
-  }
+  mayCast(p);
+  if ('encrypted' in body) return castEncryptedBallot(ctx, p, voteId, body, idem);
   let allowChange = false;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -121,20 +141,23 @@ export async function castBallot(
   }
 }
 
-async function castOnce(
-  ctx: AppContext,
-  tx: Tx,
+/**
+ * The vote, the seat being voted for (own, `onBehalfOf`, or the bloc the caller heads), the
+ * seat's last revision and any answer stored under this Idempotency-Key, in one round trip;
+ * `lock`: under the share lock on the vote row that every close waits for.
+ */
+async function readHead(
+  db: DbOrTx,
   p: Principal,
   voteId: string,
-  body: BallotInput,
+  onBehalfOf: string | null,
   idem: IdempotencyRequest,
-  noteAllowChange: (a: boolean) => void,
-): Promise<BallotAnswer> {
-  const onBehalfOf = body.onBehalfOf ?? null;
+  lock: boolean,
+): Promise<Head> {
   const me = p.delegateId;
   const hkey = storedKey(idem.key);
   const [head] = rowsOf<Head>(
-    await tx.execute(sql`
+    await db.execute(sql`
       select v.conference_id, v.state, v.mode, v.weighting, v.allow_change, v.deadline_at,
              s.seat_id, s.weight, s.castable_by_id, s.on_paper,
              (select max(b.revision) from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id) as last_revision,
@@ -151,16 +174,25 @@ async function castOnce(
         limit 1) s on true
       left join idempotency_records i on i.account_id = ${p.accountId} and i.key = ${hkey}
       where v.id = ${voteId}
-      for share of v`),
+      ${lock ? sql`for share of v` : sql``}`),
   );
   if (!head) throw new DomainError('not_found', 'vote_not_found', `No vote with id ${voteId}.`);
   if (head.request_hash !== null) {
     throw new Replay({ requestHash: head.request_hash, status: Number(head.status), response: head.response });
   }
-  noteAllowChange(head.allow_change);
+  return head;
+}
+
+/** The vote takes ballots now and the caller may cast for the seat found: how it is cast. */
+function castableSeat(
+  p: Principal,
+  head: Head,
+  onBehalfOf: string | null,
+  now: Date,
+): { seatId: string; castVia: 'self' | 'proxy' | 'head' | 'paper' } {
+  const me = p.delegateId;
   if (p.conferenceId !== head.conference_id) throw notEntitled('Your account belongs to another conference.');
 
-  const now = ctx.clock();
   const deadline = head.deadline_at === null ? null : new Date(head.deadline_at);
   if (head.state !== 'open' || (deadline !== null && deadline.getTime() <= now.getTime())) {
     throw new DomainError(
@@ -200,6 +232,32 @@ async function castOnce(
     if (head.castable_by_id !== null && head.castable_by_id === me) castVia = 'head';
     else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
   }
+  return { seatId: head.seat_id, castVia };
+}
+
+async function castOnce(
+  ctx: AppContext,
+  tx: Tx,
+  p: Principal,
+  voteId: string,
+  body: PlainBallotInput,
+  idem: IdempotencyRequest,
+  noteAllowChange: (a: boolean) => void,
+): Promise<BallotAnswer> {
+  const onBehalfOf = body.onBehalfOf ?? null;
+  const me = p.delegateId;
+  const head = await readHead(tx, p, voteId, onBehalfOf, idem, true);
+  noteAllowChange(head.allow_change);
+  if (head.mode === 'secret_e2e') {
+    if (p.role === 'chair') throw paperNotEncrypted();
+    throw new DomainError(
+      'unprocessable',
+      'encrypted_ballot_required',
+      "This vote's ballots are encrypted on the phone: send {encrypted, split}, never a choice in the clear.",
+    );
+  }
+  const now = ctx.clock();
+  const { seatId, castVia } = castableSeat(p, head, onBehalfOf, now);
 
   const weight = Number(head.weight);
   let split: Totals;
@@ -209,7 +267,7 @@ async function castOnce(
     }
     split = body.split;
     try {
-      checkSplit(split, weight, head.seat_id);
+      checkSplit(split, weight, seatId);
     } catch (err) {
       if (err instanceof DomainError && err.code === 'split_exceeds_weight') {
         throw new DomainError('unprocessable', 'split_exceeds_allocation', err.message, err.details);
@@ -243,7 +301,7 @@ async function castOnce(
       voteId,
       conferenceId: head.conference_id,
       mode: head.mode,
-      seatId: head.seat_id,
+      seatId,
       revision: last + 1,
       weight,
       split,
@@ -258,6 +316,114 @@ async function castOnce(
   if (inserted.length === 0) await replayTwin(tx, idem);
   if (write.choices) await tx.execute(write.choices);
   return write.answer;
+}
+
+/**
+ * A secret_e2e ballot: the proofs first (422 invalid_ballot_proof), against the statement of
+ * the seat the caller casts for as the vote's facts give it; then the full path's checks
+ * again under the share lock, the participation row and the ciphertexts in one transaction.
+ */
+async function castEncryptedBallot(
+  ctx: AppContext,
+  p: Principal,
+  voteId: string,
+  body: EncryptedBallotInput,
+  idem: IdempotencyRequest,
+): Promise<StoredAnswer<BallotAnswer>> {
+  const onBehalfOf = body.onBehalfOf ?? null;
+  const subject = { kind: 'vote' as const, id: voteId };
+  let seat: EncryptedSeat;
+  try {
+    seat = encryptedSeat(p, await readHead(ctx.db, p, voteId, onBehalfOf, idem, false), body, onBehalfOf, ctx.clock());
+  } catch (err) {
+    if (err instanceof Replay) return replayOf<BallotAnswer>(idem, err.row);
+    throw err;
+  }
+  // CPU work (milliseconds per ballot, off the event loop): before any lock is taken.
+  const checked = await checkEncryptedBallot(ctx.db, subject, seat, body.split, body.encrypted);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction(async (tx) => {
+        const head = await readHead(tx, p, voteId, onBehalfOf, idem, true);
+        const now = ctx.clock();
+        const again = encryptedSeat(p, head, body, onBehalfOf, now);
+        // The electorate is frozen at open: the statement the proofs were checked against stands.
+        if (again.seatId !== seat.seatId || again.weight !== seat.weight) throw new Error('the frozen seat changed');
+        if (head.last_revision !== null) throw alreadyVoted();
+        const write = ballotWrite(
+          {
+            voteId,
+            conferenceId: head.conference_id,
+            mode: 'secret_e2e',
+            seatId: seat.seatId,
+            revision: 1,
+            weight: seat.weight,
+            split: { yes: 0, no: 0, abstain: 0 },
+            tracker: checked.tracker,
+            castVia: again.castVia,
+            accountId: p.accountId,
+            castByDelegateId: p.delegateId,
+            castAt: now,
+          },
+          idem,
+        );
+        const inserted = rowsOf<unknown>(await tx.execute(write.ballot));
+        if (inserted.length === 0) await replayTwin(tx, idem);
+        await storeEncryptedBallot(tx, subject, {
+          seatId: seat.seatId,
+          weight: seat.weight,
+          split: body.split,
+          tracker: checked.tracker,
+          ballot: checked.ballot,
+        });
+        return { status: 201, body: write.answer, replayed: false };
+      });
+    } catch (err) {
+      if (err instanceof Replay) return replayOf<BallotAnswer>(idem, err.row);
+      const code = pgErrorCode(err);
+      const constraint = pgConstraint(err);
+      if (code === '23505' && (constraint === 'ballots_vote_seat_revision_uq' || constraint === 'ballots_receipt_uq')) {
+        const twin = await findIdempotencyRecord(ctx.db, idem);
+        if (twin) return replayOf<BallotAnswer>(idem, twin);
+        throw alreadyVoted();
+      }
+      if ((code === '40001' || code === '40P01') && attempt < MAX_ATTEMPTS) continue;
+      throw err;
+    }
+  }
+}
+
+interface EncryptedSeat {
+  seatId: string;
+  weight: number;
+  castVia: 'self' | 'proxy' | 'head';
+}
+
+/** The seat an encrypted ballot is for, with the same refusals as the full path's. */
+function encryptedSeat(
+  p: Principal,
+  head: Head,
+  body: EncryptedBallotInput,
+  onBehalfOf: string | null,
+  now: Date,
+): EncryptedSeat {
+  if (head.mode !== 'secret_e2e') {
+    throw new DomainError(
+      'unprocessable',
+      'encrypted_ballot_unexpected',
+      `This vote is ${head.mode}: it takes {choice} or {split} in the clear, not an encrypted ballot.`,
+      { mode: head.mode },
+    );
+  }
+  if (p.role === 'chair') throw paperNotEncrypted();
+  const { seatId, castVia } = castableSeat(p, head, onBehalfOf, now);
+  if (castVia === 'paper') throw paperNotEncrypted();
+  if (body.split && head.weighting !== 'delegation') {
+    throw new DomainError('unprocessable', 'split_not_allowed', 'Only a delegation bloc can split its votes.');
+  }
+  // No change is allowed in a secret_e2e vote (vote-service checkSettings).
+  if (head.last_revision !== null) throw alreadyVoted();
+  return { seatId, weight: Number(head.weight), castVia };
 }
 
 /**
@@ -302,6 +468,8 @@ export function ownBallotItem(
   const seatId = claims.delegateId;
   if (claims.role !== 'delegate' || seatId === null) return null;
   if (vote.weighting !== 'delegate' || vote.conferenceId !== claims.conferenceId) return null;
+  // A choice in the clear is never written for an encrypted vote: the full path refuses it.
+  if (vote.mode === 'secret_e2e') return null;
   const weight = vote.seatWeights.get(seatId);
   if (weight === undefined) return null;
   const f: BallotFacts = {
@@ -352,11 +520,14 @@ export function ownBallotItem(
 export interface BallotFacts {
   voteId: string;
   conferenceId: string;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   seatId: string;
   revision: number;
   weight: number;
+  /** secret_e2e: zeros, never written (the choice is inside the ciphertexts). */
   split: Totals;
+  /** secret_e2e: the ballot's tracker, its receipt. */
+  tracker?: string;
   castVia: 'self' | 'proxy' | 'head' | 'paper';
   accountId: string;
   castByDelegateId: string | null;
@@ -410,7 +581,9 @@ export function ballotValues(f: BallotFacts, idem: IdempotencyRequest) {
   const { yes, no, abstain } = f.split;
   let answer: BallotAnswer;
   let units: SecretUnit[] = [];
-  if (secret) {
+  if (f.mode === 'secret_e2e') {
+    answer = { ballotId, receipt: f.tracker!, castAt };
+  } else if (secret) {
     // Each unit gets its own random id; they are inserted (and answered) in receipt order,
     // so nothing in their order tells a yes from a no.
     units = secretUnits(f.split)
@@ -457,7 +630,10 @@ export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL
         sql`, `,
       )}`
     : null;
-  const choice = secret ? sql`null, null, null` : sql`${yes}::int, ${no}::int, ${abstain}::int`;
+  // A secret_e2e row is participation only: its choice is inside the ciphertexts (e2e_ballots).
+  const clear = f.mode === 'roll_call';
+  const choice = clear ? sql`${yes}::int, ${no}::int, ${abstain}::int` : sql`null, null, null`;
+  const receipt = secret ? null : answer.receipt;
   const ballot = sql`
     with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
       insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
@@ -468,7 +644,7 @@ export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL
       insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
                            cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
       select ${ballotId}::uuid, ${f.voteId}::uuid, ${f.seatId}::uuid, ${f.revision}::int, ${choice}, ${f.weight}::int,
-             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${secret ? null : answer.receipt}
+             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${receipt}
       where exists (select 1 from idem)
       returning 1
     )

@@ -5,15 +5,17 @@
  */
 import type { AppContext } from '../app-context.js';
 import type { Principal } from '../auth/principal.js';
+import { readyKeyOrNull } from '../e2e/e2e-service.js';
 import { castableSeats, subjectText } from './castable-repository.js';
 import type { CastableView } from './castable-views.js';
 import type { VoteRow } from './vote-views.js';
 
 export async function loadCastable(ctx: AppContext, p: Principal, v: VoteRow): Promise<CastableView> {
   const me = p.role === 'delegate' && p.conferenceId === v.conferenceId ? p.delegateId : null;
-  const [rows, subject] = await Promise.all([
+  const [rows, subject, key] = await Promise.all([
     me ? castableSeats(ctx.db, v.id, me) : Promise.resolve([]),
     subjectText(ctx.db, v.subjectType, v.subjectId),
+    v.mode === 'secret_e2e' ? readyKeyOrNull(ctx.db, { kind: 'vote', id: v.id }) : Promise.resolve(null),
   ]);
   return {
     voteId: v.id,
@@ -42,5 +44,8 @@ export async function loadCastable(ctx: AppContext, p: Principal, v: VoteRow): P
           ? null
           : { revision: Number(r.revision), castAt: new Date(r.cast_at).toISOString(), receipt: r.receipt },
     })),
+    ...(v.mode === 'secret_e2e'
+      ? { e2e: key && { context: key.context, publicKey: key.publicKey, shape: key.shape } }
+      : {}),
   };
 }

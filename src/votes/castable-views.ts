@@ -31,8 +31,8 @@ export const castableSeatSchema = z
 export const castableSchema = z
   .object({
     voteId: z.string(),
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
-    mode: z.enum(['roll_call', 'secret']),
+    state: z.enum(['draft', 'open', 'counting', 'closed', 'cancelled']),
+    mode: z.enum(['roll_call', 'secret', 'secret_e2e']),
     weighting: z.enum(['delegate', 'delegation']),
     allowChange: z.boolean(),
     deadlineAt: iso.nullable(),
@@ -44,6 +44,23 @@ export const castableSchema = z
       translations: z.record(z.string(), z.string()).describe('The text in other languages, by language code'),
     }),
     seats: z.array(castableSeatSchema).describe('Empty until the vote opens (the electorate is frozen at open)'),
+    e2e: z
+      .object({
+        context: z.array(z.string()),
+        publicKey: z.string(),
+        shape: z.object({
+          options: z.array(z.string()),
+          groups: z.array(
+            z.object({ id: z.string(), options: z.array(z.string()), min: count, max: count }),
+          ),
+        }),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        "secret_e2e votes: what the phone encrypts under. Each seat's statement is its context " +
+          '[...context, "seat", seatId] with the seat\'s weight; split only for a bloc. null until the tellers\' key is ready.',
+      ),
   })
   .meta({ id: 'Castable' });
 export type CastableView = z.infer<typeof castableSchema>;

@@ -10,13 +10,15 @@
  *   draft or a cancelled vote (a cancelled vote has no result to show);
  * - byDelegation: only for roll-call votes and only when the totals are visible. Never for
  *   secret votes: a delegation with a single delegate (or a bloc) would reveal a choice.
+ * - secret_e2e: no tally exists before the tellers decrypt; while open and counting only the
+ *   participation (voters and their weight), and once closed the totals of the declared result.
  */
 import { sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
 import { tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
 import { rowsOf, type DbOrTx } from '../db/client.js';
 
-export type VoteStateName = 'draft' | 'open' | 'closed' | 'cancelled';
+export type VoteStateName = 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
 
 export interface TallyTotals {
   yes: number;
@@ -42,8 +44,10 @@ export interface TallySnapshot {
   voteId: string;
   conferenceId: string;
   state: VoteStateName;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   resultsVisibility: 'live' | 'after_close';
+  /** secret_e2e: the weight of the ballots cast (participation, no choice); null otherwise. */
+  weight: number | null;
   /** Number of ballot rows of the vote: monotonic (ballots are append-only), so a newer snapshot has a higher version. */
   version: number;
   /** Seats that have cast at least one ballot. Always visible: participation is public, choices may not be. */
@@ -57,10 +61,13 @@ interface VoteHead {
   id: string;
   conference_id: string;
   state: VoteStateName;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   results_visibility: 'live' | 'after_close';
   version: number;
   voters: number;
+  weight: number | null;
+  /** secret_e2e, closed: the declared result (its totals, entitled and present). */
+  result: { totals: Omit<TallyTotals, 'entitled' | 'present'>; entitled: number; present: number } | null;
 }
 
 interface SeatRow {
@@ -80,7 +87,10 @@ export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<Tal
     await db.execute(sql`
       select v.id, v.conference_id, v.state, v.mode, v.results_visibility,
              (select count(*)::int from ballots b where b.vote_id = v.id) as version,
-             (select count(distinct b.seat_id)::int from ballots b where b.vote_id = v.id) as voters
+             (select count(distinct b.seat_id)::int from ballots b where b.vote_id = v.id) as voters,
+             case when v.mode = 'secret_e2e' then
+               (select coalesce(sum(b.weight), 0)::int from ballots b where b.vote_id = v.id) end as weight,
+             case when v.mode = 'secret_e2e' and v.state = 'closed' then v.result end as result
       from votes v where v.id = ${voteId}`),
   );
   if (!head) throw notFound('vote', voteId);
@@ -92,9 +102,18 @@ export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<Tal
     resultsVisibility: head.results_visibility,
     version: Number(head.version),
     voters: Number(head.voters),
+    weight: head.weight === null ? null : Number(head.weight),
   };
   const visible = isTallyVisible(head.state, head.results_visibility);
   if (!visible) return { ...base, tallyVisible: false, totals: null, byDelegation: null };
+  if (head.mode === 'secret_e2e') {
+    // The ballot rows hold no choice: the only totals are those the tellers decrypted.
+    const r = head.result;
+    if (!r) return { ...base, tallyVisible: false, totals: null, byDelegation: null };
+    const { yes, no, abstain, notVoting } = r.totals;
+    const totals = { yes, no, abstain, notVoting, entitled: r.entitled, present: r.present };
+    return { ...base, tallyVisible: true, totals, byDelegation: null };
+  }
 
   const seats = rowsOf<SeatRow>(
     await db.execute(sql`

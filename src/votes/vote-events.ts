@@ -2,7 +2,7 @@
 import { defineEvent, defineEvents } from '../events/define-event.js';
 import type { KnownEvent } from '../events/event-catalog.js';
 
-type Mode = 'roll_call' | 'secret';
+type Mode = 'roll_call' | 'secret' | 'secret_e2e';
 type Subject = { type: string; id: string | null };
 
 export interface VoteCreated {
@@ -33,6 +33,26 @@ export interface VoteOpened {
   seats: number;
   entitled: number;
   present: number;
+}
+
+/** A secret_e2e vote's ballots are closed: the tellers decrypt the aggregate (docs/e2e-ballots.md section 10). */
+export interface VoteCounting {
+  voteId: string;
+  closedAt: string;
+  /** Ballots cast and their total weight: participation, never a tally. */
+  ballots: number;
+  weight: number;
+  /** Per option of the shape, the sum of the ballots' ciphertexts: what the tellers decrypt. */
+  aggregate: unknown;
+}
+
+/** What a secret_e2e vote's vote.closed signs of its tally record (its `e2e` section). */
+export interface VoteSignedE2e {
+  format: string | null;
+  context: string[] | null;
+  publicKey: string | null;
+  aggregate: unknown;
+  totals: { yes: number; no: number; abstain: number };
 }
 
 /** The signed record of the vote, as sealed at close (src/votes/vote-service.ts countAndSeal). */
@@ -82,8 +102,11 @@ export const voteEvents = defineEvents({
   // bloc, would name a choice.
   'vote.closed': defineEvent<VoteClosed>().projectedBy((record) => {
     const { byDelegation, ...rest } = record;
-    return record.mode === 'secret' ? rest : { ...rest, byDelegation };
+    return record.mode === 'roll_call' ? { ...rest, byDelegation } : rest;
   }),
+  // The hall learns that the ballots are closed and how many took part with which weight;
+  // the aggregate goes to the tellers (GET .../tellers) and into the record, not to screens.
+  'vote.counting': defineEvent<VoteCounting>().showing('voteId', 'ballots', 'weight'),
   // A member's statement of how they meant to vote, published beside a roll call's result.
   'vote.corrected': defineEvent<{
     voteId: string;

@@ -22,9 +22,9 @@ import { loadCastable } from './castable-service.js';
 import { castableSchema } from './castable-views.js';
 import {
   cancelVote,
-  closeVote,
   createVote,
   createVotingList,
+  endBallots,
   listVotes,
   loadVote,
   openVote,
@@ -130,6 +130,7 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
         tally: {
           version: t.version,
           voters: t.voters,
+          ...(t.mode === 'secret_e2e' ? { weight: t.weight } : {}),
           visible: t.tallyVisible,
           totals: t.totals,
           byDelegation: t.byDelegation,
@@ -186,18 +187,22 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
       schema: {
         tags: ['votes'],
         summary: 'Close an open vote and declare the result; closing a closed vote returns the same result',
+        description:
+          'A secret_e2e vote answers 202 with the vote in state counting: its tellers decrypt the totals, and ' +
+          "the k-th valid partial decryption declares the result (GET .../result). Closing it again answers the same.",
         params: voteParams,
-        response: { 200: resultSchema, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: resultSchema, 202: voteSchema, ...errors(400, 401, 403, 404, 409) },
       },
       config: { access: { action: 'vote.manage', conference: { param: 'voteId', of: voteConference } } },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = actor(req);
       // The `vote.closed` entry is published whole in the public record (its hash must be
       // recomputable from it): its actor is the closer's role ("chair", "admin"), never a
       // staff account id; the deadline's close has none (null).
-      const stored = await closeVote(ctx, req.params.voteId, p.role);
-      return voteResult(ctx, { ...(await loadVote(ctx.db, req.params.voteId)), result: stored });
+      const outcome = await endBallots(ctx, req.params.voteId, p.role);
+      if (outcome.state === 'counting') return reply.code(202).send(voteView(outcome.vote));
+      return voteResult(ctx, { ...(await loadVote(ctx.db, req.params.voteId)), result: outcome.result });
     },
   );
 
@@ -224,6 +229,10 @@ export async function registerVoteRoutes(app: App, ctx: AppContext): Promise<voi
       schema: {
         tags: ['votes'],
         summary: 'Cast a ballot (Idempotency-Key required): own seat, proxy, delegation split, or chair paper ballot',
+        description:
+          'A secret_e2e vote takes {encrypted, split, onBehalfOf?} only (docs/e2e-ballots.md): every proof is checked ' +
+          "against the seat's statement (422 invalid_ballot_proof), and the receipt is the ballot's tracker. A choice " +
+          'in the clear there is 422 encrypted_ballot_required; an encrypted ballot elsewhere 422 encrypted_ballot_unexpected.',
         params: voteParams,
         headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: ballotBody,

@@ -8,6 +8,16 @@ import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { isIdempotentClose, nextVoteState } from '../domain/vote-lifecycle.js';
+import { voteShape } from '../domain/e2e/shapes.js';
+import type { TallyRecord } from '../domain/e2e/record.js';
+import {
+  beginDecryption,
+  createCeremony,
+  onDecrypted,
+  requireReadyKey,
+  tallyRecordOf,
+  type E2eSubject,
+} from '../e2e/e2e-service.js';
 import { tally } from '../domain/tally.js';
 import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.js';
 import { buildVotingList } from '../domain/voting-list.js';
@@ -23,6 +33,7 @@ import {
 } from '../audit/seal.js';
 import { appendEvent } from '../audit/event-log.js';
 import { merkleRoot } from '../audit/merkle.js';
+import { e2eLeaf, receiptOf } from '../audit/ballot-leaf.js';
 import { signRecord } from '../audit/signing.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
@@ -38,20 +49,24 @@ import {
 } from './vote-repository.js';
 import { namedDelegationTotals, toCounted, toSeat } from './tally-snapshot.js';
 import type { CreateVoteInput, StoredResult, VoteRow, VotingListInput } from './vote-views.js';
-import type { VoteClosed, VoteCreated } from './vote-events.js';
+import type { VoteClosed, VoteCreated, VoteSignedE2e } from './vote-events.js';
 import { startPeriodicSweep } from '../ops/periodic-sweep.js';
 
 type Settings = Pick<
   CreateVoteInput,
-  'mode' | 'weighting' | 'majority' | 'quorum' | 'allowChange' | 'resultsVisibility'
+  'mode' | 'weighting' | 'majority' | 'quorum' | 'allowChange' | 'resultsVisibility' | 'tellers'
 >;
+
+/** The encrypted-ballot subject of a vote: its ceremony, key and tally (src/e2e/). */
+export const voteSubject = (voteId: string): E2eSubject => ({ kind: 'vote', id: voteId });
 
 /**
  * The results visibility a vote gets: 'after_close' by default for a secret vote, which
  * refuses 'live' (a running tally moving by 7 yes right after a bloc of 7 took part names
- * the bloc's choice).
+ * the bloc's choice). A secret_e2e vote has no tally before its tellers decrypt it.
  */
 function resolvedVisibility(s: Pick<Settings, 'mode' | 'resultsVisibility'>): 'live' | 'after_close' {
+  if (s.mode === 'secret_e2e') return 'after_close';
   if (s.mode !== 'secret') return s.resultsVisibility ?? 'live';
   if (s.resultsVisibility === 'live') {
     throw new DomainError(
@@ -70,6 +85,32 @@ function checkSettings(s: Settings): void {
       'invalid',
       'secret_vote_no_change',
       'A secret vote cannot allow changing a ballot: that would link a choice to its voter.',
+    );
+  }
+  if (s.mode === 'secret_e2e') {
+    if (!s.tellers) {
+      throw new DomainError(
+        'unprocessable',
+        'e2e_tellers',
+        'A secret_e2e vote names its tellers, who alone can decrypt its totals: tellers {accountIds, threshold}.',
+      );
+    }
+    // A changed ballot would need the service to tell which ciphertext it replaces, and a
+    // live tally cannot exist: only the tellers decrypt, and only once the ballots are closed.
+    if (s.allowChange || s.resultsVisibility === 'live') {
+      throw new DomainError(
+        'unprocessable',
+        'e2e_settings',
+        "A secret_e2e vote allows no changed ballot and shows its result only once its tellers have decrypted it: allowChange false, resultsVisibility 'after_close'.",
+        { allowChange: s.allowChange, resultsVisibility: s.resultsVisibility ?? null },
+      );
+    }
+  } else if (s.tellers) {
+    throw new DomainError(
+      'unprocessable',
+      'tellers_need_e2e',
+      "Tellers decrypt the totals of a vote whose ballots are encrypted: set mode 'secret_e2e', or leave tellers out.",
+      { mode: s.mode },
     );
   }
 }
@@ -172,8 +213,14 @@ export async function createVote(
       })
       .returning();
     await appendEvent(tx, { conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v!) }, now);
+    if (input.mode === 'secret_e2e') await startCeremony(tx, v!, input.tellers!);
     return v!;
   });
+}
+
+/** The tellers' key ceremony of a secret_e2e vote, in its creating transaction (422 e2e_tellers). */
+async function startCeremony(tx: Tx, v: VoteRow, tellers: NonNullable<Settings['tellers']>): Promise<void> {
+  await createCeremony(tx, voteSubject(v.id), { conferenceId: v.conferenceId, tellers, shape: voteShape() });
 }
 
 function createdData(v: VoteRow): VoteCreated {
@@ -238,6 +285,8 @@ export async function openVote(
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
     nextVoteState(v.state, 'open');
+    // Ballots are encrypted under the tellers' joint key: none exists before their ceremony.
+    if (v.mode === 'secret_e2e') await requireReadyKey(tx, voteSubject(voteId));
     // Take the conference row before the snapshot, as every roster change does (conference,
     // then delegation): the snapshot's foreign keys share-lock the delegations, and taking
     // the conference row only later, to append vote.opened, deadlocked with a proxy change.
@@ -316,35 +365,124 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
  * depend on how late the sweeper ran (ballots after the deadline are refused anyway).
  */
 export async function closeVote(ctx: AppContext, voteId: string, actor: string | null): Promise<StoredResult> {
+  const outcome = await endBallots(ctx, voteId, actor);
+  if (outcome.state === 'closed') return outcome.result;
+  throw new DomainError(
+    'conflict',
+    'vote_counting',
+    "The vote's ballots are closed; its result is declared once its tellers have decrypted the totals.",
+    { state: 'counting' },
+  );
+}
+
+/** What closing a vote gives: its declared result, or (secret_e2e) the vote waiting for its tellers. */
+export type CloseOutcome = { state: 'closed'; result: StoredResult } | { state: 'counting'; vote: VoteRow };
+
+/**
+ * Ends the ballots of a vote (the close route and the deadline sweeper). A roll call or a
+ * secret vote is counted, decided and sealed at once; a secret_e2e vote moves to counting:
+ * its encrypted ballots are added up and the tellers decrypt the totals, the k-th valid
+ * partial decryption declaring the result (declareDecrypted). Idempotent as closeVote.
+ */
+export async function endBallots(ctx: AppContext, voteId: string, actor: string | null): Promise<CloseOutcome> {
   return ctx.db.transaction(async (tx) => {
     const v = await lockVote(tx, voteId);
-    if (isIdempotentClose(v.state)) return v.result as StoredResult;
-    nextVoteState(v.state, 'close');
+    if (v.state === 'counting') return { state: 'counting', vote: v };
+    if (isIdempotentClose(v.state)) return { state: 'closed', result: v.result as StoredResult };
     const now = ctx.clock();
     const closedAt = v.deadlineAt && v.deadlineAt.getTime() <= now.getTime() ? v.deadlineAt : now;
-    const { unsigned, result } = await countAndSeal(tx, v, closedAt);
-    let signature: StoredResult['signature'] | undefined;
-    // The signed data includes the entry's own chain position (seq, prevHash).
-    const event = await appendEvent(
-      tx,
-      // The data is what `complete` returns once the chain position is known.
-      { conferenceId: v.conferenceId, type: 'vote.closed', actor, data: { voteId: v.id, mode: v.mode } },
-      now,
-      async (chain) => {
-        // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
-        const payload = JSON.parse(JSON.stringify({ ...unsigned, chain })) as VoteClosed;
-        signature = await signRecord(ctx.keys, payload);
-        return { ...payload, signature };
-      },
-    );
-    const stored: StoredResult = { ...result, signature: signature!, eventSeq: event.seq };
-    await tx.update(votes).set({ state: 'closed', closedAt, result: stored }).where(eq(votes.id, voteId));
-    // After the close no ballot of this vote can be retried, so its idempotency records have
-    // no use left: for a secret vote they are the only rows that tie an account to a
-    // request of this vote with a time, and they go in the closing transaction itself.
-    if (v.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, voteId));
-    return stored;
+    if (v.mode === 'secret_e2e') {
+      nextVoteState(v.state, 'count');
+      return { state: 'counting', vote: await startCounting(tx, v, closedAt, actor, now) };
+    }
+    nextVoteState(v.state, 'close');
+    return { state: 'closed', result: await sealAndDeclare(ctx, tx, v, closedAt, actor, now) };
   });
+}
+
+/**
+ * secret_e2e: the ballots end here (no ballot commits after this row lock), their aggregate
+ * goes to the tellers, and the public learns how many took part with which weight, never a
+ * tally: there is none until k tellers decrypt it.
+ */
+async function startCounting(tx: Tx, v: VoteRow, closedAt: Date, actor: string | null, now: Date): Promise<VoteRow> {
+  const { aggregate, ballots } = await beginDecryption(tx, voteSubject(v.id));
+  const rows = await loadBallots(tx, v.id);
+  const weight = rows.reduce((acc, b) => acc + b.weight, 0);
+  const [counting] = await tx
+    .update(votes)
+    .set({ state: 'counting', closedAt })
+    .where(eq(votes.id, v.id))
+    .returning();
+  await appendEvent(
+    tx,
+    {
+      conferenceId: v.conferenceId,
+      type: 'vote.counting',
+      actor,
+      data: { voteId: v.id, closedAt: closedAt.toISOString(), ballots, weight, aggregate },
+    },
+    now,
+  );
+  // No ballot can be retried any more: the records of the requests have no use left.
+  await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, v.id));
+  return counting!;
+}
+
+/**
+ * The k-th valid partial decryption of a secret_e2e vote's totals (src/e2e/, in its
+ * transaction): the result follows from the totals by the vote's rule, sealed and signed
+ * as any close. A vote cancelled while counting stays cancelled.
+ */
+async function declareDecrypted(ctx: AppContext, tx: Tx, voteId: string, totals: Record<string, number>) {
+  const v = await lockVote(tx, voteId);
+  if (v.state !== 'counting') return;
+  nextVoteState(v.state, 'declare');
+  const tally = await tallyRecordOf(tx, voteSubject(voteId));
+  const choice = { yes: totals.yes ?? 0, no: totals.no ?? 0, abstain: totals.abstain ?? 0 };
+  // The actor of a public entry is a role, never an account id (docs/record-format.md).
+  await sealAndDeclare(ctx, tx, v, v.closedAt!, 'tellers', ctx.clock(), { totals: choice, tally });
+}
+onDecrypted('vote', declareDecrypted);
+
+interface E2eTotals {
+  totals: { yes: number; no: number; abstain: number };
+  tally: TallyRecord | null;
+}
+
+/** Counts, decides, seals and signs the record in the closing transaction; stores the result. */
+async function sealAndDeclare(
+  ctx: AppContext,
+  tx: Tx,
+  v: VoteRow,
+  closedAt: Date,
+  actor: string | null,
+  now: Date,
+  e2e?: E2eTotals,
+): Promise<StoredResult> {
+  const voteId = v.id;
+  const { unsigned, result } = await countAndSeal(tx, v, closedAt, e2e);
+  let signature: StoredResult['signature'] | undefined;
+  // The signed data includes the entry's own chain position (seq, prevHash).
+  const event = await appendEvent(
+    tx,
+    // The data is what `complete` returns once the chain position is known.
+    { conferenceId: v.conferenceId, type: 'vote.closed', actor, data: { voteId: v.id, mode: v.mode } },
+    now,
+    async (chain) => {
+      // JSON round trip: what is signed must be exactly what jsonb stores and gives back.
+      const payload = JSON.parse(JSON.stringify({ ...unsigned, chain })) as VoteClosed;
+      signature = await signRecord(ctx.keys, payload);
+      return { ...payload, signature };
+    },
+  );
+  const stored: StoredResult = { ...result, signature: signature!, eventSeq: event.seq };
+  await tx.update(votes).set({ state: 'closed', closedAt, result: stored }).where(eq(votes.id, voteId));
+  // After the close no ballot of this vote can be retried, so its idempotency records have
+  // no use left: for a secret vote they are the only rows that tie an account to a
+  // request of this vote with a time, and they go in the closing transaction itself.
+  if (v.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, voteId));
+  return stored;
 }
 
 function iso(d: Date | string): string {
@@ -355,6 +493,7 @@ async function countAndSeal(
   tx: Tx,
   v: VoteRow,
   closedAt: Date,
+  e2e?: E2eTotals,
 ): Promise<{ unsigned: Record<string, unknown>; result: Omit<StoredResult, 'eventSeq' | 'signature'> }> {
   const seats = await loadSeats(tx, v.id);
   const ballotRows = await loadBallots(tx, v.id);
@@ -384,6 +523,16 @@ async function countAndSeal(
     byDelegation = namedDelegationTotals(t.byDelegation, names);
     // Superseded revisions are leaves too: the record keeps every ballot.
     receipts = ballotRows.map((b) => b.receipt ?? '');
+  } else if (v.mode === 'secret_e2e') {
+    if (!e2e) throw new Error('a secret_e2e vote is declared from its decrypted totals');
+    // The choices exist only as the tellers' decrypted totals; each ballot's leaf names its
+    // seat, weight and tracker (the hash of its ciphertexts), never a choice.
+    totals = secretTotals(seats, voted, [e2e.totals]);
+    voters = voted.size;
+    byDelegation = null;
+    receipts = ballotRows.map((b) =>
+      receiptOf(e2eLeaf({ voteId: v.id, seatId: b.seat_id, weight: b.weight, tracker: b.receipt ?? '' })),
+    );
   } else {
     const choices = await loadSecretChoices(tx, v.id);
     totals = secretTotals(seats, voted, choices);
@@ -422,7 +571,7 @@ async function countAndSeal(
     electorateHash: v.electorateHash!,
     // Secret votes: who took part, as the record lists it (roll calls: the leaves name the seats).
     participationSha256:
-      v.mode === 'secret' ? participationHash(participationList(seats, ballotRows.map(toParticipant))) : null,
+      v.mode === 'roll_call' ? null : participationHash(participationList(seats, ballotRows.map(toParticipant))),
     ballotCount: receipts.length,
     merkleRoot: root,
     leafOrder: 'receipt-asc' as const,
@@ -436,6 +585,9 @@ async function countAndSeal(
       baseWeight: decision.baseWeight,
       explanation: decision.explanation,
     },
+    // secret_e2e: the key, the aggregate and the totals of the tally record are signed, so
+    // the record's e2e section cannot be swapped for another consistent ceremony.
+    ...(e2e ? { e2e: signedE2e(e2e) } : {}),
   };
   const participation = participationOf(seats, voted);
   return {
@@ -465,6 +617,17 @@ async function countAndSeal(
       openedAt,
       closedAt: closedAt.toISOString(),
     },
+  };
+}
+
+function signedE2e(e2e: E2eTotals): VoteSignedE2e {
+  const t = e2e.tally;
+  return {
+    format: t?.format ?? null,
+    context: t?.context ?? null,
+    publicKey: t?.publicKey ?? null,
+    aggregate: t?.aggregate ?? null,
+    totals: e2e.totals,
   };
 }
 
@@ -555,7 +718,7 @@ export async function recordCorrection(
   if (v.state !== 'closed') {
     throw new DomainError('conflict', 'vote_not_closed', 'Corrections are recorded after the vote is closed.');
   }
-  if (v.mode === 'secret') {
+  if (v.mode !== 'roll_call') {
     throw new DomainError(
       'unprocessable',
       'secret_vote_no_corrections',
@@ -612,6 +775,7 @@ export async function createVotingList(
     quorum: input.quorum ?? null,
     allowChange: input.allowChange ?? false,
     resultsVisibility: input.resultsVisibility,
+    tellers: input.tellers,
   };
   checkSettings(settings);
   const resultsVisibility = resolvedVisibility(settings);
@@ -679,6 +843,8 @@ export async function createVotingList(
         { conferenceId: r.conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v) },
         now,
       );
+      // Each vote of the list has its own key: its ballots' proofs name the vote.
+      if (v.mode === 'secret_e2e') await startCeremony(tx, v, settings.tellers!);
     }
     return created;
   });
@@ -698,7 +864,8 @@ export function startDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop
     for (const { id } of due) {
       if (stopped()) return;
       try {
-        await closeVote(ctx, id, null);
+        // A secret_e2e vote moves to counting, as its close route does.
+        await endBallots(ctx, id, null);
         ctx.log.info({ voteId: id }, 'vote closed at its deadline');
       } catch (err) {
         // Cancelled meanwhile, or the database went away for a moment: the next tick retries.

@@ -42,8 +42,21 @@ export const quorumSchema = z
   .refine((q) => q.numerator <= q.denominator, { message: 'numerator must not exceed denominator' })
   .meta({ id: 'QuorumRule' });
 
+const modeSchema = z.enum(['roll_call', 'secret', 'secret_e2e']);
+const stateSchema = z
+  .enum(['draft', 'open', 'counting', 'closed', 'cancelled'])
+  .describe("counting: a secret_e2e vote's ballots are closed and its tellers decrypt the totals");
+
+/** A secret_e2e vote's tellers (docs/e2e-ballots.md section 10): teller i is accountIds[i-1]. */
+export const tellersSchema = z
+  .strictObject({
+    accountIds: z.array(idSchema).min(1).max(9),
+    threshold: z.number().int().min(1).max(9),
+  })
+  .meta({ id: 'TellersRequest' });
+
 export const voteSettingsSchema = z.strictObject({
-  mode: z.enum(['roll_call', 'secret']).default('roll_call'),
+  mode: modeSchema.default('roll_call'),
   weighting: z.enum(['delegate', 'delegation']).default('delegate'),
   majority: majoritySchema.default({ rule: 'simple', base: 'yes_no' }),
   quorum: quorumSchema.nullable().default(null),
@@ -51,6 +64,8 @@ export const voteSettingsSchema = z.strictObject({
   // Default: 'live' for a roll call, 'after_close' for a secret vote (which refuses 'live':
   // a running tally shows each ballot's choice as it arrives, next to public participation).
   resultsVisibility: z.enum(['live', 'after_close']).optional(),
+  // Required for mode secret_e2e, refused otherwise (vote-service checkSettings).
+  tellers: tellersSchema.optional(),
 });
 
 export const createVoteBody = z.strictObject({
@@ -63,12 +78,14 @@ export type CreateVoteInput = z.infer<typeof createVoteBody>;
 
 export const votingListBody = z
   .strictObject({
-    mode: z.enum(['roll_call', 'secret']).optional(),
+    mode: modeSchema.optional(),
     weighting: z.enum(['delegate', 'delegation']).optional(),
     majority: majoritySchema.optional(),
     quorum: quorumSchema.nullable().optional(),
     allowChange: z.boolean().optional(),
     resultsVisibility: z.enum(['live', 'after_close']).optional(),
+    // One ceremony per vote of the list: each vote has its own key (its context names the vote).
+    tellers: tellersSchema.optional(),
   })
   .default({});
 export type VotingListInput = z.infer<typeof votingListBody>;
@@ -87,18 +104,29 @@ export const openBody = z
 
 const choice = z.enum(['yes', 'no', 'abstain']);
 const split = z.strictObject({ yes: weightInput, no: weightInput, abstain: weightInput });
+/**
+ * An encrypted ballot (docs/e2e-ballots.md section 5): its form is checked with its proofs
+ * (422 invalid_ballot_proof), so the schema only takes an object of options and groups.
+ */
+const encryptedBallot = z
+  .looseObject({ options: z.array(z.unknown()).max(64), groups: z.array(z.unknown()).max(64) })
+  .meta({ id: 'EncryptedBallot' });
 export const ballotBody = z
   .union([
     z.strictObject({ choice, onBehalfOf: idSchema.optional() }),
     z.strictObject({ split, onBehalfOf: idSchema.optional() }),
+    // secret_e2e votes only: split true is a bloc's head splitting its allocation.
+    z.strictObject({ encrypted: encryptedBallot, split: z.boolean(), onBehalfOf: idSchema.optional() }),
   ])
   .meta({ id: 'BallotRequest' });
 export type BallotInput = z.infer<typeof ballotBody>;
+export type EncryptedBallotInput = Extract<BallotInput, { encrypted: unknown }>;
+export type PlainBallotInput = Exclude<BallotInput, EncryptedBallotInput>;
 
 export const ballotAnswerSchema = z
   .object({
     ballotId: z.string(),
-    /** Roll call: the ballot's receipt. Secret: the first of `receipts`. */
+    /** Roll call: the ballot's receipt. Secret: the first of `receipts`. secret_e2e: the ballot's tracker. */
     receipt: z.string(),
     /** Secret votes: one receipt per unit leaf (a seat of weight 3 voting yes has three). */
     receipts: z.array(z.string()).optional(),
@@ -126,13 +154,13 @@ export const voteSchema = z
     title: z.string(),
     question: z.string().nullable(),
     subject: z.object({ type: z.enum(['clause', 'amendment', 'resolution', 'motion']), id: z.string().nullable() }),
-    mode: z.enum(['roll_call', 'secret']),
+    mode: modeSchema,
     weighting: z.enum(['delegate', 'delegation']),
     majority: z.unknown(),
     quorum: z.unknown().nullable(),
     allowChange: z.boolean(),
     resultsVisibility: z.enum(['live', 'after_close']),
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
+    state: stateSchema,
     votingListPosition: z.number().int().nullable(),
     openedAt: iso.nullable(),
     deadlineAt: iso.nullable(),
@@ -167,6 +195,10 @@ export const voteDetailSchema = voteSchema
     tally: z.object({
       version: count,
       voters: count,
+      weight: count
+        .nullable()
+        .optional()
+        .describe('secret_e2e: the weight of the ballots cast (participation; no tally before the tellers decrypt)'),
       visible: z.boolean(),
       totals: totalsSchema.nullable(),
       byDelegation: z.array(delegationTallySchema).nullable(),
@@ -180,7 +212,7 @@ export const resultSchema = z
     conferenceId: z.string(),
     title: z.string(),
     subject: z.object({ type: z.string(), id: z.string().nullable() }),
-    mode: z.enum(['roll_call', 'secret']),
+    mode: modeSchema,
     weighting: z.enum(['delegate', 'delegation']),
     state: z.literal('closed'),
     outcome: z.enum(['adopted', 'rejected', 'no_quorum']),

@@ -19,6 +19,9 @@ describe('vote lifecycle: legal edges', () => {
     ['open', 'close', 'closed'],
     ['draft', 'cancel', 'cancelled'],
     ['open', 'cancel', 'cancelled'],
+    ['open', 'count', 'counting'],
+    ['counting', 'declare', 'closed'],
+    ['counting', 'cancel', 'cancelled'],
   ])('%s --%s--> %s', (from, action, to) => {
     expect(nextVoteState(from, action)).toBe(to);
     expect(voteTransitions[from][action]).toBe(to);
@@ -36,7 +39,8 @@ describe('vote lifecycle: legal edges', () => {
   it('the transition table holds exactly the four legal moves', () => {
     expect(voteTransitions).toEqual({
       draft: { open: 'open', cancel: 'cancelled' },
-      open: { close: 'closed', cancel: 'cancelled' },
+      open: { close: 'closed', cancel: 'cancelled', count: 'counting' },
+      counting: { cancel: 'cancelled', declare: 'closed' },
       closed: {},
       cancelled: {},
     });
@@ -53,6 +57,12 @@ describe('vote lifecycle: illegal edges', () => {
     ['cancelled', 'close', 'vote_cancelled'],
     ['closed', 'cancel', 'vote_closed'],
     ['cancelled', 'cancel', 'vote_cancelled'],
+    ['draft', 'count', 'vote_not_open'],
+    ['cancelled', 'count', 'vote_cancelled'],
+    ['counting', 'open', 'vote_not_draft'],
+    ['draft', 'declare', 'vote_not_counting'],
+    ['open', 'declare', 'vote_not_counting'],
+    ['cancelled', 'declare', 'vote_cancelled'],
   ])('%s --%s--> refused with %s', (state, action, code) => {
     const error = refusal(state, action);
     expect(error.kind).toBe('conflict');
@@ -62,7 +72,7 @@ describe('vote lifecycle: illegal edges', () => {
   });
 
   it('every (state, action) pair is either legal, the idempotent close, or refused', () => {
-    const states: VoteState[] = ['draft', 'open', 'closed', 'cancelled'];
+    const states: VoteState[] = ['draft', 'open', 'counting', 'closed', 'cancelled'];
     const actions: VoteAction[] = ['open', 'close', 'cancel'];
     for (const state of states) {
       for (const action of actions) {
