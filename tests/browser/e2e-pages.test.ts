@@ -289,6 +289,10 @@ d('an encrypted vote in Chromium', () => {
     // The result on the board: 1 yes, 3 no.
     await expect.poll(() => panel.locator('.result-rejected').count(), { timeout: 10_000 }).toBe(1);
 
+    // The phone's receipt (the tracker) is proven in the signed count, in the browser.
+    await phone.goto(`${base}/receipt#vote=${voteId}&receipt=${tracker}`);
+    await expect.poll(() => phone.getByText(/Every check passed/).count(), { timeout: 20_000 }).toBe(1);
+
     // The record verifies with the published keys (npm run verify).
     const record = await api('GET', `/api/v1/votes/${voteId}/record`, await fx.auditorToken());
     expect(record.status).toBe(200);

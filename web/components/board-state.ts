@@ -3,7 +3,7 @@
  * view with it (through app.inject) and the page re-reads it the same way after each
  * reconnect or conference event, so the two can never disagree.
  */
-import type { TallyData } from '../../src/live/protocol.js';
+import type { ParticipationData, TallyData } from '../../src/live/protocol.js';
 import {
   getJson,
   type AgendaItem,
@@ -23,7 +23,6 @@ export interface BoardVote {
   decrypting?: { partials: number; threshold: number } | null;
 }
 
-/** `secret_e2e` and `counting` are compared as text: older schemas of the API do not list them. */
 export const isE2eVote = (v: { mode: string }) => v.mode === 'secret_e2e';
 export const isCounting = (v: { state: string }) => v.state === 'counting';
 
@@ -69,6 +68,18 @@ async function decryptingOf(get: Getter, voteId: string): Promise<BoardVote['dec
     () => null,
   );
   return c ? { partials: c.partials.length, threshold: c.threshold } : null;
+}
+
+/** An encrypted vote's live participation (count and weight) onto its panel, newest version wins. */
+export function withParticipation(state: BoardState, p: ParticipationData, version: number): BoardState {
+  return {
+    ...state,
+    votes: state.votes.map((bv) =>
+      bv.vote.id !== p.voteId || bv.vote.tally.version > version
+        ? bv
+        : { ...bv, vote: { ...bv.vote, tally: { ...bv.vote.tally, version, voters: p.voters, weight: p.weight } } },
+    ),
+  };
 }
 
 /** A live tally onto the vote it belongs to, newest version wins (a late HTTP read never rolls it back). */

@@ -78,7 +78,7 @@ function VotePanel(props: { bv: BoardVote; serverNow: number }) {
 function EncryptedPanel(props: { bv: BoardVote; serverNow: number }) {
   const { vote, decrypting } = props.bv;
   const headingId = `vote-${vote.id}`;
-  const weight = (vote.tally as { weight?: number }).weight;
+  const weight = vote.tally.weight;
   return (
     <section class="vote-panel" aria-labelledby={headingId} data-vote={vote.id} data-state={vote.state}>
       <h2 id={headingId} class="vote-title">

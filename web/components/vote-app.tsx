@@ -43,10 +43,9 @@ export interface CheckedBallot {
   audit: string;
 }
 
-/** `secret_e2e` is newer than the schema's enum this page was written against: compared as text. */
 export const isE2e = (vote: { mode: string }) => vote.mode === 'secret_e2e';
-export const e2eOf = (castable: Castable | null): E2eCastable | null =>
-  (castable as (Castable & { e2e?: E2eCastable }) | null)?.e2e ?? null;
+/** What the phone encrypts under; null until the tellers' key is ready, and for every other mode. */
+export const e2eOf = (castable: Castable | null): E2eCastable | null => castable?.e2e ?? null;
 
 export interface ShownVote {
   vote: Vote;
@@ -277,7 +276,7 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
   const outcomes = props.rt.view.outcomes;
   const open = vote.state === 'open';
   const e2e = isE2e(vote) ? e2eOf(castable) : null;
-  const counting = (vote.state as string) === 'counting';
+  const counting = vote.state === 'counting';
   const text = castable?.subject.translations[lang] ?? castable?.subject.text ?? null;
   const headingId = `v-${vote.id}`;
 
@@ -323,7 +322,7 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
         <summary>
           <Tr k="vote.who" />
         </summary>
-        <p>{e2e || isE2e(vote) ? t('vote.whoE2e') : vote.mode === 'secret' ? t('vote.whoSecret') : t('vote.whoRollCall')}</p>
+        <p>{isE2e(vote) ? t('vote.whoE2e') : vote.mode === 'secret' ? t('vote.whoSecret') : t('vote.whoRollCall')}</p>
       </details>
       {props.sv.voters !== null && open && (
         <p class="muted participation">

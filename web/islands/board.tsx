@@ -8,7 +8,7 @@ import { hydrate } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Board } from '../components/board.js';
 import { Langs, type Speech } from '../components/lang.js';
-import { isCounting, loadBoard, withTally, type BoardState } from '../components/board-state.js';
+import { isCounting, loadBoard, withParticipation, withTally, type BoardState } from '../components/board-state.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
 import { browserGet, initialState, islandRoot } from '../client/boot.js';
 
@@ -51,6 +51,12 @@ function BoardIsland(p: Props) {
         onTally: (t) => {
           setState((s) => withTally(s, t));
           setLastUpdate(Date.now());
+        },
+        onParticipation: (p, version) => {
+          setState((s) => withParticipation(s, p, version));
+          setLastUpdate(Date.now());
+          // Open to counting to closed: the panel changes, read it again.
+          if (p.state !== 'open') reread();
         },
         onResync: reread,
         onStatus: setStatus,

@@ -119,7 +119,8 @@ function TrusteeIsland(p: TrusteePageState) {
       if (step.kind === 'done') return;
       const r = await call<CeremonyState>('POST', `${base}/tellers/${index}/${step.kind}`, step.body);
       if (r.status === 200 || r.status === 201) {
-        setState(r.body);
+        if (typeof r.body === 'object' && r.body !== null && 'phase' in r.body) setState(r.body);
+        else void poll();
         setMessage({ kind: 'posted', step: step.kind satisfies StepKind });
       } else setMessage({ kind: 'refused', reason: r.detail ?? r.code ?? String(r.status) });
     } catch (err) {

@@ -135,7 +135,7 @@ function VoteIsland(p: VotePageState) {
       // Open votes, and those that closed while this page showed them (their result stays;
       // an encrypted vote is `counting` in between, until its tellers decrypt).
       const shown = list.items.filter(
-        (v) => v.state === 'open' || ((v.state === 'closed' || (v.state as string) === 'counting') && seen.has(v.id)),
+        (v) => v.state === 'open' || ((v.state === 'closed' || v.state === 'counting') && seen.has(v.id)),
       );
       const loaded = await Promise.all(
         shown.map(async (vote): Promise<ShownVote> => {
@@ -188,6 +188,8 @@ function VoteIsland(p: VotePageState) {
         handlers: {
           onConference: scheduleReload,
           onTally: (t) => setVotes((vs) => vs.map((v) => (v.vote.id === t.voteId ? { ...v, voters: t.voters } : v))),
+          onParticipation: (t) =>
+            setVotes((vs) => vs.map((v) => (v.vote.id === t.voteId ? { ...v, voters: t.voters } : v))),
           onResync: () => {
             scheduleReload();
             outbox.resume();
