@@ -33,6 +33,7 @@ import { registerLiveRoutes } from './live/live-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerFloorRoutes } from './floor/floor-routes.js';
 import { registerElectionRoutes } from './elections/election-routes.js';
+import { registerE2eRoutes } from './e2e/e2e-routes.js';
 import { registerStaffRoutes } from './staff/staff-routes.js';
 import { registerWebPages } from '../web/server/web-routes.js';
 import { applyRoutePolicy, needsAccount } from './http/route-policy.js';
@@ -219,6 +220,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerAuditRoutes(typed, ctx);
   registerFloorRoutes(typed, ctx);
   await registerElectionRoutes(typed, ctx);
+  registerE2eRoutes(typed, ctx);
   registerStaffRoutes(typed, ctx);
   await registerWebPages(typed, ctx);
 

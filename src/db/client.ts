@@ -93,6 +93,8 @@ export const RECORD_TABLES = [
   'election_ballots',
   'election_choices',
   'election_seats',
+  // Encrypted ballots (secret_e2e): the ciphertexts the tally record adds up.
+  'e2e_ballots',
 ] as const;
 
 /**

@@ -33,6 +33,8 @@ export const elections = pgTable(
     method: text('method', {
       enum: ['yes_no_abstain', 'approval', 'majority_rounds', 'stv_scottish', 'schulze'],
     }).notNull(),
+    // The check constraint takes 'secret_e2e' and 'counting' (migration 0011, issue 21); the
+    // TypeScript lists gain them with the votes and elections wiring of secret_e2e.
     mode: text('mode', { enum: ['roll_call', 'secret'] }).notNull(),
     weighting: text('weighting', { enum: ['delegate', 'delegation'] }).notNull(),
     /** {group, minimum?, reserved?, releaseUnfilled?} or null. */
@@ -69,9 +71,9 @@ export const elections = pgTable(
       'elections_method_check',
       sql`${t.method} in ('yes_no_abstain','approval','majority_rounds','stv_scottish','schulze')`,
     ),
-    check('elections_mode_check', sql`${t.mode} in ('roll_call','secret')`),
+    check('elections_mode_check', sql`${t.mode} in ('roll_call','secret','secret_e2e')`),
     check('elections_weighting_check', sql`${t.weighting} in ('delegate','delegation')`),
-    check('elections_state_check', sql`${t.state} in ('draft','open','closed','cancelled')`),
+    check('elections_state_check', sql`${t.state} in ('draft','open','counting','closed','cancelled')`),
   ],
 );
 

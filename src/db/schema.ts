@@ -247,6 +247,8 @@ export const votes = pgTable(
     question: text('question'),
     subjectType: text('subject_type', { enum: ['clause', 'amendment', 'resolution', 'motion'] }).notNull(),
     subjectId: uuid('subject_id'),
+    // The check constraint takes 'secret_e2e' and 'counting' (migration 0011, issue 21); the
+    // TypeScript lists gain them with the votes and elections wiring of secret_e2e.
     mode: text('mode', { enum: ['roll_call', 'secret'] }).notNull(),
     weighting: text('weighting', { enum: ['delegate', 'delegation'] }).notNull(),
     majority: jsonb('majority').notNull(),
@@ -272,11 +274,11 @@ export const votes = pgTable(
     index('votes_conference_idx').on(t.conferenceId, t.createdAt),
     index('votes_deadline_idx').on(t.deadlineAt),
     check('votes_subject_type_check', sql`${t.subjectType} in ('clause','amendment','resolution','motion')`),
-    check('votes_mode_check', sql`${t.mode} in ('roll_call','secret')`),
+    check('votes_mode_check', sql`${t.mode} in ('roll_call','secret','secret_e2e')`),
     check('votes_weighting_check', sql`${t.weighting} in ('delegate','delegation')`),
     check('votes_visibility_check', sql`${t.resultsVisibility} in ('live','after_close')`),
-    check('votes_state_check', sql`${t.state} in ('draft','open','closed','cancelled')`),
-    check('votes_secret_no_change_check', sql`not (${t.mode} = 'secret' and ${t.allowChange})`),
+    check('votes_state_check', sql`${t.state} in ('draft','open','counting','closed','cancelled')`),
+    check('votes_secret_no_change_check', sql`not (${t.mode} in ('secret','secret_e2e') and ${t.allowChange})`),
   ],
 );
 
@@ -479,3 +481,4 @@ export const loginThrottle = pgTable('login_throttle', {
 });
 export * from './schema-floor.js';
 export * from './schema-elections.js';
+export * from './schema-e2e.js';

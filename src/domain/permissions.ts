@@ -61,6 +61,11 @@ export const PERMISSIONS = {
   'floor.speak': { roles: ['admin', 'chair', 'delegate'] },
   /** Who has voted so far during a vote, never how (the chair's console). */
   'participation.read': { roles: ['chair', 'admin', 'auditor'] },
+  /**
+   * A teller's step in the key ceremony or the decryption of an encrypted vote or election:
+   * any role, but only the account the ceremony names at that index (checked by the service).
+   */
+  'e2e.teller': { roles: ['admin', 'chair', 'delegate', 'auditor'] },
   /** Vote records that are not public, the event log and the conference export. */
   'record.read': { roles: ['auditor', 'admin'] },
 } as const satisfies Record<string, Permission>;

@@ -6,6 +6,7 @@
  */
 import { conferenceEvents } from '../conferences/conference-events.js';
 import { delegationEvents } from '../delegations/delegation-events.js';
+import { e2eEvents } from '../e2e/e2e-events.js';
 import { electionEvents } from '../elections/election-events.js';
 import { floorEvents } from '../floor/floor-events.js';
 import { resolutionEvents } from '../resolutions/resolution-events.js';
@@ -15,6 +16,7 @@ import type { PayloadOf, PublicProjection } from './define-event.js';
 export const EVENT_CATALOG = {
   ...conferenceEvents,
   ...delegationEvents,
+  ...e2eEvents,
   ...electionEvents,
   ...floorEvents,
   ...resolutionEvents,
