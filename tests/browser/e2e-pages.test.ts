@@ -17,11 +17,23 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accounts } from '../../src/db/schema.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { runVerify } from '../../scripts/verify.js';
-import { createConferenceFixture, createRestartableApp, type ConferenceFixture, type RestartableApp } from '../support/fixtures.js';
+import {
+  createConferenceFixture,
+  createRestartableApp,
+  type ConferenceFixture,
+  type RestartableApp,
+} from '../support/fixtures.js';
 import { bearer } from '../support/auth.js';
 import { TEST_SCRYPT_LOG2N } from '../support/test-app.js';
 import { ASSET_DIR, webAssets } from '../../web/server/assets.js';
-import { axeViolations, describeViolations, haveChromium, launchChromium, scrollsSideways, watchPage } from './support/browser.js';
+import {
+  axeViolations,
+  describeViolations,
+  haveChromium,
+  launchChromium,
+  scrollsSideways,
+  watchPage,
+} from './support/browser.js';
 
 const PHONE = { width: 360, height: 740 };
 const TELLER_PASSWORD = 'teller-password-123';
@@ -78,9 +90,13 @@ async function step(t: Teller, label: string): Promise<void> {
   const button = t.page.getByRole('button', { name: label });
   await expect.poll(() => button.count(), { timeout: 30_000, message: `${t.username}: ${label}` }).toBe(1);
   await button.click();
+  const done = t.page.getByText(`Done: ${label}.`);
   await expect
-    .poll(() => t.page.getByText(`Done: ${label}.`).count(), { timeout: 60_000, message: `${t.username}: ${label}` })
-    .toBe(1);
+    .poll(async () => ((await done.count()) === 1 ? 'done' : await t.page.locator('.action-status').innerText()), {
+      timeout: 60_000,
+      message: `${t.username}: ${label}`,
+    })
+    .toBe('done');
 }
 
 const phaseOf = (t: Teller) => t.page.locator('[data-phase]').getAttribute('data-phase');
@@ -196,9 +212,7 @@ d('an encrypted vote in Chromium', () => {
 
     await card.getByRole('radio', { name: 'Yes' }).check();
     await card.getByRole('button', { name: 'Check this ballot' }).click();
-    await expect
-      .poll(() => card.getByText('This ballot holds: Yes (weight 3)').count(), { timeout: 20_000 })
-      .toBe(1);
+    await expect.poll(() => card.getByText('This ballot holds: Yes (weight 3)').count(), { timeout: 20_000 }).toBe(1);
     await expectAccessible(phone, 'encrypted vote, after a check');
     // The check cast nothing.
     expect((await api<{ tally: { voters: number } }>('GET', `/api/v1/votes/${voteId}`)).body.tally.voters).toBe(0);
@@ -216,6 +230,8 @@ d('an encrypted vote in Chromium', () => {
     const t0 = Date.now();
     await card.getByRole('button', { name: 'Cast' }).click();
     const request = await sent;
+    const answered = await request.response();
+    expect(answered?.status(), await answered?.text()).toBe(201);
     const encryptMs = Date.now() - t0;
     const longTasks = await phone.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
     report.push(
@@ -226,7 +242,9 @@ d('an encrypted vote in Chromium', () => {
     expect(body.split).toBe(false);
     expect(body.encrypted.options).toHaveLength(3);
     expect(body.choice).toBeUndefined();
-    await expect.poll(() => card.getByText('Received', { exact: true }).count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => card.locator('.seat-status').first().innerText(), { timeout: 20_000 })
+      .toMatch(/^✓ Received/);
     const tracker = await card.locator('[data-receipt]').first().getAttribute('data-receipt');
     expect(tracker).toMatch(/^[0-9a-f]{64}$/);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
@@ -246,9 +264,10 @@ d('an encrypted vote in Chromium', () => {
     // Nothing secret on the phone: no randomness, no choice; the outbox is empty after the 201.
     const storage = await phone.evaluate(() => JSON.stringify({ ...localStorage }));
     expect(storage).not.toMatch(/randomness|"r":|"bits":\["/);
-    const receipts = JSON.parse(
-      (await phone.evaluate(() => localStorage.getItem('plenary.receipts'))) ?? '[]',
-    ) as { receipt: string; choice: unknown }[];
+    const receipts = JSON.parse((await phone.evaluate(() => localStorage.getItem('plenary.receipts'))) ?? '[]') as {
+      receipt: string;
+      choice: unknown;
+    }[];
     expect(receipts.map((r) => [r.receipt, r.choice])).toEqual([[tracker, null]]);
     expect(await phone.evaluate(() => localStorage.getItem('plenary.outbox'))).toBe('[]');
 
@@ -304,7 +323,10 @@ d('an encrypted vote in Chromium', () => {
     const code = await runVerify([path.join(dir, 'record.json'), '--jwks', path.join(dir, 'jwks.json')], (l) =>
       lines.push(l),
     );
-    expect(lines.filter((l) => l.startsWith('FAIL')), lines.join('\n')).toEqual([]);
+    expect(
+      lines.filter((l) => l.startsWith('FAIL')),
+      lines.join('\n'),
+    ).toEqual([]);
     expect(code).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
 
@@ -326,8 +348,7 @@ async function pageBytes(url: string, ctx: BrowserContext): Promise<string> {
     if (r) r.bytes = e.encodedDataLength;
   });
   await page.goto(`${base}${url}`, { waitUntil: 'networkidle' });
-  const sum = (type: string) =>
-    [...seen.values()].filter((r) => r.type === type).reduce((n, r) => n + r.bytes, 0);
+  const sum = (type: string) => [...seen.values()].filter((r) => r.type === type).reduce((n, r) => n + r.bytes, 0);
   await page.close();
   return `HTML ${sum('Document')} B, JS ${sum('Script')} B, CSS ${sum('Stylesheet')} B`;
 }

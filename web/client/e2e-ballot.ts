@@ -11,6 +11,8 @@ import type { E2eCastable, E2eReply, E2eRequest, SealRequest } from './e2e-proto
 export type { E2eCastable };
 
 type Reply<K extends E2eReply['type']> = Extract<E2eReply, { type: K }>;
+/** A request before its id is given (Omit over each member of the union, not over the union). */
+type Unnumbered<R> = R extends unknown ? Omit<R, 'id'> : never;
 
 export class E2eBallots {
   private worker: Worker | null = null;
@@ -20,7 +22,7 @@ export class E2eBallots {
 
   constructor(private readonly workerUrl: string) {}
 
-  private ask(req: Omit<E2eRequest, 'id'>): Promise<E2eReply> {
+  private ask(req: Unnumbered<E2eRequest>): Promise<E2eReply> {
     if (!this.worker) {
       this.worker = new Worker(this.workerUrl);
       this.worker.addEventListener('message', (e: MessageEvent<E2eReply>) => {

@@ -108,11 +108,7 @@ function TrusteeBody(props: TrusteePageState & { rt?: TrusteeRuntime }) {
       roles={TRUSTEE_ROLES}
       onSignOut={() => rt?.signOut()}
     >
-      {!props.target ? (
-        <p class="card">{t('trustee.pick')}</p>
-      ) : rt ? (
-        <Ceremony rt={rt} />
-      ) : null}
+      {!props.target ? <p class="card">{t('trustee.pick')}</p> : rt ? <Ceremony rt={rt} /> : null}
     </StaffShell>
   );
 }

@@ -79,7 +79,10 @@ export interface VoteRuntime {
   cast(vote: ShownVote, picks: { seat: CastableSeat; selection: Selection; label: string }[]): void;
   correct(voteId: string, intended: Choice | 'not_voting'): void;
   /** Benaloh's challenge: encrypt, reveal the randomness, read the ballot back. Nothing is cast. */
-  check(vote: ShownVote, picks: { seat: CastableSeat; selection: Selection; label: string }[]): Promise<CheckedBallot[]>;
+  check(
+    vote: ShownVote,
+    picks: { seat: CastableSeat; selection: Selection; label: string }[],
+  ): Promise<CheckedBallot[]>;
 }
 
 const CHOICES: readonly Choice[] = ['yes', 'no', 'abstain'];

@@ -30,8 +30,7 @@ import { call, loadStaff, staffSignOut } from '../client/staff-api.js';
 const props = initialState<TrusteePageState>();
 const POLL_MS = 2000;
 
-const storageKey = (context: readonly string[], index: number) =>
-  `plenary.teller:${JSON.stringify([context, index])}`;
+const storageKey = (context: readonly string[], index: number) => `plenary.teller:${JSON.stringify([context, index])}`;
 
 function loadKey(context: readonly string[], index: number): TellerKeyFile | null {
   try {
@@ -95,6 +94,22 @@ function TrusteeIsland(p: TrusteePageState) {
   void keyVersion;
   const key = state && index !== null ? loadKey(state.context, index) : null;
 
+  // Once the key is ready, the file keeps s_l (checked against the teller's verification key)
+  // instead of the single shares: the file downloaded from then on is the one to decrypt with.
+  const phase = state?.phase;
+  useEffect(() => {
+    if (!state || index === null || (phase !== 'ready' && phase !== 'decrypting')) return;
+    const file = loadKey(state.context, index);
+    if (!file || file.share !== undefined) return;
+    nextTellerStep(state, file).then(
+      ({ key: next }) => {
+        saveKey(next);
+        setKeyVersion((v) => v + 1);
+      },
+      (err: Error) => setMessage({ kind: 'refused', reason: err.message }),
+    );
+  }, [phase, index]);
+
   const act = async () => {
     if (!state || index === null || !base) return;
     setBusy(true);
@@ -117,7 +132,9 @@ function TrusteeIsland(p: TrusteePageState) {
         return;
       }
       if (step.kind === 'done') return;
-      const r = await call<CeremonyState>('POST', `${base}/tellers/${index}/${step.kind}`, step.body);
+      // The service's checks body names its teller like the other steps' bodies do.
+      const body = step.kind === 'checks' ? { index, ...step.body } : step.body;
+      const r = await call<CeremonyState>('POST', `${base}/tellers/${index}/${step.kind}`, body);
       if (r.status === 200 || r.status === 201) {
         if (typeof r.body === 'object' && r.body !== null && 'phase' in r.body) setState(r.body);
         else void poll();
@@ -146,7 +163,12 @@ function TrusteeIsland(p: TrusteePageState) {
     void f.text().then((text) => {
       try {
         const file = parseTellerKeyFile(JSON.parse(text));
-        if (!state || index === null || file.index !== index || JSON.stringify(file.context) !== JSON.stringify(state.context))
+        if (
+          !state ||
+          index === null ||
+          file.index !== index ||
+          JSON.stringify(file.context) !== JSON.stringify(state.context)
+        )
           throw new Error('not this ceremony');
         saveKey(file);
         setKeyVersion((v) => v + 1);
