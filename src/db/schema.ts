@@ -247,9 +247,8 @@ export const votes = pgTable(
     question: text('question'),
     subjectType: text('subject_type', { enum: ['clause', 'amendment', 'resolution', 'motion'] }).notNull(),
     subjectId: uuid('subject_id'),
-    // The check constraint takes 'secret_e2e' and 'counting' (migration 0011, issue 21); the
-    // TypeScript lists gain them with the votes and elections wiring of secret_e2e.
-    mode: text('mode', { enum: ['roll_call', 'secret'] }).notNull(),
+    // secret_e2e and counting: migration 0011 (issue 21). The enum lists are TypeScript only.
+    mode: text('mode', { enum: ['roll_call', 'secret', 'secret_e2e'] }).notNull(),
     weighting: text('weighting', { enum: ['delegate', 'delegation'] }).notNull(),
     majority: jsonb('majority').notNull(),
     quorum: jsonb('quorum'),
@@ -257,7 +256,8 @@ export const votes = pgTable(
     resultsVisibility: text('results_visibility', { enum: ['live', 'after_close'] })
       .notNull()
       .default('live'),
-    state: text('state', { enum: ['draft', 'open', 'closed', 'cancelled'] })
+    /** counting: a secret_e2e vote's ballots are closed and its tellers decrypt the totals. */
+    state: text('state', { enum: ['draft', 'open', 'counting', 'closed', 'cancelled'] })
       .notNull()
       .default('draft'),
     votingListPosition: integer('voting_list_position'),

@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '../domain/errors.js';
@@ -41,22 +42,26 @@ interface Slot {
 
 const fromSources = import.meta.url.endsWith('.ts');
 
-function workerSetup(url?: URL): { url: URL; execArgv: string[] } {
-  if (url) return { url, execArgv: url.pathname.endsWith('.ts') ? tsxArgs() : [] };
-  if (!fromSources) return { url: new URL('./proof-worker.js', import.meta.url), execArgv: [] };
-  return { url: new URL('./proof-worker.ts', import.meta.url), execArgv: tsxArgs() };
-}
+/** How a worker starts: its module, or (from the sources) a few lines that load it through tsx. */
+type WorkerStart = { file: URL } | { code: string };
 
-// From the sources the worker needs tsx's loader (the main thread's may be vitest's, not tsx).
-function tsxArgs(): string[] {
-  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+function workerStart(url?: URL): WorkerStart {
+  const file = url ?? new URL(fromSources ? './proof-worker.ts' : './proof-worker.js', import.meta.url);
+  if (!file.pathname.endsWith('.ts')) return { file };
+  // Node 20 does not pass a loader given by --import to a worker thread: the worker
+  // registers tsx's ESM hooks itself, then imports the TypeScript module.
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
+  return {
+    code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`,
+  };
 }
 
 export class ProofWorkerPool {
   readonly size: number;
   private readonly maxQueue: number;
   private readonly jobTimeoutMs: number;
-  private readonly setup: { url: URL; execArgv: string[] };
+  private readonly start: WorkerStart;
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
@@ -66,7 +71,7 @@ export class ProofWorkerPool {
     this.size = opts.size ?? defaultPoolSize();
     this.maxQueue = opts.maxQueue ?? 10_000;
     this.jobTimeoutMs = opts.jobTimeoutMs ?? 30_000;
-    this.setup = workerSetup(opts.workerUrl);
+    this.start = workerStart(opts.workerUrl);
   }
 
   run<J extends ProofJob>(job: J): Promise<ProofJobResult<J>> {
@@ -116,7 +121,8 @@ export class ProofWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.setup.url, { execArgv: this.setup.execArgv });
+    const worker =
+      'file' in this.start ? new Worker(this.start.file) : new Worker(this.start.code, { eval: true });
     const slot: Slot = { worker, current: null };
     worker.unref();
     worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {

@@ -22,8 +22,8 @@ const counts = z.object({ created: count, updated: count, unchanged: count });
 const participationSchema = z
   .object({
     voteId: z.string(),
-    state: z.enum(['draft', 'open', 'closed', 'cancelled']),
-    mode: z.enum(['roll_call', 'secret']),
+    state: z.enum(['draft', 'open', 'counting', 'closed', 'cancelled']),
+    mode: z.enum(['roll_call', 'secret', 'secret_e2e']),
     weighting: z.enum(['delegate', 'delegation']),
     seats: count,
     voters: count,

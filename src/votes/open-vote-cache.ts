@@ -14,7 +14,7 @@ import { electorateSeats, votes } from '../db/schema.js';
 
 export interface OpenVoteFacts {
   conferenceId: string;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
   weighting: 'delegate' | 'delegation';
   /** seat id -> weight, from the electorate snapshot taken at open. */
   seatWeights: ReadonlyMap<string, number>;

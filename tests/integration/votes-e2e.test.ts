@@ -173,6 +173,7 @@ describe('a vote by delegates: own seats, a proxy, a challenged ballot, 2 of 3 t
     const ann = await f.tokenOf('Ann');
     const own = phoneBallot(key, f.delegate('Ann').id, 1, 'yes');
     const res = await cast(voteId, ann, { encrypted: own.ballot, split: false });
+    if (res.statusCode === 500) console.log(t.logs.filter((l) => l.includes('"level":50')).join('\n').slice(0, 3000)); // DEBUG
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json<{ receipt: string }>().receipt).toBe(await ballotTracker(own.ballot));
     receipts.set('Ann', res.json<{ receipt: string }>().receipt);

@@ -190,6 +190,7 @@ export const en = {
   'chair.nothingAdopted': 'Nothing adopted yet.',
   'chair.state.draft': 'not yet opened',
   'chair.state.open': 'open',
+  'chair.state.counting': 'counting',
   'chair.state.closed': 'closed',
   'chair.state.cancelled': 'cancelled',
   'chair.run': 'Run the voting list',
@@ -400,7 +401,6 @@ export const en = {
   'trustee.imported': 'Key file imported.',
   'trustee.totals': 'Totals',
   'trustee.unreachable': 'The service cannot be reached; retrying.',
-  'chair.state.counting': 'counting: the tellers decrypt',
   'chair.mode.secret_e2e': 'encrypted secret',
 } as const;
 

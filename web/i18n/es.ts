@@ -188,6 +188,7 @@ export const es: Messages = {
   'chair.nothingAdopted': 'Todavía no se ha aprobado nada.',
   'chair.state.draft': 'aún sin abrir',
   'chair.state.open': 'abierta',
+  'chair.state.counting': 'escrutinio',
   'chair.state.closed': 'cerrada',
   'chair.state.cancelled': 'anulada',
   'chair.run': 'Conducir la lista de votaciones',
@@ -405,6 +406,5 @@ export const es: Messages = {
   'trustee.imported': 'Archivo de clave importado.',
   'trustee.totals': 'Totales',
   'trustee.unreachable': 'No se puede contactar con el servicio; reintentando.',
-  'chair.state.counting': 'recuento: los escrutadores descifran',
   'chair.mode.secret_e2e': 'secreta cifrada',
 };

@@ -188,6 +188,7 @@ export const fr: Messages = {
   'chair.nothingAdopted': "Rien n'est encore adopté.",
   'chair.state.draft': 'pas encore ouvert',
   'chair.state.open': 'ouvert',
+  'chair.state.counting': 'dépouillement',
   'chair.state.closed': 'clos',
   'chair.state.cancelled': 'annulé',
   'chair.run': 'Conduire la liste des votes',
@@ -408,6 +409,5 @@ export const fr: Messages = {
   'trustee.imported': 'Fichier de clé importé.',
   'trustee.totals': 'Totaux',
   'trustee.unreachable': 'Le service est injoignable ; nouvel essai.',
-  'chair.state.counting': 'dépouillement : les scrutateurs déchiffrent',
   'chair.mode.secret_e2e': 'secret chiffré',
 };
