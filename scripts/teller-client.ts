@@ -14,7 +14,7 @@ export class HttpProblem extends Error {
     readonly code: string,
     readonly detail: string,
   ) {
-    super(`${status} ${code}: ${detail}`);
+    super(status === 0 ? detail : `${status} ${code}: ${detail}`);
     this.name = 'HttpProblem';
   }
 
@@ -49,7 +49,9 @@ export class TellerClient {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      throw new HttpProblem(0, 'network', (err as Error).message);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new HttpProblem(0, 'network', `cannot reach ${this.baseUrl}: ${why}`);
     }
     const text = await res.text();
     let json: unknown = null;

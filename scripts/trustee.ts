@@ -68,7 +68,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === '--url') url = value();
+    if (a === '--help' || a === '-h') throw new UsageError('');
+    else if (a === '--url') url = value();
     else if (a === '--username') username = value();
     else if (a === '--password') password = value();
     else if (a === '--vote' || a === '--election') {
@@ -154,6 +155,10 @@ export async function runTrustee(
     o = parseArgs(argv, env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
+    if (err.message === '') {
+      out(USAGE);
+      return 0;
+    }
     out(`trustee: ${err.message}`);
     out(USAGE);
     return 2;
@@ -233,9 +238,8 @@ export async function runTrustee(
         state = await retrying(() => client.state(o.kind, o.id));
         continue;
       case 'done': {
-        const totals = Object.entries(state.totals ?? {})
-          .map(([option, n]) => `${option} ${n}`)
-          .join(', ');
+        // In the shape's order: a JSON object's keys may come back in any order (jsonb sorts them).
+        const totals = state.shape.options.map((option) => `${option} ${state.totals?.[option] ?? '?'}`).join(', ');
         say(`decrypted: ${totals}`);
         return 0;
       }

@@ -1,5 +1,5 @@
-import type { BallotShape } from './ballot.js';
-import { ciphertextFromHex, type CiphertextHex } from './elgamal.js';
+import type { CeremonyState } from './ceremony.js';
+import { ciphertextFromHex } from './elgamal.js';
 import { G, mul, pointToHex, scalarFromHex, scalarToHex } from './group.js';
 import { proveKnowledge } from './proofs.js';
 import {
@@ -30,24 +30,7 @@ import {
  * `already_published`. Pure and browser-safe, like the rest of src/domain/e2e.
  */
 
-export type CeremonyPhase = 'identities' | 'dealings' | 'checks' | 'ready' | 'failed' | 'decrypting' | 'decrypted';
-
-/** The body of `GET .../tellers` (section 10). */
-export interface CeremonyState {
-  context: string[];
-  threshold: number;
-  phase: CeremonyPhase;
-  shape: BallotShape;
-  tellers: { index: number; accountId: string; name: string }[];
-  identities: TellerIdentity[];
-  dealings: Dealing[];
-  checks: { index: number; complaints: Complaint[] }[];
-  qualified: number[] | null;
-  publicKey: string | null;
-  aggregate: CiphertextHex[] | null;
-  partials: PartialDecryption[];
-  totals: Record<string, number> | null;
-}
+export type { CeremonyState } from './ceremony.js';
 
 export const TELLER_KEY_FORMAT = 'plenary-teller-key/1';
 
@@ -83,7 +66,7 @@ export interface TellerKeyFile {
 export type TellerStep =
   | { kind: 'identity'; body: TellerIdentity }
   | { kind: 'dealing'; body: Dealing }
-  | { kind: 'checks'; body: { complaints: Complaint[] } }
+  | { kind: 'checks'; body: { index: number; complaints: Complaint[] } }
   | { kind: 'partial'; body: PartialDecryption }
   /** `final`: nothing the others do will give this teller anything more to publish. */
   | { kind: 'wait'; reason: string; final?: boolean }
@@ -194,7 +177,7 @@ export async function nextTellerStep(
   if (!sameList(state.context, key.context))
     throw new TellerError(
       'wrong_context',
-      `this key file is for ${key.context.join(' ')}, not for ${state.context.join(' ')}: another vote's key`,
+      `this key file is for ${key.context.join(' ')}, not for ${state.context.join(' ')}: it is another vote's or election's`,
     );
   if (!state.tellers.some((t) => t.index === key.index))
     throw new TellerError('not_teller', `this ceremony has no teller ${key.index}`);
@@ -284,7 +267,7 @@ export async function nextTellerStep(
         }
         k = { ...k, received, complaints };
       }
-      return { step: { kind: 'checks', body: { complaints: k.complaints! } }, key: k };
+      return { step: { kind: 'checks', body: { index, complaints: k.complaints! } }, key: k };
     }
     case 'failed':
       return wait(k, `fewer than ${state.threshold} tellers qualified: the chair must restart the ceremony`);
@@ -298,7 +281,9 @@ export async function nextTellerStep(
           true,
         );
       k = withShare(state, k, qualified);
-      if (state.phase === 'ready') return wait(k, 'the election key is ready: waiting for the vote to close');
+      // The context starts with "vote" or "election" (docs section 2).
+      if (state.phase === 'ready')
+        return wait(k, `the election key is ready: waiting for the ${state.context[0]} to close`);
       const done = state.partials.map((p) => p.index);
       if (done.includes(index))
         return wait(
