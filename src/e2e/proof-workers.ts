@@ -121,8 +121,7 @@ export class ProofWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker =
-      'file' in this.start ? new Worker(this.start.file) : new Worker(this.start.code, { eval: true });
+    const worker = 'file' in this.start ? new Worker(this.start.file) : new Worker(this.start.code, { eval: true });
     const slot: Slot = { worker, current: null };
     worker.unref();
     worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {

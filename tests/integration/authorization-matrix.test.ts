@@ -13,6 +13,8 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, signIn, type ConferenceFixture } from '../support/fixtures.js';
 import { rowsOf } from '../../src/db/client.js';
 import { DEFAULT_SETTINGS } from '../../src/floor/floor-settings.js';
+import { createCeremony } from '../../src/e2e/e2e-service.js';
+import { voteShape } from '../../src/domain/e2e/shapes.js';
 
 type Caller = 'anonymous' | 'auditorA' | 'delegateA' | 'chairB' | 'adminB' | 'delegateB';
 const callers: Caller[] = ['anonymous', 'auditorA', 'delegateA', 'chairB', 'adminB', 'delegateB'];
@@ -43,6 +45,32 @@ async function ok(method: string, url: string, token: string, body?: unknown) {
   const res = await call(method, url, token, body);
   if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
   return res.json<Record<string, unknown>>();
+}
+
+const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+const stepBodies = {
+  identity: () => ({ index: 1, publicKey: hex(1), proof: { c: hex(2), z: hex(3) } }),
+  dealing: () => ({
+    index: 1,
+    commitments: [hex(1)],
+    proof: { c: hex(2), z: hex(3) },
+    shares: [{ to: 1, ephemeral: hex(4), ciphertext: '05'.repeat(48) }],
+  }),
+  checks: () => ({ index: 1, complaints: [] }),
+  partial: () => ({ index: 1, factors: [{ d: hex(1), proof: { c: hex(2), z: hex(3) } }] }),
+};
+
+function tellerRoutes(collection: string, param: string, id: () => string): Record<string, Entry> {
+  const out: Record<string, Entry> = {};
+  for (const [step, body] of Object.entries(stepBodies))
+    out[`POST /api/v1/${collection}/{${param}}/tellers/{index}/${step}`] = {
+      url: () => `/api/v1/${collection}/${id()}/tellers/1/${step}`,
+      body,
+    };
+  out[`POST /api/v1/${collection}/{${param}}/tellers/restart`] = {
+    url: () => `/api/v1/${collection}/${id()}/tellers/restart`,
+  };
+  return out;
 }
 
 const table: Record<string, Entry> = {
@@ -182,6 +210,10 @@ const table: Record<string, Entry> = {
     url: () => `/api/v1/elections/${ids.openElection}/paper-ballots`,
     body: () => ({ ballots: [{ count: 5, approve: [ids.openCandidate] }] }),
   },
+  // The tellers' routes of a secret_e2e vote and election (src/e2e): A's chair is their one
+  // teller; a well-formed step from anyone else is 403 not_teller, a restart needs A's chair.
+  ...tellerRoutes('votes', 'voteId', () => ids.draftVote!),
+  ...tellerRoutes('elections', 'electionId', () => ids.draftElection!),
   'POST /api/v1/conferences/{conferenceId}/roster': {
     url: () => `/api/v1/conferences/${a.conferenceId}/roster`,
     body: () => ({
@@ -332,6 +364,17 @@ beforeAll(async () => {
   ids.openElection = String(open.id);
   ids.openCandidate = String((open.candidates as { id: string }[])[0]!.id);
   await ok('POST', `/api/v1/elections/${ids.openElection}/open`, chairA, {});
+  for (const subject of [
+    { kind: 'vote' as const, id: ids.draftVote },
+    { kind: 'election' as const, id: ids.draftElection },
+  ])
+    await t.ctx.db.transaction((tx) =>
+      createCeremony(tx, subject, {
+        conferenceId: a.conferenceId,
+        tellers: { accountIds: [ids.chairAccount!], threshold: 1 },
+        shape: voteShape(),
+      }),
+    );
 });
 afterAll(async () => t?.close());
 
