@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import type { Role } from '../../src/auth/tokens.js';
-import type { CeremonyPhase, CeremonyState } from '../../src/domain/e2e/teller-steps.js';
+import type { CeremonyPhase, CeremonyState } from '../../src/domain/e2e/ceremony.js';
 import type { MessageKey } from '../i18n/translate.js';
 import { Langs, useT, type Speech } from './lang.js';
 import { StaffShell, type ShellAccount } from './staff-shell.js';

@@ -132,9 +132,7 @@ function TrusteeIsland(p: TrusteePageState) {
         return;
       }
       if (step.kind === 'done') return;
-      // The service's checks body names its teller like the other steps' bodies do.
-      const body = step.kind === 'checks' ? { index, ...step.body } : step.body;
-      const r = await call<CeremonyState>('POST', `${base}/tellers/${index}/${step.kind}`, body);
+      const r = await call<CeremonyState>('POST', `${base}/tellers/${index}/${step.kind}`, step.body);
       if (r.status === 200 || r.status === 201) {
         if (typeof r.body === 'object' && r.body !== null && 'phase' in r.body) setState(r.body);
         else void poll();
