@@ -6,7 +6,7 @@
  * again or the page becomes visible. A socket is a hint: after each (re)connect the page
  * re-reads what matters over HTTP (onResync), and tallies are newest-wins by version.
  */
-import type { ServerMessage, TallyData } from '../../src/live/protocol.js';
+import type { ParticipationData, ServerMessage, TallyData } from '../../src/live/protocol.js';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -15,6 +15,8 @@ export interface LiveHandlers {
   onConference(topic: string, event: string | null, data: unknown): void;
   /** A tally newer than any seen before for its vote. */
   onTally(tally: TallyData): void;
+  /** An encrypted vote's participation (count and weight; it has no tally), newer than any seen. */
+  onParticipation?(p: ParticipationData, version: number): void;
   /** Connected (again): re-read over HTTP what may have changed meanwhile. */
   onResync(): void;
   onStatus(status: LiveStatus): void;
@@ -172,6 +174,12 @@ export class LiveClient {
         if ((this.tallyVersion.get(msg.topic) ?? -1) >= msg.version) return;
         this.tallyVersion.set(msg.topic, msg.version);
         h.onTally(msg.data);
+        return;
+      }
+      case 'participation': {
+        if ((this.tallyVersion.get(msg.topic) ?? -1) > msg.version) return;
+        this.tallyVersion.set(msg.topic, msg.version);
+        h.onParticipation?.(msg.data, msg.version);
         return;
       }
       case 'notice':

@@ -4,11 +4,18 @@
  * timeout, a 5xx or a 429 keeps it there and it is sent again, with the same key, with
  * backoff, also after a reload or hours offline. The service answers a repeated key with
  * the first answer, so a retry can never cast twice. Only a 201 (or its replay) moves it
- * to the receipts: "Received" is shown from nothing else.
+ * to the receipts: "Received" is shown from nothing else. An encrypted ballot is stored
+ * already sealed (ciphertexts and proofs, never its randomness), so a retry re-sends the
+ * very same ballot and never encrypts it again.
  */
+import type { Ballot } from '../../src/domain/e2e/ballot.js';
 export type BallotBody =
   | { choice: 'yes' | 'no' | 'abstain'; onBehalfOf?: string }
-  | { split: { yes: number; no: number; abstain: number }; onBehalfOf?: string };
+  | { split: { yes: number; no: number; abstain: number }; onBehalfOf?: string }
+  /** A `secret_e2e` ballot: the ciphertexts and proofs only, sealed once and re-sent as they are. */
+  | { encrypted: Ballot; split: boolean; onBehalfOf?: string };
+
+export type BallotMode = 'roll_call' | 'secret' | 'secret_e2e';
 
 export interface OutboxEntry {
   key: string;
@@ -17,7 +24,9 @@ export interface OutboxEntry {
   body: BallotBody;
   voteTitle: string;
   seatLabel: string;
-  mode: 'roll_call' | 'secret' | 'secret_e2e';
+  mode: BallotMode;
+  /** An encrypted ballot's tracker as the phone computed it: the service's receipt must equal it. */
+  tracker?: string;
   createdAt: string;
 }
 
@@ -28,7 +37,7 @@ export interface StoredReceipt {
   seatLabel: string;
   receipt: string;
   castAt: string;
-  mode: 'roll_call' | 'secret' | 'secret_e2e';
+  mode: BallotMode;
   /** Roll calls only: the choice is public anyway. A secret choice never touches storage. */
   choice: string | null;
 }
@@ -38,7 +47,9 @@ export type SeatOutcome =
   | { kind: 'received'; receipt: StoredReceipt }
   | { kind: 'already_voted' }
   | { kind: 'too_late' }
-  | { kind: 'refused'; code: string };
+  | { kind: 'refused'; code: string }
+  /** The service answered an encrypted ballot with another tracker than the phone's. */
+  | { kind: 'tracker_mismatch'; receipt: string };
 
 /** What sending one entry gave: an HTTP status and body, or null when no answer came. */
 export type Sender = (entry: OutboxEntry) => Promise<{ status: number; body: unknown } | null>;
@@ -139,6 +150,11 @@ export class Outbox {
     if (answer.status === 401) return 'pause';
     if (answer.status === 201) {
       const b = answer.body as { receipt: string; castAt: string };
+      if (entry.tracker !== undefined && b.receipt !== entry.tracker) {
+        this.outcomes.set(k, { kind: 'tracker_mismatch', receipt: b.receipt });
+        this.remove(entry.key);
+        return 'done';
+      }
       const receipt: StoredReceipt = {
         voteId: entry.voteId,
         voteTitle: entry.voteTitle,
@@ -172,6 +188,9 @@ export class Outbox {
   }
 }
 
+/** A roll call's choice in words, for its receipt (a roll call is never encrypted). */
 function describe(body: BallotBody): string {
-  return 'choice' in body ? body.choice : `yes ${body.split.yes}, no ${body.split.no}, abstain ${body.split.abstain}`;
+  if ('choice' in body) return body.choice;
+  if ('encrypted' in body) return '';
+  return `yes ${body.split.yes}, no ${body.split.no}, abstain ${body.split.abstain}`;
 }

@@ -2,7 +2,8 @@
  * Checks a receipt in the browser, trusting nothing but the published key: the same checks
  * as scripts/verify-core.ts (verifyReceiptAnswer), written again on the Web Crypto API.
  * The service is asked for the proof, never for a verdict.
- *   leaf:      SHA-256(0x00 || canonical JSON of the leaf) is the receipt (RFC 9162 leaf hash)
+ *   leaf:      SHA-256(0x00 || canonical JSON of the leaf) is the receipt (RFC 9162 leaf hash);
+ *              for an encrypted ballot the receipt is its tracker, which the leaf holds
  *   proof:     the RFC 9162 inclusion proof leads from the receipt to the signed root
  *   signature: the vote.closed entry's JWS (EdDSA, Ed25519) verifies against /.well-known/jwks.json
  *   signed:    the root, tree size and vote the proof uses are those in the signed payload
@@ -122,6 +123,12 @@ export async function verifyJws(jws: string, kid: string, keys: Jwk[]): Promise<
   return ok ? (JSON.parse(new TextDecoder().decode(b64url(p))) as Record<string, unknown>) : null;
 }
 
+interface E2eLeaf {
+  kind: 'e2e_ballot';
+  voteId: string;
+  tracker: string;
+}
+
 interface ReceiptAnswer {
   voteId: string;
   receipt: string;
@@ -143,7 +150,15 @@ export async function checkReceipt(voteId: string, receipt: string): Promise<Rec
   const checks: CheckResult[] = [{ id: 'recorded', ok: a.included && a.receipt === receipt }];
   if (!a.included || !a.signature) return { voteState: a.voteState, checks };
 
-  checks.push({ id: 'leaf', ok: a.leaf !== undefined && (await leafHash(a.leaf)) === receipt });
+  // secret_e2e: the receipt is the ballot's tracker, held by its leaf; the tree proves the leaf.
+  const e2e = (a.leaf as { kind?: unknown } | undefined)?.kind === 'e2e_ballot' ? (a.leaf as E2eLeaf) : null;
+  const proven = e2e ? await leafHash(e2e) : receipt;
+  checks.push({
+    id: 'leaf',
+    ok: e2e
+      ? e2e.tracker === receipt && e2e.voteId === voteId
+      : a.leaf !== undefined && (await leafHash(a.leaf)) === receipt,
+  });
   const jwks = (await (await fetch('/.well-known/jwks.json')).json()) as { keys: Jwk[] };
   const signed = await verifyJws(a.signature.jws, a.signature.kid, jwks.keys).catch(() => null);
   checks.push({ id: 'signature', ok: signed !== null });
@@ -158,7 +173,7 @@ export async function checkReceipt(voteId: string, receipt: string): Promise<Rec
   const root = typeof signed?.merkleRoot === 'string' ? signed.merkleRoot : String(a.merkleRoot);
   checks.push({
     id: 'proof',
-    ok: await verifyInclusion(receipt, Number(a.leafIndex), Number(a.treeSize), a.proof, root),
+    ok: await verifyInclusion(proven, Number(a.leafIndex), Number(a.treeSize), a.proof, root),
   });
   return { voteState: a.voteState, checks };
 }

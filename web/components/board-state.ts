@@ -3,7 +3,7 @@
  * view with it (through app.inject) and the page re-reads it the same way after each
  * reconnect or conference event, so the two can never disagree.
  */
-import type { TallyData } from '../../src/live/protocol.js';
+import type { ParticipationData, TallyData } from '../../src/live/protocol.js';
 import {
   getJson,
   type AgendaItem,
@@ -19,7 +19,12 @@ import {
 export interface BoardVote {
   vote: VoteDetail;
   result: VoteResult | null;
+  /** A `secret_e2e` vote being counted: the tellers' decryptions so far, of the threshold needed. */
+  decrypting?: { partials: number; threshold: number } | null;
 }
+
+export const isE2eVote = (v: { mode: string }) => v.mode === 'secret_e2e';
+export const isCounting = (v: { state: string }) => v.state === 'counting';
 
 export interface BoardState {
   conference: Conference;
@@ -37,7 +42,8 @@ export async function loadBoard(get: Getter, conferenceId: string): Promise<Boar
     getJson<Page<Vote>>(get, `${base}/votes?limit=1000`),
   ]);
   const current = agenda.items.find((i) => i.id === conference.currentAgendaItemId) ?? null;
-  const open = list.items.filter((v) => v.state === 'open');
+  // An encrypted vote stays up while its tellers decrypt (`counting`), then shows its result.
+  const open = list.items.filter((v) => v.state === 'open' || isCounting(v));
   const closed = list.items
     .filter((v) => v.state === 'closed' && v.closedAt !== null)
     .sort((a, b) => (a.closedAt! < b.closedAt! ? 1 : -1));
@@ -47,6 +53,7 @@ export async function loadBoard(get: Getter, conferenceId: string): Promise<Boar
       shown.map(async (v) => ({
         vote: await getJson<VoteDetail>(get, `/api/v1/votes/${v.id}`),
         result: v.state === 'closed' ? await getJson<VoteResult>(get, `/api/v1/votes/${v.id}/result`) : null,
+        decrypting: isCounting(v) ? await decryptingOf(get, v.id) : null,
       })),
     ),
     current?.resolutionId
@@ -54,6 +61,25 @@ export async function loadBoard(get: Getter, conferenceId: string): Promise<Boar
       : Promise.resolve(null),
   ]);
   return { conference, current, votes, adopted };
+}
+
+async function decryptingOf(get: Getter, voteId: string): Promise<BoardVote['decrypting']> {
+  const c = await getJson<{ threshold: number; partials: unknown[] }>(get, `/api/v1/votes/${voteId}/tellers`).catch(
+    () => null,
+  );
+  return c ? { partials: c.partials.length, threshold: c.threshold } : null;
+}
+
+/** An encrypted vote's live participation (count and weight) onto its panel, newest version wins. */
+export function withParticipation(state: BoardState, p: ParticipationData, version: number): BoardState {
+  return {
+    ...state,
+    votes: state.votes.map((bv) =>
+      bv.vote.id !== p.voteId || bv.vote.tally.version > version
+        ? bv
+        : { ...bv, vote: { ...bv.vote, tally: { ...bv.vote.tally, version, voters: p.voters, weight: p.weight } } },
+    ),
+  };
 }
 
 /** A live tally onto the vote it belongs to, newest version wins (a late HTTP read never rolls it back). */

@@ -5,7 +5,7 @@
  */
 import type { FunctionComponent } from 'preact';
 import type { LiveStatus } from '../client/live-client.js';
-import type { BoardState, BoardVote } from './board-state.js';
+import { isCounting, isE2eVote, type BoardState, type BoardVote } from './board-state.js';
 import type { VoteDetail } from './api-types.js';
 import { LiveBadge } from './live-status.js';
 import { ResultLine } from './result-line.js';
@@ -49,6 +49,7 @@ function VotePanel(props: { bv: BoardVote; serverNow: number }) {
   const { vote, result } = props.bv;
   const t = vote.tally;
   const headingId = `vote-${vote.id}`;
+  if (isE2eVote(vote) && !result) return <EncryptedPanel bv={props.bv} serverNow={props.serverNow} />;
   // Secret votes show participation only while open, whatever their visibility setting.
   const showChoices = t.visible && t.totals !== null && !(vote.mode === 'secret' && vote.state === 'open');
   return (
@@ -66,6 +67,51 @@ function VotePanel(props: { bv: BoardVote; serverNow: number }) {
       {showChoices && t.totals ? <Totals totals={t.totals} /> : vote.state === 'open' && <HiddenNote />}
       <Participation vote={vote} />
       {showChoices && vote.mode === 'roll_call' && t.byDelegation && <DelegationGrid rows={t.byDelegation} />}
+    </section>
+  );
+}
+
+/**
+ * An encrypted vote before its result: nobody holds a tally to show (the service adds up
+ * ciphertexts), so the hall sees participation while it is open, then the tellers' progress.
+ */
+function EncryptedPanel(props: { bv: BoardVote; serverNow: number }) {
+  const { vote, decrypting } = props.bv;
+  const headingId = `vote-${vote.id}`;
+  const weight = vote.tally.weight;
+  return (
+    <section class="vote-panel" aria-labelledby={headingId} data-vote={vote.id} data-state={vote.state}>
+      <h2 id={headingId} class="vote-title">
+        {vote.title}
+      </h2>
+      {vote.question && <p class="question">{vote.question}</p>}
+      {vote.state === 'open' && vote.deadlineAt && (
+        <p class="countdown">
+          <Tr k="board.closesIn" vars={{ time: remaining(vote.deadlineAt, props.serverNow) }} />
+        </p>
+      )}
+      <p class="participation" data-voters={vote.tally.voters}>
+        <strong>
+          {typeof weight === 'number' ? (
+            <Tr k="e2e.ballotsCast" vars={{ n: vote.tally.voters, weight }} />
+          ) : (
+            <Tr k="e2e.ballotsCastNoWeight" vars={{ n: vote.tally.voters }} />
+          )}
+        </strong>
+      </p>
+      {isCounting(vote) ? (
+        <p class="counting" role="status">
+          {decrypting ? (
+            <Tr k="e2e.counting" vars={{ k: decrypting.partials, n: decrypting.threshold }} />
+          ) : (
+            <Tr k="e2e.countingPlain" />
+          )}
+        </p>
+      ) : (
+        <p class="muted">
+          <Tr k="e2e.noTally" />
+        </p>
+      )}
     </section>
   );
 }

@@ -466,8 +466,15 @@ function VotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
     <section class="card vote-detail" aria-labelledby="vd-h" data-vote={v.id} data-state={v.state}>
       <h2 id="vd-h">{v.title}</h2>
       <p class="muted">
-        {t(`chair.state.${v.state}`)} · {t(v.mode === 'roll_call' ? 'chair.mode.roll_call' : 'chair.mode.secret')} ·{' '}
-        {t(v.weighting === 'delegate' ? 'chair.weighting.delegate' : 'chair.weighting.delegation')}
+        {t(`chair.state.${v.state}`)} ·{' '}
+        {t(
+          v.mode === 'roll_call'
+            ? 'chair.mode.roll_call'
+            : v.mode === 'secret_e2e'
+              ? 'chair.mode.secret_e2e'
+              : 'chair.mode.secret',
+        )}{' '}
+        · {t(v.weighting === 'delegate' ? 'chair.weighting.delegate' : 'chair.weighting.delegation')}
         {v.state === 'open' && v.deadlineAt && (
           <> · {t('board.closesIn', { time: remaining(v.deadlineAt, rt.serverNow) })}</>
         )}

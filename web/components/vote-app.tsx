@@ -11,6 +11,7 @@ import type { FunctionComponent } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Lang, T } from '../i18n/translate.js';
 import type { Castable, CastableSeat, Vote, VoteResult } from './api-types.js';
+import type { E2eCastable } from '../client/e2e-protocol.js';
 import type { SeatOutcome, StoredReceipt } from '../client/outbox.js';
 import type { LiveStatus } from '../client/live-client.js';
 import { Langs, Tr, useLang, useT, type Speech } from './lang.js';
@@ -21,11 +22,30 @@ import { remaining } from './countdown.js';
 
 export interface VotePageState {
   speech: Speech;
+  /** The encryption worker's script (assets.ts), started only when an encrypted vote shows. */
+  e2eWorker: string;
 }
 
 export type Choice = 'yes' | 'no' | 'abstain';
 export type Split = { yes: number; no: number; abstain: number };
 export type Selection = { choice: Choice } | { split: Split };
+
+/** What a Benaloh check of one seat's ballot showed: the values read back with its randomness. */
+export interface CheckedBallot {
+  seatId: string;
+  seatLabel: string;
+  weight: number;
+  split: boolean;
+  /** Option id -> value, or null when the ballot does not open with its own randomness. */
+  opened: Record<string, number> | null;
+  tracker: string;
+  /** The spoilt ballot and its randomness as JSON, for a check on another device. */
+  audit: string;
+}
+
+export const isE2e = (vote: { mode: string }) => vote.mode === 'secret_e2e';
+/** What the phone encrypts under; null until the tellers' key is ready, and for every other mode. */
+export const e2eOf = (castable: Castable | null): E2eCastable | null => castable?.e2e ?? null;
 
 export interface ShownVote {
   vote: Vote;
@@ -48,6 +68,8 @@ export interface VoteView {
   live: { status: LiveStatus; lastUpdate: number; now: number };
   serverNow: number;
   corrected: ReadonlySet<string>;
+  /** Seats (voteId:seatId) whose encrypted ballot is being sealed on this phone. */
+  encrypting: ReadonlySet<string>;
 }
 
 export interface VoteRuntime {
@@ -56,6 +78,11 @@ export interface VoteRuntime {
   signOut(): void;
   cast(vote: ShownVote, picks: { seat: CastableSeat; selection: Selection; label: string }[]): void;
   correct(voteId: string, intended: Choice | 'not_voting'): void;
+  /** Benaloh's challenge: encrypt, reveal the randomness, read the ballot back. Nothing is cast. */
+  check(
+    vote: ShownVote,
+    picks: { seat: CastableSeat; selection: Selection; label: string }[],
+  ): Promise<CheckedBallot[]>;
 }
 
 const CHOICES: readonly Choice[] = ['yes', 'no', 'abstain'];
@@ -206,10 +233,10 @@ const Receipts: Section = ({ rt }) => (
         {rt.view.receipts.map((r) => (
           <li key={r.receipt}>
             <strong>{r.voteTitle}</strong> · {r.seatLabel}
-            {r.mode === 'secret' ? (
+            {r.mode === 'secret' || r.mode === 'secret_e2e' ? (
               <>
                 {' '}
-                (<Tr k="vote.secretReceipt" />)
+                (<Tr k={r.mode === 'secret' ? 'vote.secretReceipt' : 'vote.e2eReceipt'} />)
               </>
             ) : (
               r.choice && <> · {r.choice}</>
@@ -248,23 +275,30 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
   // The delegate's picks, by seat: kept here, never reset by a live update or a re-read.
   const [picks, setPicks] = useState<Record<string, Selection>>({});
   const [changing, setChanging] = useState<Record<string, boolean>>({});
+  const [checked, setChecked] = useState<CheckedBallot[] | 'checking' | 'failed' | null>(null);
   const outcomes = props.rt.view.outcomes;
   const open = vote.state === 'open';
+  const e2e = isE2e(vote) ? e2eOf(castable) : null;
+  const counting = vote.state === 'counting';
   const text = castable?.subject.translations[lang] ?? castable?.subject.text ?? null;
   const headingId = `v-${vote.id}`;
 
   const seats = castable?.seats ?? [];
   const editable = (s: CastableSeat) => {
     const o = outcomes.get(`${vote.id}:${s.seatId}`);
-    if (o?.kind === 'sending') return false;
+    if (o?.kind === 'sending' || props.rt.view.encrypting.has(`${vote.id}:${s.seatId}`)) return false;
     const onRecord = s.ballot !== null || o?.kind === 'received' || o?.kind === 'already_voted';
     return open && (!onRecord || (vote.allowChange && changing[s.seatId] === true));
   };
   const chosen = seats.filter((s) => editable(s) && picks[s.seatId] !== undefined);
   const over = chosen.some((s) => {
     const p = picks[s.seatId];
-    return p !== undefined && 'split' in p && p.split.yes + p.split.no + p.split.abstain > s.weight;
+    if (p === undefined || !('split' in p)) return false;
+    const sum = p.split.yes + p.split.no + p.split.abstain;
+    // An encrypted split proves that its options add up to exactly the allocation.
+    return e2e ? sum !== s.weight : sum > s.weight;
   });
+  const pickList = () => chosen.map((s) => ({ seat: s, selection: picks[s.seatId]!, label: seatLabel(t, s) }));
 
   return (
     <section class="card vote-card" aria-labelledby={headingId} data-vote={vote.id} data-state={vote.state}>
@@ -291,7 +325,7 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
         <summary>
           <Tr k="vote.who" />
         </summary>
-        <p>{vote.mode === 'secret' ? t('vote.whoSecret') : t('vote.whoRollCall')}</p>
+        <p>{isE2e(vote) ? t('vote.whoE2e') : vote.mode === 'secret' ? t('vote.whoSecret') : t('vote.whoRollCall')}</p>
       </details>
       {props.sv.voters !== null && open && (
         <p class="muted participation">
@@ -306,10 +340,15 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
           seat={s}
           label={seatLabel(t, s)}
           outcome={outcomes.get(`${vote.id}:${s.seatId}`)}
+          encrypting={props.rt.view.encrypting.has(`${vote.id}:${s.seatId}`)}
+          exact={e2e !== null}
           editable={editable(s)}
           canChange={open && vote.allowChange}
           selection={picks[s.seatId]}
-          onSelect={(sel) => setPicks((p) => ({ ...p, [s.seatId]: sel }))}
+          onSelect={(sel) => {
+            setPicks((p) => ({ ...p, [s.seatId]: sel }));
+            setChecked(null);
+          }}
           onChange={() => setChanging((c) => ({ ...c, [s.seatId]: true }))}
         />
       ))}
@@ -332,22 +371,40 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
               ))}
             </ul>
           )}
+          {e2e && (
+            <button
+              type="button"
+              class="button"
+              disabled={chosen.length === 0 || over || checked === 'checking'}
+              onClick={() => {
+                setChecked('checking');
+                props.rt.check(props.sv, pickList()).then(setChecked, () => setChecked('failed'));
+              }}
+            >
+              <Tr k="e2e.check" />
+            </button>
+          )}{' '}
           <button
             type="button"
             class="button primary big"
             disabled={chosen.length === 0 || over}
             onClick={() => {
-              props.rt.cast(
-                props.sv,
-                chosen.map((s) => ({ seat: s, selection: picks[s.seatId]!, label: seatLabel(t, s) })),
-              );
+              props.rt.cast(props.sv, pickList());
               setChanging({});
               setPicks({});
+              setChecked(null);
             }}
           >
             <Tr k="vote.cast" />
           </button>
+          {e2e && <CheckResult checked={checked} />}
         </div>
+      )}
+
+      {counting && (
+        <p class="counting" role="status">
+          <Tr k="e2e.countingPhone" />
+        </p>
       )}
 
       {vote.state === 'closed' && (
@@ -372,11 +429,59 @@ function selectionWords(t: T, sel: Selection): string {
   return CHOICES.map((c) => `${t(CHOICE_KEY[c])} ${sel.split[c]}`).join(', ');
 }
 
+/** What the checked ballot holds, in words: "Yes (weight 3)", or a split's counts. */
+function holdsWords(t: T, c: CheckedBallot): string {
+  const o = c.opened!;
+  if (c.split) return CHOICES.map((ch) => `${t(CHOICE_KEY[ch])} ${o[ch] ?? 0}`).join(', ');
+  const marked = CHOICES.filter((ch) => (o[ch] ?? 0) > 0);
+  if (marked.length === 0) return t('e2e.holdsNothing');
+  return marked.map((ch) => t('e2e.holdsChoice', { choice: t(CHOICE_KEY[ch]), weight: o[ch]! })).join(', ');
+}
+
+/** The outcome of a Benaloh check, announced politely: the ballot it opened is spoilt, never cast. */
+function CheckResult(props: { checked: CheckedBallot[] | 'checking' | 'failed' | null }) {
+  const t = useT();
+  const c = props.checked;
+  return (
+    <div class="check-result" role="status" aria-live="polite">
+      {c === 'checking' && <p class="pending">{t('e2e.checking')}</p>}
+      {c === 'failed' && <p class="bad">{t('e2e.checkFailed')}</p>}
+      {Array.isArray(c) && (
+        <>
+          {c.map((b) =>
+            b.opened ? (
+              <p key={b.seatId} class="checked" data-checked={b.seatId}>
+                <strong>{b.seatLabel}:</strong> {t('e2e.holds', { choice: holdsWords(t, b) })}
+              </p>
+            ) : (
+              <p key={b.seatId} class="bad">
+                <strong>{b.seatLabel}:</strong> {t('e2e.doesNotOpen')}
+              </p>
+            ),
+          )}
+          <p class="muted">{t('e2e.spoilt')}</p>
+          <details>
+            <summary>{t('e2e.audit')}</summary>
+            {c.map((b) => (
+              <pre key={b.seatId} class="audit">
+                {b.audit}
+              </pre>
+            ))}
+          </details>
+        </>
+      )}
+    </div>
+  );
+}
+
 function SeatBlock(props: {
   voteId: string;
   seat: CastableSeat;
   label: string;
   outcome: SeatOutcome | undefined;
+  encrypting: boolean;
+  /** An encrypted split must give exactly the allocation. */
+  exact: boolean;
   editable: boolean;
   canChange: boolean;
   selection: Selection | undefined;
@@ -391,7 +496,9 @@ function SeatBlock(props: {
   return (
     <div class="seat" data-seat={seat.seatId}>
       <div role="status" aria-live="polite" class="seat-status">
+        {props.encrypting && <p class="pending">{t('e2e.encrypting')}</p>}
         {outcome?.kind === 'sending' && <p class="pending">{t('vote.sending')}</p>}
+        {outcome?.kind === 'tracker_mismatch' && <p class="bad">{t('e2e.trackerMismatch')}</p>}
         {outcome?.kind === 'too_late' && <p class="bad">{t('vote.tooLate')}</p>}
         {outcome?.kind === 'refused' && <p class="bad">{t('vote.refused', { reason: outcome.code })}</p>}
         {outcome?.kind === 'already_voted' && <p>{t('vote.alreadyVoted')}</p>}
@@ -422,7 +529,13 @@ function SeatBlock(props: {
       )}
       {props.editable &&
         (seat.kind === 'bloc' ? (
-          <SplitInput seat={seat} label={props.label} selection={props.selection} onSelect={props.onSelect} />
+          <SplitInput
+            seat={seat}
+            label={props.label}
+            exact={props.exact}
+            selection={props.selection}
+            onSelect={props.onSelect}
+          />
         ) : (
           <fieldset class="choices">
             <legend>
@@ -450,6 +563,7 @@ function SeatBlock(props: {
 function SplitInput(props: {
   seat: CastableSeat;
   label: string;
+  exact: boolean;
   selection: Selection | undefined;
   onSelect(sel: Selection): void;
 }) {
@@ -497,10 +611,16 @@ function SplitInput(props: {
           </button>
         </div>
       ))}
-      <p class={cast > allocation ? 'split-sum bad' : 'split-sum'} role="status" aria-live="polite">
+      <p
+        class={cast > allocation || (props.exact && cast < allocation) ? 'split-sum bad' : 'split-sum'}
+        role="status"
+        aria-live="polite"
+      >
         {cast > allocation
           ? t('vote.splitOver', { cast, allocation })
-          : t('vote.splitSummary', { cast, allocation, rest: allocation - cast })}
+          : props.exact && cast < allocation
+            ? t('e2e.splitExact', { cast, allocation, rest: allocation - cast })
+            : t('vote.splitSummary', { cast, allocation, rest: allocation - cast })}
       </p>
     </fieldset>
   );

@@ -8,7 +8,7 @@ import { hydrate } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Board } from '../components/board.js';
 import { Langs, type Speech } from '../components/lang.js';
-import { loadBoard, withTally, type BoardState } from '../components/board-state.js';
+import { isCounting, loadBoard, withParticipation, withTally, type BoardState } from '../components/board-state.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
 import { browserGet, initialState, islandRoot } from '../client/boot.js';
 
@@ -52,6 +52,12 @@ function BoardIsland(p: Props) {
           setState((s) => withTally(s, t));
           setLastUpdate(Date.now());
         },
+        onParticipation: (p, version) => {
+          setState((s) => withParticipation(s, p, version));
+          setLastUpdate(Date.now());
+          // Open to counting to closed: the panel changes, read it again.
+          if (p.state !== 'open') reread();
+        },
         onResync: reread,
         onStatus: setStatus,
       },
@@ -73,6 +79,19 @@ function BoardIsland(p: Props) {
   useEffect(() => {
     live.follow([`conference:${conferenceId}`, ...state.votes.map((v) => `vote:${v.vote.id}`)]);
   }, [live, conferenceId, state.votes.map((v) => v.vote.id).join()]);
+
+  // The tellers' decryptions of an encrypted vote come over HTTP only: re-read while one is counted.
+  const counting = state.votes.some((v) => isCounting(v.vote));
+  useEffect(() => {
+    if (!counting) return;
+    const timer = setInterval(() => {
+      loadBoard((path) => browserGet(path), conferenceId).then(
+        (next) => setState((prev) => keepNewerTallies(prev, next)),
+        () => undefined,
+      );
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [counting, conferenceId]);
 
   return (
     <Langs speech={p.speech}>

@@ -6,9 +6,12 @@
  * outbox (client/outbox.ts).
  */
 import { hydrate } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   VoteApp,
+  e2eOf,
+  type CheckedBallot,
+  type Selection,
   type ShownVote,
   type VotePageState,
   type VoteRuntime,
@@ -24,6 +27,8 @@ import {
   type VoteResult,
 } from '../components/api-types.js';
 import { Outbox, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
+import type { E2eBallots, E2eCastable } from '../client/e2e-ballot.js';
+import type { CastableSeat } from '../components/api-types.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
 import { browserGet, initialState, islandRoot } from '../client/boot.js';
 
@@ -65,6 +70,11 @@ function VoteIsland(p: VotePageState) {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [corrected, setCorrected] = useState<Set<string>>(new Set());
   const [offset, setOffset] = useState(0);
+  const [encrypting, setEncrypting] = useState<ReadonlySet<string>>(new Set());
+  // The encryption code is fetched only when an encrypted vote is on screen.
+  const e2eRef = useRef<Promise<E2eBallots> | null>(null);
+  const e2eBallots = () =>
+    (e2eRef.current ??= import('../client/e2e-ballot.js').then((m) => new m.E2eBallots(p.e2eWorker)));
   const rerender = () => setTick((n) => n + 1);
   // Hydration does not diff attributes: the first render must be the server's (no runtime),
   // the live one follows once mounted.
@@ -122,8 +132,11 @@ function VoteIsland(p: VotePageState) {
       ]);
       setCurrentItem(agenda.items.find((i) => i.id === conf.currentAgendaItemId)?.title ?? null);
       for (const v of list.items) if (v.state === 'open') seen.add(v.id);
-      // Open votes, and those that closed while this page showed them (their result stays).
-      const shown = list.items.filter((v) => v.state === 'open' || (v.state === 'closed' && seen.has(v.id)));
+      // Open votes, and those that closed while this page showed them (their result stays;
+      // an encrypted vote is `counting` in between, until its tellers decrypt).
+      const shown = list.items.filter(
+        (v) => v.state === 'open' || ((v.state === 'closed' || v.state === 'counting') && seen.has(v.id)),
+      );
       const loaded = await Promise.all(
         shown.map(async (vote): Promise<ShownVote> => {
           const [castable, result] = await Promise.all([
@@ -135,6 +148,10 @@ function VoteIsland(p: VotePageState) {
           return { vote, castable, result, voters: null };
         }),
       );
+      for (const l of loaded) {
+        const e2e = l.vote.state === 'open' ? e2eOf(l.castable) : null;
+        if (e2e) void e2eBallots().then((b) => b.prepare(e2e.publicKey));
+      }
       const first = loaded[0]?.castable;
       if (first) setOffset(Date.parse(first.serverTime) - Date.now());
       setVotes((prev) =>
@@ -171,6 +188,8 @@ function VoteIsland(p: VotePageState) {
         handlers: {
           onConference: scheduleReload,
           onTally: (t) => setVotes((vs) => vs.map((v) => (v.vote.id === t.voteId ? { ...v, voters: t.voters } : v))),
+          onParticipation: (t) =>
+            setVotes((vs) => vs.map((v) => (v.vote.id === t.voteId ? { ...v, voters: t.voters } : v))),
           onResync: () => {
             scheduleReload();
             outbox.resume();
@@ -285,10 +304,16 @@ function VoteIsland(p: VotePageState) {
       live: { status, lastUpdate: live.lastUpdate, now: Date.now() },
       serverNow: Date.now() + offset,
       corrected,
+      encrypting,
     },
     signIn,
     signOut,
     cast: (sv, picks) => {
+      const e2e = e2eOf(sv.castable);
+      if (e2e) {
+        castEncrypted(sv, e2e, picks);
+        return;
+      }
       outbox.add(
         picks.map(({ seat, selection, label }) => {
           const body: BallotBody =
@@ -306,6 +331,24 @@ function VoteIsland(p: VotePageState) {
         }),
       );
     },
+    check: async (sv, picks) => {
+      const e2e = e2eOf(sv.castable);
+      if (!e2e) return [];
+      const b = await e2eBallots();
+      return Promise.all(
+        picks.map(async ({ seat, selection, label }): Promise<CheckedBallot> => {
+          const split = 'split' in selection;
+          const r = await b.challenge({
+            e2e,
+            seatId: seat.seatId,
+            weight: seat.weight,
+            split,
+            values: valuesOf(seat, selection),
+          });
+          return { seatId: seat.seatId, seatLabel: label, weight: seat.weight, split, ...r };
+        }),
+      );
+    },
     correct: (voteId, intended) => {
       const s = loadSession();
       if (!s) return;
@@ -319,6 +362,64 @@ function VoteIsland(p: VotePageState) {
     },
   };
   return <VoteApp {...p} runtime={mounted ? runtime : undefined} />;
+
+  /**
+   * Seals each seat's ballot in the worker (fresh randomness, never kept), then hands the
+   * ciphertexts to the outbox, which stores them before sending and re-sends the same ones.
+   */
+  function castEncrypted(
+    sv: ShownVote,
+    e2e: E2eCastable,
+    picks: { seat: CastableSeat; selection: Selection; label: string }[],
+  ): void {
+    const keys = picks.map((x) => seatKey(sv.vote.id, x.seat.seatId));
+    setEncrypting((s) => new Set([...s, ...keys]));
+    void (async () => {
+      const b = await e2eBallots();
+      const sealed = await Promise.all(
+        picks.map(async ({ seat, selection, label }) => {
+          const split = 'split' in selection;
+          const { ballot, tracker } = await b.seal({
+            e2e,
+            seatId: seat.seatId,
+            weight: seat.weight,
+            split,
+            values: valuesOf(seat, selection),
+          });
+          const body: BallotBody = {
+            encrypted: ballot,
+            split,
+            ...(seat.kind === 'proxy' ? { onBehalfOf: seat.seatId } : {}),
+          };
+          return {
+            voteId: sv.vote.id,
+            seatId: seat.seatId,
+            body,
+            voteTitle: sv.vote.title,
+            seatLabel: label,
+            mode: 'secret_e2e' as const,
+            tracker,
+          };
+        }),
+      );
+      outbox.add(sealed);
+    })()
+      .catch(() => {
+        for (const k of keys) outbox.outcomes.set(k, { kind: 'refused', code: 'encryption_failed' });
+      })
+      .finally(() =>
+        setEncrypting((s) => {
+          const left = new Set(s);
+          for (const k of keys) left.delete(k);
+          return left;
+        }),
+      );
+  }
+}
+
+/** What each option of the vote's shape holds for this selection: the seat's weight, or a split's counts. */
+function valuesOf(seat: CastableSeat, selection: Selection): Record<string, number> {
+  return 'choice' in selection ? { [selection.choice]: seat.weight } : { ...selection.split };
 }
 
 hydrate(<VoteIsland {...state} />, islandRoot());

@@ -19,7 +19,7 @@ export const ASSET_DIR = path.join(WEB_DIR, 'dist');
 export const ASSET_PREFIX = '/assets/';
 
 /** The islands: one bundle per page that has interactive parts. */
-export const ISLANDS = ['vote', 'board', 'receipt', 'signin', 'chair', 'desk'] as const;
+export const ISLANDS = ['vote', 'board', 'receipt', 'signin', 'chair', 'desk', 'trustee'] as const;
 export type Island = (typeof ISLANDS)[number];
 
 export interface PageAssets {
@@ -34,6 +34,8 @@ export interface AssetManifest {
   islands: Record<Island, PageAssets>;
   /** The service worker's code, served at /sw.js (a worker's scope is its script's folder). */
   serviceWorker: string;
+  /** The phone's encryption worker for `secret_e2e` votes (client/e2e-worker.ts), started only for such a vote. */
+  e2eWorker: string;
 }
 
 let building: Promise<AssetManifest> | null = null;
@@ -55,7 +57,7 @@ export function webAssets(): Promise<AssetManifest> {
  */
 const CACHE_FILE = path.join(ASSET_DIR, '.manifest.json');
 /** Change when the build options below change: a cache from other options is not ours. */
-const BUILD_OPTIONS_VERSION = 3;
+const BUILD_OPTIONS_VERSION = 4;
 
 interface AssetCache {
   version: number;
@@ -129,18 +131,19 @@ async function buildAssets(): Promise<AssetManifest> {
   const css = url(path.resolve(WEB_DIR, entryOut('styles/app.css')));
   const worker = await buildServiceWorker(esbuild, css, islands);
   const staffCss = url(path.resolve(WEB_DIR, entryOut('styles/staff.css')));
-  const manifest: AssetManifest = { css, staffCss, islands, serviceWorker: worker.code };
+  const e2e = await buildE2eWorker(esbuild);
+  const manifest: AssetManifest = { css, staffCss, islands, serviceWorker: worker.code, e2eWorker: e2e.url };
   const cache: AssetCache = {
     version: BUILD_OPTIONS_VERSION,
     esbuild: esbuild.version,
     inputs: Object.fromEntries(
       // Also the libraries' files (preact): an upgrade changes the bundles.
-      [...Object.keys(result.metafile.inputs), ...worker.inputs].map((input) => [
+      [...Object.keys(result.metafile.inputs), ...worker.inputs, ...e2e.inputs].map((input) => [
         input,
         sha256(path.resolve(WEB_DIR, input)),
       ]),
     ),
-    files: result.outputFiles.map((f) => path.basename(f.path)),
+    files: [...result.outputFiles.map((f) => path.basename(f.path)), path.basename(e2e.url)],
     manifest,
   };
   const tmp = `${CACHE_FILE}.${process.pid}.tmp`;
@@ -177,6 +180,30 @@ async function buildServiceWorker(
   // The defines show up as pseudo-inputs (`<define:...>`): only real files are hashed.
   const inputs = Object.keys(out.metafile.inputs).filter((input) => !input.startsWith('<'));
   return { code: out.outputFiles[0]!.text, inputs };
+}
+
+/**
+ * A classic (not module) worker script, so it runs wherever Workers do; named by its hash
+ * and served from /assets/ like the islands (script-src 'self' allows it as a worker).
+ */
+async function buildE2eWorker(esbuild: typeof Esbuild): Promise<{ url: string; inputs: string[] }> {
+  const out = await esbuild.build({
+    absWorkingDir: WEB_DIR,
+    entryPoints: ['client/e2e-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
+    minify: true,
+    write: false,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]!.contents;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 8).toUpperCase();
+  const name = `e2e-worker-${hash}.js`;
+  writeOnce(path.join(ASSET_DIR, name), code);
+  return { url: ASSET_PREFIX + name, inputs: Object.keys(out.metafile.inputs) };
 }
 
 /**

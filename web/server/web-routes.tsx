@@ -26,6 +26,7 @@ import { Home } from '../components/home.js';
 import { SignInApp, type SignInPageState } from '../components/sign-in-app.js';
 import { ChairApp } from '../components/chair-app.js';
 import { DeskApp } from '../components/desk-app.js';
+import { TrusteeApp, type TrusteePageState } from '../components/trustee-app.js';
 import type { Messages } from '../i18n/translate.js';
 
 /**
@@ -104,7 +105,7 @@ export async function registerWebPages(app: App, ctx: AppContext): Promise<void>
   app.get('/vote', { schema: hidden }, async (req, reply) => {
     const langs = langsOf(req, reply);
     const lang = langs[0]!;
-    const state: VotePageState = { speech: speechOf([lang]) };
+    const state: VotePageState = { speech: speechOf([lang]), e2eWorker: assets.e2eWorker };
     return sendPage(req, reply, {
       lang,
       title: `${translator(lang)('vote.title')} · Plenary`,
@@ -173,7 +174,9 @@ export async function registerWebPages(app: App, ctx: AppContext): Promise<void>
     async (req, reply) => {
       const lang = langsOf(req, reply)[0]!;
       // Only a path of this origin: never an open redirect.
-      const next = /^\/(chair|desk)\/[0-9a-f-]{36}$/.test(req.query.next ?? '') ? req.query.next! : null;
+      const next = /^\/((chair|desk)\/[0-9a-f-]{36}|trustee\?(vote|election)=[0-9a-f-]{36})$/.test(req.query.next ?? '')
+        ? req.query.next!
+        : null;
       const state: SignInPageState = { speech: speechOf([lang], true), next };
       return sendPage(req, reply, {
         lang,
@@ -183,6 +186,37 @@ export async function registerWebPages(app: App, ctx: AppContext): Promise<void>
         island: 'signin',
         state,
         children: <SignInApp {...state} />,
+      });
+    },
+  );
+
+  // A teller's page: the ceremony and the decryption of one encrypted vote or election.
+  // Everything it shows is read by the island (GET .../tellers); the server renders the frame.
+  app.get(
+    '/trustee',
+    {
+      schema: {
+        hide: true,
+        querystring: pageQuery.extend({ vote: idSchema.optional(), election: idSchema.optional() }),
+      },
+    },
+    async (req, reply) => {
+      const lang = langsOf(req, reply)[0]!;
+      const target: TrusteePageState['target'] = req.query.vote
+        ? { kind: 'vote', id: req.query.vote }
+        : req.query.election
+          ? { kind: 'election', id: req.query.election }
+          : null;
+      const state: TrusteePageState = { speech: speechOf([lang], true), target };
+      return sendPage(req, reply, {
+        lang,
+        title: `${translator(lang)('trustee.title')} · Plenary`,
+        assets,
+        staff: true,
+        bodyClass: 'staff-page trustee-page',
+        island: 'trustee',
+        state,
+        children: <TrusteeApp {...state} />,
       });
     },
   );
@@ -239,7 +273,7 @@ export async function registerWebPages(app: App, ctx: AppContext): Promise<void>
 }
 
 /** Keys only the staff pages use: the hall's pages do not carry them in their initial state. */
-const STAFF_KEYS = /^(staff|chair|desk|signin)\./;
+const STAFF_KEYS = /^(staff|chair|desk|signin|trustee)\./;
 const hallCatalogs = Object.fromEntries(
   Object.entries(CATALOGS).map(([lang, m]) => [
     lang,
