@@ -27,6 +27,16 @@ export const ballotShapeSchema = z
   })
   .meta({ id: 'E2eBallotShape' });
 
+/**
+ * An encrypted ballot as a vote or an election takes it (docs/e2e-ballots.md section 5). Its
+ * form is checked with its proofs against the subject's shape (422 invalid_ballot_proof), so
+ * the schema only bounds it: an approval or yes/no/abstain election has up to three options
+ * per candidate.
+ */
+export const encryptedBallotSchema = z
+  .looseObject({ options: z.array(z.unknown()).max(1500), groups: z.array(z.unknown()).max(600) })
+  .meta({ id: 'EncryptedBallot' });
+
 export const identityBody = z
   .strictObject({ index: tellerIndex, publicKey: pointSchema, proof: proofPartSchema })
   .meta({ id: 'TellerIdentity' });

@@ -1,5 +1,6 @@
 /** Request and response shapes of the election routes (zod: validation and the OpenAPI document). */
 import { z } from 'zod';
+import { encryptedBallotSchema } from '../e2e/e2e-views.js';
 import { idSchema, iso } from '../http/schemas.js';
 import type { electionCandidates, elections } from '../db/schema.js';
 
@@ -122,7 +123,7 @@ const ballotShape = {
   choice: z.union([idSchema, z.literal('abstain')]).optional(),
 };
 /** secret_e2e: the ballot the phone encrypted (docs/e2e-ballots.md section 5), checked proof by proof. */
-const encryptedBallot = z.record(z.string(), z.unknown()).meta({ id: 'EncryptedBallot' });
+const encryptedBallot = encryptedBallotSchema;
 export const electionBallotBody = z
   .strictObject({
     ...ballotShape,

@@ -1,5 +1,6 @@
 /** Request and response shapes of the vote routes (zod: validation and the OpenAPI document). */
 import { z } from 'zod';
+import { encryptedBallotSchema } from '../e2e/e2e-views.js';
 import { idSchema, iso } from '../http/schemas.js';
 import type { votes } from '../db/schema.js';
 import type { MajorityRule, QuorumRule } from '../domain/majority.js';
@@ -104,13 +105,7 @@ export const openBody = z
 
 const choice = z.enum(['yes', 'no', 'abstain']);
 const split = z.strictObject({ yes: weightInput, no: weightInput, abstain: weightInput });
-/**
- * An encrypted ballot (docs/e2e-ballots.md section 5): its form is checked with its proofs
- * (422 invalid_ballot_proof), so the schema only takes an object of options and groups.
- */
-const encryptedBallot = z
-  .looseObject({ options: z.array(z.unknown()).max(64), groups: z.array(z.unknown()).max(64) })
-  .meta({ id: 'EncryptedBallot' });
+const encryptedBallot = encryptedBallotSchema;
 export const ballotBody = z
   .union([
     z.strictObject({ choice, onBehalfOf: idSchema.optional() }),

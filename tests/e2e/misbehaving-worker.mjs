@@ -1,4 +1,4 @@
-// A proof worker that misbehaves on demand (tests/e2e-module/proof-workers.test.ts): the
+// A proof worker that misbehaves on demand (tests/e2e/proof-workers.test.ts): the
 // job's ballot says how. Anything else is answered as a refused ballot.
 import { parentPort } from 'node:worker_threads';
 
