@@ -30,7 +30,7 @@ import { registerResolutionRoutes } from './resolutions/resolution-routes.js';
 import { registerAccountRoutes } from './auth/account-routes.js';
 import { registerVoteRoutes } from './votes/vote-routes.js';
 import { registerLiveRoutes } from './live/live-routes.js';
-import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerRecordRoutes } from './records/record-routes.js';
 import { registerFloorRoutes } from './floor/floor-routes.js';
 import { registerElectionRoutes } from './elections/election-routes.js';
 import { registerE2eRoutes } from './e2e/e2e-routes.js';
@@ -217,7 +217,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerVoteRoutes(typed, ctx);
   await registerLiveRoutes(typed, ctx);
   socketCaps.attach(app.websocketServer);
-  await registerAuditRoutes(typed, ctx);
+  await registerRecordRoutes(typed, ctx);
   registerFloorRoutes(typed, ctx);
   await registerElectionRoutes(typed, ctx);
   registerE2eRoutes(typed, ctx);

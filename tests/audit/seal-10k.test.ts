@@ -9,7 +9,7 @@ import { createTestApp, onPostgres, type TestApp } from '../support/test-app.js'
 import { bearer, signInAsAdmin } from '../support/auth.js';
 import { closeVote } from '../../src/votes/vote-service.js';
 import { verifyExport, type Jwks } from '../../scripts/verify-core.js';
-import { buildRecord, loadVote } from '../../src/audit/record-service.js';
+import { buildRecord, loadVote } from '../../src/records/record-service.js';
 import { createClosedVote, createRoster, syntheticSeats } from './support/direct-vote.js';
 
 const N = 10_000;

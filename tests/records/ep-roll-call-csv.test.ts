@@ -10,7 +10,7 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { loadEpRollCall, type EpVote } from '../support/ep-roll-call.js';
 import { corrections } from '../../src/db/schema.js';
 import { verifyRecord, type Jwks } from '../../scripts/verify-core.js';
-import { createClosedVote, createRoster } from './support/direct-vote.js';
+import { createClosedVote, createRoster } from '../audit/support/direct-vote.js';
 
 const FILE = 'rcv_list_pv-10-2024-09-18-rcv-en.xml' as const;
 

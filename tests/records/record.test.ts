@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { bearer, signInAsAdmin } from '../support/auth.js';
 import { verifyExport, verifyReceiptAnswer, verifyRecord, type Jwks } from '../../scripts/verify-core.js';
-import { createClosedVote, createRoster, syntheticSeats, type Roster } from './support/direct-vote.js';
+import { createClosedVote, createRoster, syntheticSeats, type Roster } from '../audit/support/direct-vote.js';
 
 const run = promisify(execFile);
 const failed = (checks: { ok: boolean; name: string; detail?: string }[]) =>

@@ -5,10 +5,10 @@
  */
 import type { DbOrTx } from '../db/client.js';
 import { notFound } from '../domain/errors.js';
-import { e2eLeaf, receiptOf, type E2eLeaf, type RollCallLeaf, type SecretLeaf } from './ballot-leaf.js';
+import { e2eLeaf, receiptOf, type E2eLeaf, type RollCallLeaf, type SecretLeaf } from '../audit/ballot-leaf.js';
 import { tallyRecordOf } from '../e2e/e2e-service.js';
 import type { TallyRecord } from '../domain/e2e/record.js';
-import type { ChainEntry } from './hash-chain.js';
+import type { ChainEntry } from '../audit/hash-chain.js';
 import { ClosedVoteCache } from './closed-cache.js';
 import {
   findBallotByReceipt,
@@ -35,7 +35,7 @@ import {
   sha256Hex,
   type ParticipationEntry,
   type Sealed,
-} from './seal.js';
+} from '../audit/seal.js';
 
 export interface RecordBallot {
   receipt: string;
@@ -259,7 +259,7 @@ export interface ReceiptAnswer {
   chain?: { seq: number; hash: string };
 }
 
-/** Closed votes never change: their sealed trees are kept (src/audit/closed-cache.ts). */
+/** Closed votes never change: their sealed trees are kept (src/records/closed-cache.ts). */
 const sealedCache = new ClosedVoteCache<{ sealed: LoadedVote['sealed']; event: ChainEntry }>(16);
 
 export async function lookupReceipt(db: DbOrTx, voteId: string, receipt: string): Promise<ReceiptAnswer> {

@@ -186,7 +186,7 @@ function wantsCsv(format: 'json' | 'csv' | undefined, accept = ''): boolean {
   return csv;
 }
 
-export async function registerAuditRoutes(app: App, ctx: AppContext): Promise<void> {
+export async function registerRecordRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get(
     '/api/v1/votes/:voteId/receipts/:receipt',
     {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, onPostgres, type TestApp } from '../support/test-app.js';
 import { bearer, signInAsAdmin } from '../support/auth.js';
-import { createClosedVote, createRoster, syntheticSeats } from './support/direct-vote.js';
+import { createClosedVote, createRoster, syntheticSeats } from '../audit/support/direct-vote.js';
 
 let t: TestApp;
 let admin: string;

@@ -8,7 +8,7 @@ import type { DbOrTx } from '../db/client.js';
 import type { ConferenceRow } from '../conferences/conference-access.js';
 import { closedVoteIds, loadEvents } from './record-repository.js';
 import { buildRecord, loadVote } from './record-service.js';
-import { signRecord } from './signing.js';
+import { signRecord } from '../audit/signing.js';
 
 export const EXPORT_FORMAT = 'plenary-export/1';
 const PAGE = 1000;

@@ -13,7 +13,7 @@ import {
   secretChoices,
   votes,
 } from '../db/schema.js';
-import type { ChainEntry } from './hash-chain.js';
+import type { ChainEntry } from '../audit/hash-chain.js';
 
 export type VoteRow = typeof votes.$inferSelect;
 export type BallotRow = typeof ballots.$inferSelect;
