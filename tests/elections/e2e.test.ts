@@ -245,7 +245,10 @@ describe('encrypted elections (secret_e2e)', () => {
     expect(plain.statusCode).toBe(422);
     expect(plain.json()).toMatchObject({ code: 'encrypted_ballot_required' });
     const seatOf0 = view.seats[0].seatId as string;
-    const paper = await call('POST', `/api/v1/elections/${id}/ballots`, chair, { encrypted: {}, onBehalfOf: seatOf0 });
+    const paper = await call('POST', `/api/v1/elections/${id}/ballots`, chair, {
+      encrypted: { options: [], groups: [] },
+      onBehalfOf: seatOf0,
+    });
     expect(paper.statusCode).toBe(409);
     expect(paper.json()).toMatchObject({ code: 'paper_not_encrypted' });
     const bulk = await call('POST', `/api/v1/elections/${id}/paper-ballots`, chair, {
