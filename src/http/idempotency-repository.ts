@@ -26,6 +26,14 @@ export async function findIdempotencyRow(
   return row ?? null;
 }
 
+/**
+ * A closed vote's records: no ballot of it can be retried any more. For a secret vote they
+ * are the only rows that tie an account to a request of the vote with a time.
+ */
+export async function deleteVoteIdempotencyRecords(db: DbOrTx, voteId: string): Promise<void> {
+  await db.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, voteId));
+}
+
 /** Stored in the transaction of the write it answers: a retry then finds it, or finds nothing was done. */
 export async function insertIdempotencyRecord(
   db: DbOrTx,

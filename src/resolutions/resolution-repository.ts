@@ -35,6 +35,58 @@ export async function lockResolution(tx: DbOrTx, resolutionId: string): Promise<
   return r;
 }
 
+// A vote being created reads its subject under a share lock on the resolution, so that a
+// clause edit or an amendment's withdrawal (which lock it for update) cannot slip in
+// meanwhile (src/votes/vote-service.ts createVote).
+
+/** The title of a resolution of this conference, FOR SHARE (see above). */
+export async function resolutionTitleForVote(
+  db: DbOrTx,
+  conferenceId: string,
+  resolutionId: string,
+): Promise<{ title: string } | undefined> {
+  const [r] = await db
+    .select({ title: resolutions.title })
+    .from(resolutions)
+    .where(and(eq(resolutions.id, resolutionId), eq(resolutions.conferenceId, conferenceId)))
+    .for('share');
+  return r;
+}
+
+/** The number of a clause of this conference, its resolution FOR SHARE (see above). */
+export async function clauseNumberForVote(
+  db: DbOrTx,
+  conferenceId: string,
+  clauseId: string,
+): Promise<{ number: number } | undefined> {
+  const [c] = await db
+    .select({ number: clauses.number })
+    .from(clauses)
+    .innerJoin(resolutions, eq(resolutions.id, clauses.resolutionId))
+    .where(and(eq(clauses.id, clauseId), eq(resolutions.conferenceId, conferenceId)))
+    .for('share', { of: resolutions });
+  return c;
+}
+
+/** The number and status of an amendment of this conference, its resolution FOR SHARE (see above). */
+export async function amendmentForVote(db: DbOrTx, conferenceId: string, amendmentId: string) {
+  const [a] = await db
+    .select({ number: amendments.number, status: amendments.status })
+    .from(amendments)
+    .innerJoin(resolutions, eq(resolutions.id, amendments.resolutionId))
+    .where(and(eq(amendments.id, amendmentId), eq(resolutions.conferenceId, conferenceId)))
+    .for('share', { of: resolutions });
+  return a;
+}
+
+/**
+ * FOR UPDATE on the resolution while its voting list is drawn up: it serializes two chairs
+ * clicking at once, the second sees the first's list.
+ */
+export async function lockResolutionForVotingList(tx: DbOrTx, resolutionId: string): Promise<void> {
+  await tx.execute(sql`select id from resolutions where id = ${resolutionId} for update`);
+}
+
 /** Whether the clause (or amendment) belongs to a resolution of this conference. */
 export async function textInConference(
   db: DbOrTx,

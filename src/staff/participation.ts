@@ -6,7 +6,7 @@
  * roll calls and uses them for a secret vote only to pick the seat of a paper ballot.
  */
 import type { AppContext } from '../app-context.js';
-import { participationRows } from './staff-repository.js';
+import { participationRows } from '../votes/vote-repository.js';
 import type { QuorumRule } from '../domain/majority.js';
 import type { VoteRow } from '../votes/vote-views.js';
 

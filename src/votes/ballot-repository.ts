@@ -1,5 +1,8 @@
 /**
- * The SQL of the ballot batch (group commit, src/votes/ballot-batcher.ts): the ballots of
+ * The SQL of the ballot path (src/votes/ballot-service.ts): the read that precedes a ballot,
+ * the one-statement ballot with its secret choices, and the ballot batch.
+ *
+ * The batch (group commit, src/votes/ballot-batcher.ts): the ballots of
  * delegates voting for their own seat that arrived together, written by one statement.
  *
  * Its text never changes with the number of rows (the rows come as arrays, unnested), so
@@ -11,7 +14,143 @@
  * its neighbours are; its request takes the full path (castBallot) for the exact answer.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { TALLIES_CHANNEL } from '../events/channels.js';
+import { rowsOf, type DbOrTx } from '../db/client.js';
+import type { Totals } from '../domain/tally.js';
+import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
+
+/** What the full path reads before a ballot (readBallotHead). */
+export interface BallotHead {
+  conference_id: string;
+  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
+  weighting: 'delegate' | 'delegation';
+  allow_change: boolean;
+  deadline_at: Date | string | null;
+  seat_id: string | null;
+  weight: number | null;
+  castable_by_id: string | null;
+  on_paper: boolean | null;
+  last_revision: number | null;
+  /** How the seat's latest ballot was cast: a paper ballot may be superseded by its delegate (S10). */
+  last_via: 'self' | 'proxy' | 'head' | 'paper' | null;
+  request_hash: string | null;
+  status: number | null;
+  response: unknown;
+}
+
+/**
+ * The vote, the seat being voted for (`onBehalfOf`, else the caller's own seat or the bloc
+ * `delegateId` heads), the seat's last revision and any answer stored for `accountId` under
+ * the stored key `keyHash`, in one round trip. `lock`: FOR SHARE on the vote row, the lock
+ * every close waits for (it takes FOR UPDATE), so no ballot commits after a close.
+ */
+export async function readBallotHead(
+  db: DbOrTx,
+  voteId: string,
+  accountId: string,
+  delegateId: string | null,
+  onBehalfOf: string | null,
+  keyHash: string,
+  lock: boolean,
+): Promise<BallotHead | undefined> {
+  const me = delegateId;
+  const [head] = rowsOf<BallotHead>(
+    await db.execute(sql`
+      select v.conference_id, v.state, v.mode, v.weighting, v.allow_change, v.deadline_at,
+             s.seat_id, s.weight, s.castable_by_id, s.on_paper,
+             (select max(b.revision) from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id) as last_revision,
+             (select b.cast_via from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id
+              order by b.revision desc limit 1) as last_via,
+             i.request_hash, i.status, i.response
+      from votes v
+      left join lateral (
+        select seat_id, weight, castable_by_id, on_paper from electorate_seats es
+        where es.vote_id = v.id and case
+          when ${onBehalfOf}::uuid is not null then es.seat_id = ${onBehalfOf}::uuid
+          when v.weighting = 'delegate' then es.seat_id = ${me}::uuid
+          else es.castable_by_id = ${me}::uuid end
+        limit 1) s on true
+      left join idempotency_records i on i.account_id = ${accountId} and i.key = ${keyHash}
+      where v.id = ${voteId}
+      ${lock ? sql`for share of v` : sql``}`),
+  );
+  return head;
+}
+
+/** The values of one ballot's statement (ballotStatement), computed by the ballot service. */
+export interface BallotStatementValues {
+  ballotId: string;
+  voteId: string;
+  conferenceId: string;
+  seatId: string;
+  revision: number;
+  weight: number;
+  accountId: string;
+  castByDelegateId: string | null;
+  castVia: 'self' | 'proxy' | 'head' | 'paper';
+  /** ISO time. */
+  castAt: string;
+  /** The choice written in the clear (roll calls); null writes none (secret, secret_e2e). */
+  choice: Totals | null;
+  receipt: string | null;
+  /** storedKey(Idempotency-Key). */
+  keyHash: string;
+  scope: string;
+  requestHash: string;
+  /** The stored answer as JSON. */
+  response: string;
+}
+
+/**
+ * One ballot in one statement: the idempotency record, the ballot row and the tally
+ * notification (see BallotWrite in ballot-service.ts). With a `gate` query nothing is
+ * written unless it returns a row. Returns one row when the ballot was written.
+ */
+export function ballotStatement(r: BallotStatementValues, gate?: SQL): SQL {
+  const choice = r.choice
+    ? sql`${r.choice.yes}::int, ${r.choice.no}::int, ${r.choice.abstain}::int`
+    : sql`null, null, null`;
+  return sql`
+    with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
+      insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
+      select ${r.accountId}::uuid, ${r.keyHash}, ${r.scope}, ${r.requestHash}, 201, ${r.response}::jsonb, ${r.voteId}::uuid
+      ${gate ? sql`where exists (select 1 from gate)` : sql``}
+      on conflict do nothing returning 1
+    ), b as (
+      insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
+                           cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
+      select ${r.ballotId}::uuid, ${r.voteId}::uuid, ${r.seatId}::uuid, ${r.revision}::int, ${choice}, ${r.weight}::int,
+             ${r.accountId}::uuid, ${r.castByDelegateId}::uuid, ${r.castVia}, ${r.castAt}::timestamptz, ${r.receipt}
+      where exists (select 1 from idem)
+      returning 1
+    )
+    select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(r.conferenceId, r.voteId)}) from b`;
+}
+
+/** A secret ballot's unit leaves, in a statement of their own (never in ballotStatement's: S2). */
+export function secretChoicesStatement(
+  voteId: string,
+  units: readonly (Totals & { choiceId: string; receipt: string })[],
+): SQL {
+  return sql`
+      insert into secret_choices (id, vote_id, yes, no, abstain, receipt) values ${sql.join(
+        units.map(
+          (u) =>
+            sql`(${u.choiceId}::uuid, ${voteId}::uuid, ${u.yes}::int, ${u.no}::int, ${u.abstain}::int, ${u.receipt})`,
+        ),
+        sql`, `,
+      )}`;
+}
+
+/** Runs a ballotStatement: false when nothing was written (the key was already on record). */
+export async function insertBallot(tx: DbOrTx, statement: SQL): Promise<boolean> {
+  return rowsOf<unknown>(await tx.execute(statement)).length > 0;
+}
+
+/** Runs a secretChoicesStatement, in the ballot's transaction, after its insertBallot wrote. */
+export async function insertSecretChoices(tx: DbOrTx, statement: SQL): Promise<void> {
+  await tx.execute(statement);
+}
 
 /** One ballot of a batch, as plain values (computed by the ballot service before it is queued). */
 export interface BatchRow {

@@ -32,12 +32,12 @@
  * lost.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { checkEncryptedBallot, storeEncryptedBallot } from '../e2e/e2e-service.js';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import { checkSplit, choiceSplit, type Choice, type Totals } from '../domain/tally.js';
-import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
+import { pgConstraint, pgErrorCode, type DbOrTx, type Tx } from '../db/client.js';
 import { receiptOf } from '../audit/ballot-leaf.js';
 import { sessionExpiryCutoff, type Principal } from '../auth/principal.js';
 import type { VerifiedToken } from '../auth/tokens.js';
@@ -50,30 +50,20 @@ import {
   type IdempotencyRow,
   type StoredAnswer,
 } from '../http/idempotency.js';
-import { TALLIES_CHANNEL, talliesNotice } from '../events/channels.js';
 import { allows } from '../domain/permissions.js';
 import type { BallotAnswer, BallotInput, EncryptedBallotInput, PlainBallotInput } from './vote-views.js';
 import type { OpenVoteCache, OpenVoteFacts } from './open-vote-cache.js';
 import type { BallotBatcher, BatchItem } from './ballot-batcher.js';
+import {
+  ballotStatement,
+  insertBallot,
+  insertSecretChoices,
+  readBallotHead,
+  secretChoicesStatement,
+  type BallotHead,
+} from './ballot-repository.js';
 
-interface Head {
-  conference_id: string;
-  state: 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
-  mode: 'roll_call' | 'secret' | 'secret_e2e';
-  weighting: 'delegate' | 'delegation';
-  allow_change: boolean;
-  deadline_at: Date | string | null;
-  seat_id: string | null;
-  weight: number | null;
-  castable_by_id: string | null;
-  on_paper: boolean | null;
-  last_revision: number | null;
-  /** How the seat's latest ballot was cast: a paper ballot may be superseded by its delegate (S10). */
-  last_via: 'self' | 'proxy' | 'head' | 'paper' | null;
-  request_hash: string | null;
-  status: number | null;
-  response: unknown;
-}
+type Head = BallotHead;
 
 class Replay extends Error {
   constructor(readonly row: IdempotencyRow) {
@@ -154,28 +144,7 @@ async function readHead(
   idem: IdempotencyRequest,
   lock: boolean,
 ): Promise<Head> {
-  const me = p.delegateId;
-  const hkey = storedKey(idem.key);
-  const [head] = rowsOf<Head>(
-    await db.execute(sql`
-      select v.conference_id, v.state, v.mode, v.weighting, v.allow_change, v.deadline_at,
-             s.seat_id, s.weight, s.castable_by_id, s.on_paper,
-             (select max(b.revision) from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id) as last_revision,
-             (select b.cast_via from ballots b where b.vote_id = v.id and b.seat_id = s.seat_id
-              order by b.revision desc limit 1) as last_via,
-             i.request_hash, i.status, i.response
-      from votes v
-      left join lateral (
-        select seat_id, weight, castable_by_id, on_paper from electorate_seats es
-        where es.vote_id = v.id and case
-          when ${onBehalfOf}::uuid is not null then es.seat_id = ${onBehalfOf}::uuid
-          when v.weighting = 'delegate' then es.seat_id = ${me}::uuid
-          else es.castable_by_id = ${me}::uuid end
-        limit 1) s on true
-      left join idempotency_records i on i.account_id = ${p.accountId} and i.key = ${hkey}
-      where v.id = ${voteId}
-      ${lock ? sql`for share of v` : sql``}`),
-  );
+  const head = await readBallotHead(db, voteId, p.accountId, p.delegateId, onBehalfOf, storedKey(idem.key), lock);
   if (!head) throw new DomainError('not_found', 'vote_not_found', `No vote with id ${voteId}.`);
   if (head.request_hash !== null) {
     throw new Replay({ requestHash: head.request_hash, status: Number(head.status), response: head.response });
@@ -312,9 +281,8 @@ async function castOnce(
     },
     idem,
   );
-  const inserted = rowsOf<unknown>(await tx.execute(write.ballot));
-  if (inserted.length === 0) await replayTwin(tx, idem);
-  if (write.choices) await tx.execute(write.choices);
+  if (!(await insertBallot(tx, write.ballot))) await replayTwin(tx, idem);
+  if (write.choices) await insertSecretChoices(tx, write.choices);
   return write.answer;
 }
 
@@ -367,8 +335,7 @@ async function castEncryptedBallot(
           },
           idem,
         );
-        const inserted = rowsOf<unknown>(await tx.execute(write.ballot));
-        if (inserted.length === 0) await replayTwin(tx, idem);
+        if (!(await insertBallot(tx, write.ballot))) await replayTwin(tx, idem);
         await storeEncryptedBallot(tx, subject, {
           seatId: seat.seatId,
           weight: seat.weight,
@@ -619,36 +586,30 @@ export function ballotValues(f: BallotFacts, idem: IdempotencyRequest) {
 export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL): BallotWrite {
   const { ballotId, castAt, answer, stored, units } = ballotValues(f, idem);
   const secret = f.mode === 'secret';
-  const { yes, no, abstain } = f.split;
-  const choices = secret
-    ? sql`
-      insert into secret_choices (id, vote_id, yes, no, abstain, receipt) values ${sql.join(
-        units.map(
-          (u) =>
-            sql`(${u.choiceId}::uuid, ${f.voteId}::uuid, ${u.yes}::int, ${u.no}::int, ${u.abstain}::int, ${u.receipt})`,
-        ),
-        sql`, `,
-      )}`
-    : null;
+  const choices = secret ? secretChoicesStatement(f.voteId, units) : null;
   // A secret_e2e row is participation only: its choice is inside the ciphertexts (e2e_ballots).
   const clear = f.mode === 'roll_call';
-  const choice = clear ? sql`${yes}::int, ${no}::int, ${abstain}::int` : sql`null, null, null`;
-  const receipt = secret ? null : answer.receipt;
-  const ballot = sql`
-    with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
-      insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
-      select ${f.accountId}::uuid, ${storedKey(idem.key)}, ${idem.scope}, ${idem.requestHash}, 201, ${JSON.stringify(stored)}::jsonb, ${f.voteId}::uuid
-      ${gate ? sql`where exists (select 1 from gate)` : sql``}
-      on conflict do nothing returning 1
-    ), b as (
-      insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,
-                           cast_by_account_id, cast_by_delegate_id, cast_via, cast_at, receipt)
-      select ${ballotId}::uuid, ${f.voteId}::uuid, ${f.seatId}::uuid, ${f.revision}::int, ${choice}, ${f.weight}::int,
-             ${f.accountId}::uuid, ${f.castByDelegateId}::uuid, ${f.castVia}, ${castAt}::timestamptz, ${receipt}
-      where exists (select 1 from idem)
-      returning 1
-    )
-    select pg_notify(${TALLIES_CHANNEL}, ${talliesNotice(f.conferenceId, f.voteId)}) from b`;
+  const ballot = ballotStatement(
+    {
+      ballotId,
+      voteId: f.voteId,
+      conferenceId: f.conferenceId,
+      seatId: f.seatId,
+      revision: f.revision,
+      weight: f.weight,
+      accountId: f.accountId,
+      castByDelegateId: f.castByDelegateId,
+      castVia: f.castVia,
+      castAt,
+      choice: clear ? f.split : null,
+      receipt: secret ? null : answer.receipt,
+      keyHash: storedKey(idem.key),
+      scope: idem.scope,
+      requestHash: idem.requestHash,
+      response: JSON.stringify(stored),
+    },
+    gate,
+  );
   return { answer, ballot, choices };
 }
 

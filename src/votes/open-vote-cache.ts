@@ -8,9 +8,8 @@
  * Per instance, bounded, loaded once per vote (concurrent first ballots share one load).
  * A vote that is not open is not cached: those ballots take the full path and its answer.
  */
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { electorateSeats, votes } from '../db/schema.js';
+import { loadVoteFacts, seatWeights } from './vote-repository.js';
 
 export interface OpenVoteFacts {
   conferenceId: string;
@@ -60,16 +59,10 @@ export class OpenVoteCache {
   }
 
   private async load(voteId: string): Promise<OpenVoteFacts | null> {
-    const [vote] = await this.db
-      .select({ conferenceId: votes.conferenceId, mode: votes.mode, weighting: votes.weighting, state: votes.state })
-      .from(votes)
-      .where(eq(votes.id, voteId));
+    const vote = await loadVoteFacts(this.db, voteId);
     // Open means the snapshot is complete: it was written in the opening transaction.
     if (!vote || vote.state !== 'open') return null;
-    const seats = await this.db
-      .select({ seatId: electorateSeats.seatId, weight: electorateSeats.weight })
-      .from(electorateSeats)
-      .where(eq(electorateSeats.voteId, voteId));
+    const seats = await seatWeights(this.db, voteId);
     return {
       conferenceId: vote.conferenceId,
       mode: vote.mode,

@@ -13,12 +13,20 @@
  * - secret_e2e: no tally exists before the tellers decrypt; while open and counting only the
  *   participation (voters and their weight), and once closed the totals of the declared result.
  */
-import { sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
 import { tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
+import type { DbOrTx } from '../db/client.js';
+import {
+  latestBallots,
+  secretChoiceSums,
+  tallyHead,
+  tallySeats,
+  votedSeatIds,
+  type TallySeatRow,
+  type VoteStateName,
+} from './tally-repository.js';
 
-export type VoteStateName = 'draft' | 'open' | 'counting' | 'closed' | 'cancelled';
+export type { VoteStateName } from './tally-repository.js';
 
 export interface TallyTotals {
   yes: number;
@@ -57,42 +65,14 @@ export interface TallySnapshot {
   byDelegation: DelegationTallyView[] | null;
 }
 
-interface VoteHead {
-  id: string;
-  conference_id: string;
-  state: VoteStateName;
-  mode: 'roll_call' | 'secret' | 'secret_e2e';
-  results_visibility: 'live' | 'after_close';
-  version: number;
-  voters: number;
-  weight: number | null;
-  /** secret_e2e, closed: the declared result (its totals, entitled and present). */
-  result: { totals: Omit<TallyTotals, 'entitled' | 'present'>; entitled: number; present: number } | null;
-}
-
-interface SeatRow {
-  seat_id: string;
-  delegation_id: string;
-  name: string;
-  weight: number;
-  present: boolean;
-}
+type SeatRow = TallySeatRow;
 
 export function isTallyVisible(state: VoteStateName, resultsVisibility: 'live' | 'after_close'): boolean {
   return state === 'closed' || (state === 'open' && resultsVisibility === 'live');
 }
 
 export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<TallySnapshot> {
-  const [head] = rowsOf<VoteHead>(
-    await db.execute(sql`
-      select v.id, v.conference_id, v.state, v.mode, v.results_visibility,
-             (select count(*)::int from ballots b where b.vote_id = v.id) as version,
-             (select count(distinct b.seat_id)::int from ballots b where b.vote_id = v.id) as voters,
-             case when v.mode = 'secret_e2e' then
-               (select coalesce(sum(b.weight), 0)::int from ballots b where b.vote_id = v.id) end as weight,
-             case when v.mode = 'secret_e2e' and v.state = 'closed' then v.result end as result
-      from votes v where v.id = ${voteId}`),
-  );
+  const head = await tallyHead(db, voteId);
   if (!head) throw notFound('vote', voteId);
   const base = {
     voteId: head.id,
@@ -115,25 +95,14 @@ export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<Tal
     return { ...base, tallyVisible: true, totals, byDelegation: null };
   }
 
-  const seats = rowsOf<SeatRow>(
-    await db.execute(sql`
-      select s.seat_id, s.delegation_id, d.name, s.weight, s.present
-      from electorate_seats s join delegations d on d.id = s.delegation_id
-      where s.vote_id = ${voteId}`),
-  ).map((s) => ({ ...s, weight: Number(s.weight) }));
+  const seats = await tallySeats(db, voteId);
 
   if (head.mode === 'secret') {
     const totals = await secretTotals(db, voteId, seats);
     return { ...base, tallyVisible: true, totals, byDelegation: null };
   }
 
-  const ballotRows = rowsOf<{ seat_id: string; revision: number; yes: number; no: number; abstain: number }>(
-    await db.execute(sql`
-      select distinct on (seat_id) seat_id, revision, coalesce(yes,0) as yes, coalesce(no,0) as no,
-             coalesce(abstain,0) as abstain
-      from ballots where vote_id = ${voteId}
-      order by seat_id, revision desc`),
-  );
+  const ballotRows = await latestBallots(db, voteId);
   const t = tally(seats.map(toSeat), ballotRows.map(toCounted));
   const names = new Map(seats.map((s) => [s.delegation_id, s.name]));
   return {
@@ -172,16 +141,8 @@ export function namedDelegationTotals(rows: readonly DelegationTally[], names: R
  * participation (for presence) comes from the ballot rows, which carry no choice.
  */
 async function secretTotals(db: DbOrTx, voteId: string, seats: SeatRow[]): Promise<TallyTotals> {
-  const [sums] = rowsOf<{ yes: number; no: number; abstain: number }>(
-    await db.execute(sql`
-      select coalesce(sum(yes),0)::int as yes, coalesce(sum(no),0)::int as no, coalesce(sum(abstain),0)::int as abstain
-      from secret_choices where vote_id = ${voteId}`),
-  );
-  const votedSeats = new Set(
-    rowsOf<{ seat_id: string }>(
-      await db.execute(sql`select distinct seat_id from ballots where vote_id = ${voteId}`),
-    ).map((r) => r.seat_id),
-  );
+  const sums = await secretChoiceSums(db, voteId);
+  const votedSeats = await votedSeatIds(db, voteId);
   let entitled = 0;
   let present = 0;
   for (const s of seats) {

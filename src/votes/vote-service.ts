@@ -4,7 +4,6 @@
  * deadline sweeper. Each transition is one transaction that locks the vote row FOR UPDATE,
  * which every ballot transaction holds FOR SHARE: no ballot commits after a close.
  */
-import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { isIdempotentClose, nextVoteState } from '../domain/vote-lifecycle.js';
@@ -21,8 +20,7 @@ import {
 import { tally } from '../domain/tally.js';
 import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.js';
 import { buildVotingList } from '../domain/voting-list.js';
-import { pgConstraint, pgErrorCode, rowsOf, type DbOrTx, type Tx } from '../db/client.js';
-import { amendments, clauses, corrections, idempotencyRecords, resolutions, votes } from '../db/schema.js';
+import { pgConstraint, pgErrorCode, type DbOrTx, type Tx } from '../db/client.js';
 import {
   electorateHash,
   participationHash,
@@ -37,9 +35,29 @@ import { e2eLeaf, receiptOf } from '../audit/ballot-leaf.js';
 import { signRecord } from '../audit/signing.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
+import { lockConferenceForEvents } from '../conferences/conference-repository.js';
+import { deleteVoteIdempotencyRecords } from '../http/idempotency-repository.js';
 import { loadClausesAndAmendments, loadResolution } from '../resolutions/resolution-service.js';
 import {
+  amendmentForVote,
+  clauseNumberForVote,
+  lockResolutionForVotingList,
+  resolutionTitleForVote,
+} from '../resolutions/resolution-repository.js';
+import {
+  dueVotes,
+  heldSeat,
+  insertCorrection,
+  insertVote,
+  insertVotes,
+  listConferenceVotes,
+  listCorrections,
   loadBallots,
+  markVoteCancelled,
+  markVoteCounting,
+  markVoteOpen,
+  pendingVotingListVote,
+  storeVoteResult,
   loadSeats,
   loadSecretChoices,
   lockVote,
@@ -137,31 +155,17 @@ async function subjectTitle(
     );
   switch (subject.type) {
     case 'resolution': {
-      const [r] = await db
-        .select({ title: resolutions.title })
-        .from(resolutions)
-        .where(and(eq(resolutions.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
-        .for('share');
+      const r = await resolutionTitleForVote(db, conferenceId, subject.id);
       if (!r) throw missing();
       return `Resolution: ${r.title.replace(/^Resolution:\s*/i, '')} as a whole`;
     }
     case 'clause': {
-      const [c] = await db
-        .select({ number: clauses.number })
-        .from(clauses)
-        .innerJoin(resolutions, eq(resolutions.id, clauses.resolutionId))
-        .where(and(eq(clauses.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
-        .for('share', { of: resolutions });
+      const c = await clauseNumberForVote(db, conferenceId, subject.id);
       if (!c) throw missing();
       return `Clause ${c.number}`;
     }
     case 'amendment': {
-      const [a] = await db
-        .select({ number: amendments.number, status: amendments.status })
-        .from(amendments)
-        .innerJoin(resolutions, eq(resolutions.id, amendments.resolutionId))
-        .where(and(eq(amendments.id, subject.id), eq(resolutions.conferenceId, conferenceId)))
-        .for('share', { of: resolutions });
+      const a = await amendmentForVote(db, conferenceId, subject.id);
       if (!a) throw missing();
       // Only the chair's admission puts an amendment before the conference.
       if (a.status !== 'admitted') {
@@ -194,27 +198,24 @@ export async function createVote(
     // withdrawal (which lock it for update) cannot slip in while the vote is being created.
     const subjectDefault = await subjectTitle(tx, conferenceId, input.subject);
     const title = input.title ?? subjectDefault;
-    const [v] = await tx
-      .insert(votes)
-      .values({
-        conferenceId,
-        title,
-        question: input.question ?? null,
-        subjectType: input.subject.type,
-        subjectId: input.subject.id ?? null,
-        mode: input.mode,
-        weighting: input.weighting,
-        majority: input.majority,
-        quorum: storedQuorum(input.quorum),
-        allowChange: input.allowChange,
-        resultsVisibility,
-        createdBy: p.accountId,
-        createdAt: now,
-      })
-      .returning();
-    await appendEvent(tx, { conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v!) }, now);
-    if (input.mode === 'secret_e2e') await startCeremony(tx, v!, input.tellers!);
-    return v!;
+    const v = await insertVote(tx, {
+      conferenceId,
+      title,
+      question: input.question ?? null,
+      subjectType: input.subject.type,
+      subjectId: input.subject.id ?? null,
+      mode: input.mode,
+      weighting: input.weighting,
+      majority: input.majority,
+      quorum: storedQuorum(input.quorum),
+      allowChange: input.allowChange,
+      resultsVisibility,
+      createdBy: p.accountId,
+      createdAt: now,
+    });
+    await appendEvent(tx, { conferenceId, type: 'vote.created', actor: p.accountId, data: createdData(v) }, now);
+    if (input.mode === 'secret_e2e') await startCeremony(tx, v, input.tellers!);
+    return v;
   });
 }
 
@@ -241,13 +242,7 @@ function createdData(v: VoteRow): VoteCreated {
 }
 
 export async function listVotes(ctx: AppContext, conferenceId: string, limit: number, offset: number) {
-  return ctx.db
-    .select()
-    .from(votes)
-    .where(eq(votes.conferenceId, conferenceId))
-    .orderBy(asc(votes.createdAt), asc(votes.votingListPosition), asc(votes.id))
-    .limit(limit + 1)
-    .offset(offset);
+  return listConferenceVotes(ctx.db, conferenceId, limit, offset);
 }
 
 /** Loads a vote and checks that the staff member acts on its conference. */
@@ -291,16 +286,12 @@ export async function openVote(
     // then delegation): the snapshot's foreign keys share-lock the delegations, and taking
     // the conference row only later, to append vote.opened, deadlocked with a proxy change.
     // It also makes the snapshot see every roster change committed before it.
-    await tx.execute(sql`select 1 from conferences where id = ${v.conferenceId} for no key update`);
+    await lockConferenceForEvents(tx, v.conferenceId);
     const seats = await snapshotElectorate(tx, v);
     if (v.mode === 'secret') checkSecretWeights(seats);
     const hash = electorateHash(seats);
     const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
-    const [opened] = await tx
-      .update(votes)
-      .set({ state: 'open', openedAt: now, deadlineAt, electorateHash: hash })
-      .where(eq(votes.id, voteId))
-      .returning();
+    const opened = await markVoteOpen(tx, voteId, { openedAt: now, deadlineAt, electorateHash: hash });
     let entitled = 0;
     let present = 0;
     for (const s of seats) {
@@ -330,7 +321,7 @@ export async function openVote(
       },
       now,
     );
-    return opened!;
+    return opened;
   });
 }
 
@@ -339,11 +330,7 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
   return ctx.db.transaction(async (tx) => {
     const v = await lockForStaff(tx, p, voteId);
     nextVoteState(v.state, 'cancel');
-    const [cancelled] = await tx
-      .update(votes)
-      .set({ state: 'cancelled', cancelledAt: now })
-      .where(eq(votes.id, voteId))
-      .returning();
+    const cancelled = await markVoteCancelled(tx, voteId, now);
     await appendEvent(
       tx,
       {
@@ -354,7 +341,7 @@ export async function cancelVote(ctx: AppContext, p: Principal, voteId: string):
       },
       now,
     );
-    return cancelled!;
+    return cancelled;
   });
 }
 
@@ -409,7 +396,7 @@ async function startCounting(tx: Tx, v: VoteRow, closedAt: Date, actor: string |
   const { aggregate, ballots } = await beginDecryption(tx, voteSubject(v.id));
   const rows = await loadBallots(tx, v.id);
   const weight = rows.reduce((acc, b) => acc + b.weight, 0);
-  const [counting] = await tx.update(votes).set({ state: 'counting', closedAt }).where(eq(votes.id, v.id)).returning();
+  const counting = await markVoteCounting(tx, v.id, closedAt);
   await appendEvent(
     tx,
     {
@@ -421,8 +408,8 @@ async function startCounting(tx: Tx, v: VoteRow, closedAt: Date, actor: string |
     now,
   );
   // No ballot can be retried any more: the records of the requests have no use left.
-  await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, v.id));
-  return counting!;
+  await deleteVoteIdempotencyRecords(tx, v.id);
+  return counting;
 }
 
 /**
@@ -473,11 +460,11 @@ async function sealAndDeclare(
     },
   );
   const stored: StoredResult = { ...result, signature: signature!, eventSeq: event.seq };
-  await tx.update(votes).set({ state: 'closed', closedAt, result: stored }).where(eq(votes.id, voteId));
+  await storeVoteResult(tx, voteId, closedAt, stored);
   // After the close no ballot of this vote can be retried, so its idempotency records have
   // no use left: for a secret vote they are the only rows that tie an account to a
   // request of this vote with a time, and they go in the closing transaction itself.
-  if (v.mode === 'secret') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.voteId, voteId));
+  if (v.mode === 'secret') await deleteVoteIdempotencyRecords(tx, voteId);
   return stored;
 }
 
@@ -675,11 +662,7 @@ export async function voteResult(ctx: AppContext, v: VoteRow) {
       state: v.state,
     });
   }
-  const rows = await ctx.db
-    .select()
-    .from(corrections)
-    .where(eq(corrections.voteId, v.id))
-    .orderBy(asc(corrections.createdAt), asc(corrections.id));
+  const rows = await listCorrections(ctx.db, v.id);
   return {
     ...(v.result as StoredResult),
     corrections: rows.map((c) => ({
@@ -721,31 +704,23 @@ export async function recordCorrection(
       'Corrections are not recorded for secret votes.',
     );
   }
-  const [seat] = rowsOf<{ seat_id: string }>(
-    await ctx.db.execute(sql`
-      select seat_id from electorate_seats
-      where vote_id = ${voteId} and (seat_id = ${p.delegateId} or (delegate_id is null and castable_by_id = ${p.delegateId}))
-      limit 1`),
-  );
+  const seat = await heldSeat(ctx.db, voteId, p.delegateId);
   if (!seat) throw new DomainError('forbidden', 'not_entitled', 'You held no seat in this vote.');
   const now = ctx.clock();
   try {
     return await ctx.db.transaction(async (tx) => {
-      const [c] = await tx
-        .insert(corrections)
-        .values({ voteId, delegateId: p.delegateId!, intended, createdAt: now })
-        .returning();
+      const c = await insertCorrection(tx, { voteId, delegateId: p.delegateId!, intended, createdAt: now });
       await appendEvent(
         tx,
         {
           conferenceId: v.conferenceId,
           type: 'vote.corrected',
           actor: p.accountId,
-          data: { voteId, correctionId: c!.id, delegateId: p.delegateId!, seatId: seat.seat_id, intended },
+          data: { voteId, correctionId: c.id, delegateId: p.delegateId!, seatId: seat.seat_id, intended },
         },
         now,
       );
-      return c!;
+      return c;
     });
   } catch (err) {
     if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'corrections_vote_delegate_uq') {
@@ -778,20 +753,10 @@ export async function createVotingList(
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
     // Serializes two chairs clicking at once: the second sees the first's list.
-    await tx.execute(sql`select id from resolutions where id = ${resolutionId} for update`);
+    await lockResolutionForVotingList(tx, resolutionId);
     const { clauses: cs, amendments: as } = await loadClausesAndAmendments(tx, resolutionId);
     const subjectIds = [resolutionId, ...cs.map((c) => c.id), ...as.map((a) => a.id)];
-    const existing = await tx
-      .select({ id: votes.id })
-      .from(votes)
-      .where(
-        and(
-          inArray(votes.subjectId, subjectIds),
-          isNotNull(votes.votingListPosition),
-          inArray(votes.state, ['draft', 'open']),
-        ),
-      )
-      .limit(1);
+    const existing = await pendingVotingListVote(tx, subjectIds);
     if (existing.length > 0) {
       throw new DomainError(
         'conflict',
@@ -812,26 +777,24 @@ export async function createVotingList(
         position: a.number,
       })),
     });
-    const created = await tx
-      .insert(votes)
-      .values(
-        entries.map((e, i) => ({
-          conferenceId: r.conferenceId,
-          title: e.title,
-          subjectType: e.subject.type,
-          subjectId: e.subject.id,
-          mode: settings.mode,
-          weighting: settings.weighting,
-          majority: settings.majority,
-          quorum: storedQuorum(settings.quorum),
-          allowChange: settings.allowChange,
-          resultsVisibility,
-          votingListPosition: i + 1,
-          createdBy: p.accountId,
-          createdAt: now,
-        })),
-      )
-      .returning();
+    const created = await insertVotes(
+      tx,
+      entries.map((e, i) => ({
+        conferenceId: r.conferenceId,
+        title: e.title,
+        subjectType: e.subject.type,
+        subjectId: e.subject.id,
+        mode: settings.mode,
+        weighting: settings.weighting,
+        majority: settings.majority,
+        quorum: storedQuorum(settings.quorum),
+        allowChange: settings.allowChange,
+        resultsVisibility,
+        votingListPosition: i + 1,
+        createdBy: p.accountId,
+        createdAt: now,
+      })),
+    );
     created.sort((a, b) => (a.votingListPosition ?? 0) - (b.votingListPosition ?? 0));
     for (const v of created) {
       await appendEvent(
@@ -852,11 +815,7 @@ export async function createVotingList(
  */
 export function startDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop(): Promise<void> } {
   return startPeriodicSweep(ctx, intervalMs, 'deadline sweep', async (stopped) => {
-    const due = await ctx.db
-      .select({ id: votes.id })
-      .from(votes)
-      .where(and(eq(votes.state, 'open'), lte(votes.deadlineAt, ctx.clock())))
-      .limit(100);
+    const due = await dueVotes(ctx.db, ctx.clock());
     for (const { id } of due) {
       if (stopped()) return;
       try {
