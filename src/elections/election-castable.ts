@@ -7,13 +7,11 @@
  * its unlinked content, so it is never listed by seat). Staff and delegates of other
  * conferences hold no seat: their list is empty.
  */
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { Principal } from '../auth/principal.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
 import { idSchema, iso } from '../http/schemas.js';
-import { loadCandidates } from './election-repository.js';
+import { loadCandidates, loadCastableSeats } from './election-repository.js';
 import { readyKeyOrNull } from '../e2e/e2e-service.js';
 import { electionSubject } from './election-e2e.js';
 import { modeSchema, roundsOf, settingsOf, stateSchema, type ElectionRow } from './election-views.js';
@@ -74,47 +72,11 @@ export const electionCastableSchema = z
   .meta({ id: 'ElectionCastable' });
 export type ElectionCastable = z.infer<typeof electionCastableSchema>;
 
-interface SeatRow {
-  seat_id: string;
-  delegation_id: string;
-  delegation_name: string;
-  delegate_id: string | null;
-  delegate_name: string | null;
-  weight: number;
-  cast: number | string | null;
-  last_cast_at: Date | string | null;
-  receipts: string[] | null;
-}
-
-/** The same rule as the ballot path's findSeat: own and proxies (delegate weighting), the bloc its head holds. */
-async function castableSeats(db: DbOrTx, e: ElectionRow, delegateId: string): Promise<SeatRow[]> {
-  return rowsOf<SeatRow>(
-    await db.execute(sql`
-      select s.seat_id, s.delegation_id, dl.name as delegation_name, s.delegate_id, d.name as delegate_name,
-             s.weight,
-             (select sum(b.weight) from election_ballots b
-              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as cast,
-             (select max(b.cast_at) from election_ballots b
-              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as last_cast_at,
-             case when ${e.mode} = 'roll_call' then
-               (select coalesce(jsonb_agg(c.receipt order by c.receipt), '[]'::jsonb) from election_choices c
-                where c.election_id = s.election_id and c.seat_id = s.seat_id and c.round = ${e.round})
-             end as receipts
-      from election_seats s
-      join delegations dl on dl.id = s.delegation_id
-      left join delegates d on d.id = s.delegate_id
-      where s.election_id = ${e.id}::uuid and (
-        (${e.weighting} = 'delegate' and (s.seat_id = ${delegateId}::uuid or s.castable_by_id = ${delegateId}::uuid))
-        or (${e.weighting} = 'delegation' and s.castable_by_id = ${delegateId}::uuid))
-      order by (s.seat_id = ${delegateId}::uuid) desc, d.name, dl.name`),
-  );
-}
-
 export async function loadElectionCastable(ctx: AppContext, p: Principal, e: ElectionRow): Promise<ElectionCastable> {
   const me = p.role === 'delegate' && p.conferenceId === e.conferenceId ? p.delegateId : null;
   const state = e.state === 'open' ? roundsOf(e) : null;
   const [rows, candidates, key] = await Promise.all([
-    me && e.round > 0 ? castableSeats(ctx.db, e, me) : Promise.resolve([]),
+    me && e.round > 0 ? loadCastableSeats(ctx.db, e, me) : Promise.resolve([]),
     state ? loadCandidates(ctx.db, e.id) : Promise.resolve([]),
     state && e.mode === 'secret_e2e' ? readyKeyOrNull(ctx.db, electionSubject(e.id)) : Promise.resolve(null),
   ]);

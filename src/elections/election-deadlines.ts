@@ -6,20 +6,15 @@
  * that follows (majority rounds, the open round after reserved places) has none until the
  * chair gives it one.
  */
-import { and, eq, lte } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
-import { elections } from '../db/schema.js';
+import { findDueElectionRounds } from './election-repository.js';
 import { closeElection } from './election-service.js';
 import { startPeriodicSweep } from '../ops/periodic-sweep.js';
 
 export function startElectionDeadlineSweeper(ctx: AppContext, intervalMs = 1000): { stop(): Promise<void> } {
   return startPeriodicSweep(ctx, intervalMs, 'election deadline sweep', async (stopped) => {
-    const due = await ctx.db
-      .select({ id: elections.id, round: elections.round })
-      .from(elections)
-      .where(and(eq(elections.state, 'open'), lte(elections.deadlineAt, ctx.clock())))
-      .limit(100);
+    const due = await findDueElectionRounds(ctx.db, ctx.clock());
     for (const { id, round } of due) {
       if (stopped()) return;
       try {

@@ -1,8 +1,14 @@
-/** The SQL of elections: the election row, its candidates, its electorate, participation and ballot contents. */
-import { asc, eq, sql } from 'drizzle-orm';
+/**
+ * The SQL of elections: the election row, its candidates, its electorate, participation and
+ * ballot contents, the deadline sweep's read and the live hubs' notice. Writers run inside
+ * the service's transaction, after lockElection (ballots after shareElection): the reason
+ * is beside those two.
+ */
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
-import { rowsOf, type DbOrTx } from '../db/client.js';
-import { electionCandidates, elections } from '../db/schema.js';
+import { rowsOf, type DbOrTx, type Tx } from '../db/client.js';
+import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
+import { TALLIES_CHANNEL } from '../events/channels.js';
 import type { SnapshotSeat } from '../audit/seal.js';
 import type { BallotContent } from './election-tally.js';
 import type { CandidateRow, ElectionRow } from './election-views.js';
@@ -20,6 +26,7 @@ export async function lockElection(db: DbOrTx, electionId: string): Promise<Elec
   return e;
 }
 
+/** Ballots hold the row FOR SHARE: they run side by side, and none commits after a close (which holds it FOR UPDATE). */
 export async function shareElection(db: DbOrTx, electionId: string): Promise<ElectionRow> {
   const [e] = await db.select().from(elections).where(eq(elections.id, electionId)).for('share').limit(1);
   if (!e) throw notFound('election', electionId);
@@ -157,4 +164,155 @@ export async function countCast(db: DbOrTx, electionId: string, round: number): 
     ),
   );
   return Number(r?.n ?? 0);
+}
+
+export async function listConferenceElections(
+  db: DbOrTx,
+  conferenceId: string,
+  limit: number,
+  offset: number,
+): Promise<ElectionRow[]> {
+  return db
+    .select()
+    .from(elections)
+    .where(and(eq(elections.conferenceId, conferenceId)))
+    .orderBy(elections.createdAt, elections.id)
+    .limit(limit + 1)
+    .offset(offset);
+}
+
+/** Open elections whose voting time is over, a hundred per sweep (the next tick takes the rest). No lock: the close takes it. */
+export async function findDueElectionRounds(db: DbOrTx, now: Date): Promise<{ id: string; round: number }[]> {
+  return db
+    .select({ id: elections.id, round: elections.round })
+    .from(elections)
+    .where(and(eq(elections.state, 'open'), lte(elections.deadlineAt, now)))
+    .limit(100);
+}
+
+// ---------------------------------------------------------------- the election row's writes
+
+export async function insertElection(db: DbOrTx, values: typeof elections.$inferInsert): Promise<ElectionRow> {
+  const [e] = await db.insert(elections).values(values).returning();
+  return e!;
+}
+
+/** Any change of the row (definition, open, next round, cancel, counting, closed): the caller holds lockElection. */
+export async function updateElectionRow(
+  db: DbOrTx,
+  electionId: string,
+  changes: Partial<typeof elections.$inferInsert>,
+): Promise<ElectionRow> {
+  const [e] = await db.update(elections).set(changes).where(eq(elections.id, electionId)).returning();
+  return e!;
+}
+
+// ---------------------------------------------------------------- candidates
+
+/** The highest ordinal so far (0 for none). No lock of its own: the caller holds the election row, or created it. */
+export async function lastCandidateOrdinal(db: DbOrTx, electionId: string): Promise<number> {
+  const [last] = await db
+    .select({ n: sql<number>`coalesce(max(${electionCandidates.ordinal}), 0)::int` })
+    .from(electionCandidates)
+    .where(eq(electionCandidates.electionId, electionId));
+  return Number(last?.n ?? 0);
+}
+
+export async function insertCandidateRow(
+  db: DbOrTx,
+  values: typeof electionCandidates.$inferInsert,
+): Promise<CandidateRow> {
+  const [c] = await db.insert(electionCandidates).values(values).returning();
+  return c!;
+}
+
+/** The seed's candidates, their ordinals given. */
+export async function insertCandidates(db: DbOrTx, values: (typeof electionCandidates.$inferInsert)[]): Promise<void> {
+  await db.insert(electionCandidates).values(values);
+}
+
+export async function updateCandidateRow(
+  db: DbOrTx,
+  candidateId: string,
+  changes: Partial<typeof electionCandidates.$inferInsert>,
+): Promise<CandidateRow> {
+  const [c] = await db
+    .update(electionCandidates)
+    .set(changes)
+    .where(eq(electionCandidates.id, candidateId))
+    .returning();
+  return c!;
+}
+
+// ---------------------------------------------------------------- ballots
+
+/** Participation: who cast for which seat, how. Never in one statement with the content (insertChoices). */
+export async function insertElectionBallot(db: DbOrTx, values: typeof electionBallots.$inferInsert): Promise<void> {
+  await db.insert(electionBallots).values(values);
+}
+
+/** Ballot contents, a thousand rows a statement (a paper batch may be long; PostgreSQL takes at most 65535 parameters). */
+export async function insertChoices(db: DbOrTx, rows: (typeof electionChoices.$inferInsert)[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(electionChoices).values(rows.slice(i, i + 1000));
+}
+
+/** The idempotency records of an election's ballots (kept by election_id so that its end can delete them). */
+export async function deleteElectionIdempotencyRecords(db: DbOrTx, electionId: string): Promise<void> {
+  await db.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, electionId));
+}
+
+export interface CastableSeatRow {
+  seat_id: string;
+  delegation_id: string;
+  delegation_name: string;
+  delegate_id: string | null;
+  delegate_name: string | null;
+  weight: number;
+  cast: number | string | null;
+  last_cast_at: Date | string | null;
+  receipts: string[] | null;
+}
+
+/**
+ * The seats a delegate casts for in the current round, with what each has cast: the same
+ * rule as findSeat (own and proxies under delegate weighting, the bloc its head holds).
+ * Receipts only in a roll call: a secret ballot's receipt leads to its unlinked content.
+ */
+export async function loadCastableSeats(
+  db: DbOrTx,
+  e: Pick<ElectionRow, 'id' | 'round' | 'mode' | 'weighting'>,
+  delegateId: string,
+): Promise<CastableSeatRow[]> {
+  return rowsOf<CastableSeatRow>(
+    await db.execute(sql`
+      select s.seat_id, s.delegation_id, dl.name as delegation_name, s.delegate_id, d.name as delegate_name,
+             s.weight,
+             (select sum(b.weight) from election_ballots b
+              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as cast,
+             (select max(b.cast_at) from election_ballots b
+              where b.election_id = s.election_id and b.seat_id = s.seat_id and b.round = ${e.round}) as last_cast_at,
+             case when ${e.mode} = 'roll_call' then
+               (select coalesce(jsonb_agg(c.receipt order by c.receipt), '[]'::jsonb) from election_choices c
+                where c.election_id = s.election_id and c.seat_id = s.seat_id and c.round = ${e.round})
+             end as receipts
+      from election_seats s
+      join delegations dl on dl.id = s.delegation_id
+      left join delegates d on d.id = s.delegate_id
+      where s.election_id = ${e.id}::uuid and (
+        (${e.weighting} = 'delegate' and (s.seat_id = ${delegateId}::uuid or s.castable_by_id = ${delegateId}::uuid))
+        or (${e.weighting} = 'delegation' and s.castable_by_id = ${delegateId}::uuid))
+      order by (s.seat_id = ${delegateId}::uuid) desc, d.name, dl.name`),
+  );
+}
+
+// ---------------------------------------------------------------- the live hubs
+
+/**
+ * Tells the live hubs (every instance, on commit) that an election's count of ballots
+ * changed: src/live/election-feed.ts. Only the ids travel; the hub reads the count itself.
+ * A Tx, not a Db: the notice goes out at the commit of the change it announces.
+ * `now`: a lifecycle change (open, a round closed, closed, cancelled), sent out at once.
+ */
+export async function notifyElectionCount(tx: Tx, e: { conferenceId: string; id: string }, now = false): Promise<void> {
+  await tx.execute(sql`select pg_notify(${TALLIES_CHANNEL}, ${`${e.conferenceId}:${e.id}${now ? ':now' : ''}`})`);
 }

@@ -6,7 +6,6 @@
  * no ballot commits after a close.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../app-context.js';
 import { DomainError } from '../domain/errors.js';
 import { parseBlt } from '../domain/blt.js';
@@ -22,14 +21,6 @@ import { isIdempotentElectionClose, nextElectionState } from '../domain/election
 import { lotSource, seedCommitment, shuffleByLot } from '../domain/election-lots.js';
 import { countRoundFromTotals } from '../domain/elections-from-totals.js';
 import { pgConstraint, pgErrorCode, type DbOrTx, type Tx } from '../db/client.js';
-import {
-  delegates,
-  electionBallots,
-  electionCandidates,
-  electionChoices,
-  elections,
-  idempotencyRecords,
-} from '../db/schema.js';
 import { appendEvent } from '../audit/event-log.js';
 import type { ElectionClosed, ElectionDefined } from './election-events.js';
 import { canonicalJson } from '../audit/hash-chain.js';
@@ -39,6 +30,9 @@ import { electorateHash } from '../audit/seal.js';
 import { signRecord } from '../audit/signing.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { loadConference } from '../conferences/conference-access.js';
+import { lockConferenceForEvents } from '../conferences/conference-repository.js';
+import { findDelegate } from '../delegations/delegation-repository.js';
+import { insertIdempotencyRecord } from '../http/idempotency-repository.js';
 import {
   findIdempotencyRecord,
   replayOf,
@@ -51,14 +45,24 @@ import { snapshotElectorate } from '../votes/vote-repository.js';
 import {
   countCast,
   countPapers,
+  deleteElectionIdempotencyRecords,
   findSeat,
+  insertCandidateRow,
+  insertChoices,
+  insertElection,
+  insertElectionBallot,
+  lastCandidateOrdinal,
+  listConferenceElections,
   loadCandidate,
   loadCandidates,
   loadChoices,
   loadElection,
   loadElectionSeats,
   lockElection,
+  notifyElectionCount,
   shareElection,
+  updateCandidateRow,
+  updateElectionRow,
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, roundJson, type BallotContent } from './election-tally.js';
@@ -73,7 +77,6 @@ import {
   tallyRecordOf,
 } from '../e2e/e2e-service.js';
 import { checkE2eDefinition, electionShape, electionSubject, type E2eLeaf } from './election-e2e.js';
-import { notifyElectionCount } from './election-notify.js';
 import {
   settingsOf,
   roundsOf,
@@ -130,22 +133,18 @@ export async function createElection(ctx: AppContext, p: Principal, conferenceId
   checkE2eDefinition({ ...input, settings });
   const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
-    const [e] = await tx
-      .insert(elections)
-      .values({
-        conferenceId,
-        title: input.title,
-        seats: input.seats,
-        method: input.method,
-        mode: input.mode,
-        weighting: input.weighting,
-        quota: input.quota,
-        settings,
-        createdBy: p.accountId,
-        createdAt: now,
-      })
-      .returning();
-    const election = e!;
+    const election = await insertElection(tx, {
+      conferenceId,
+      title: input.title,
+      seats: input.seats,
+      method: input.method,
+      mode: input.mode,
+      weighting: input.weighting,
+      quota: input.quota,
+      settings,
+      createdBy: p.accountId,
+      createdAt: now,
+    });
     for (const c of input.candidates) await insertCandidate(tx, election, c, now);
     await appendEvent(
       tx,
@@ -171,23 +170,16 @@ function definitionData(e: ElectionRow): ElectionDefined {
 
 async function insertCandidate(tx: Tx, e: ElectionRow, c: CandidateInput, now: Date): Promise<CandidateRow> {
   // The election row is locked (or new in this transaction): the next ordinal is ours.
-  const [last] = await tx
-    .select({ n: sql<number>`coalesce(max(${electionCandidates.ordinal}), 0)::int` })
-    .from(electionCandidates)
-    .where(eq(electionCandidates.electionId, e.id));
-  const [row] = await tx
-    .insert(electionCandidates)
-    .values({
-      electionId: e.id,
-      ordinal: Number(last?.n ?? 0) + 1,
-      name: c.name,
-      delegateId: c.delegateId ?? null,
-      delegationId: c.delegationId ?? null,
-      quotaGroup: c.group ?? null,
-      createdAt: now,
-    })
-    .returning();
-  return row!;
+  const last = await lastCandidateOrdinal(tx, e.id);
+  return insertCandidateRow(tx, {
+    electionId: e.id,
+    ordinal: last + 1,
+    name: c.name,
+    delegateId: c.delegateId ?? null,
+    delegationId: c.delegationId ?? null,
+    quotaGroup: c.group ?? null,
+    createdAt: now,
+  });
 }
 
 async function lockForStaff(tx: Tx, p: Principal, electionId: string): Promise<ElectionRow> {
@@ -217,13 +209,13 @@ export async function updateElection(ctx: AppContext, p: Principal, electionId: 
       standing.map((c) => c.quotaGroup),
     );
     checkE2eDefinition(next);
-    const [updated] = await tx.update(elections).set(next).where(eq(elections.id, e.id)).returning();
+    const updated = await updateElectionRow(tx, e.id, next);
     await appendEvent(
       tx,
-      { conferenceId: e.conferenceId, type: 'election.updated', actor: p.accountId, data: definitionData(updated!) },
+      { conferenceId: e.conferenceId, type: 'election.updated', actor: p.accountId, data: definitionData(updated) },
       now,
     );
-    return updated!;
+    return updated;
   });
 }
 
@@ -275,23 +267,15 @@ export async function nominate(ctx: AppContext, p: Principal, electionId: string
 async function headOf(tx: Tx, p: Principal, e: ElectionRow): Promise<{ delegationId: string }> {
   if (settingsOf(e).nominations !== 'delegation_heads')
     throw new DomainError('forbidden', 'nomination_not_allowed', 'In this election only the chair nominates.');
-  const [d] = await tx
-    .select({ delegationId: delegates.delegationId, role: delegates.role, conferenceId: delegates.conferenceId })
-    .from(delegates)
-    .where(eq(delegates.id, p.delegateId ?? '00000000-0000-0000-0000-000000000000'))
-    .limit(1);
+  const d = await findDelegate(tx, p.delegateId ?? '00000000-0000-0000-0000-000000000000');
   if (!d || d.role !== 'head' || d.conferenceId !== e.conferenceId)
     throw new DomainError('forbidden', 'not_delegation_head', "Only a delegation's head nominates for it.");
   return { delegationId: d.delegationId };
 }
 
 async function delegationOfDelegate(tx: Tx, delegateId: string, conferenceId: string): Promise<string | null> {
-  const [d] = await tx
-    .select({ delegationId: delegates.delegationId })
-    .from(delegates)
-    .where(and(eq(delegates.id, delegateId), eq(delegates.conferenceId, conferenceId)))
-    .limit(1);
-  return d?.delegationId ?? null;
+  const d = await findDelegate(tx, delegateId);
+  return d && d.conferenceId === conferenceId ? d.delegationId : null;
 }
 
 export async function updateCandidate(
@@ -306,26 +290,22 @@ export async function updateCandidate(
     const e = await lockForStaff(tx, p, found.electionId);
     nextElectionState(e.state, 'edit');
     await assertNotPrepared(tx, e);
-    const [c] = await tx
-      .update(electionCandidates)
-      .set({
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.group !== undefined ? { quotaGroup: input.group } : {}),
-        ...(input.state !== undefined ? { state: input.state } : {}),
-      })
-      .where(eq(electionCandidates.id, candidateId))
-      .returning();
+    const c = await updateCandidateRow(tx, candidateId, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.group !== undefined ? { quotaGroup: input.group } : {}),
+      ...(input.state !== undefined ? { state: input.state } : {}),
+    });
     await appendEvent(
       tx,
       {
         conferenceId: e.conferenceId,
         type: input.state === 'withdrawn' ? 'candidate.withdrawn' : 'candidate.updated',
         actor: p.accountId,
-        data: { electionId: e.id, candidateId, name: c!.name, group: c!.quotaGroup, state: c!.state },
+        data: { electionId: e.id, candidateId, name: c.name, group: c.quotaGroup, state: c.state },
       },
       now,
     );
-    return c!;
+    return c;
   });
 }
 
@@ -452,27 +432,23 @@ export async function openElection(ctx: AppContext, p: Principal, electionId: st
         );
     }
     // Conference row first, as a vote's open does: the snapshot must not deadlock with a proxy change.
-    await tx.execute(sql`select 1 from conferences where id = ${e.conferenceId} for no key update`);
+    await lockConferenceForEvents(tx, e.conferenceId);
     const seats = await snapshotElectorate(tx, e, { table: 'election_seats', owner: 'election_id' });
     const hash = electorateHash(seats);
     const seedHash = seedCommitment(seed);
     const deadlineAt = durationSeconds === undefined ? null : new Date(now.getTime() + durationSeconds * 1000);
     const rounds: StoredRounds = { ...roundState(spec, order, lots.used), orderLots: lots.used, closed: [] };
-    const [opened] = await tx
-      .update(elections)
-      .set({
-        state: 'open',
-        round: 1,
-        candidateOrder: order,
-        seed,
-        seedHash,
-        electorateHash: hash,
-        rounds,
-        openedAt: now,
-        deadlineAt,
-      })
-      .where(eq(elections.id, e.id))
-      .returning();
+    const opened = await updateElectionRow(tx, e.id, {
+      state: 'open',
+      round: 1,
+      candidateOrder: order,
+      seed,
+      seedHash,
+      electorateHash: hash,
+      rounds,
+      openedAt: now,
+      deadlineAt,
+    });
     await appendEvent(
       tx,
       {
@@ -497,7 +473,7 @@ export async function openElection(ctx: AppContext, p: Principal, electionId: st
       now,
     );
     await notifyElectionCount(tx, e, true);
-    return opened!;
+    return opened;
   });
 }
 
@@ -516,11 +492,7 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
   return ctx.db.transaction(async (tx) => {
     const e = await lockForStaff(tx, p, electionId);
     nextElectionState(e.state, 'cancel');
-    const [cancelled] = await tx
-      .update(elections)
-      .set({ state: 'cancelled', cancelledAt: now })
-      .where(eq(elections.id, e.id))
-      .returning();
+    const cancelled = await updateElectionRow(tx, e.id, { state: 'cancelled', cancelledAt: now });
     await forgetBallotRequests(tx, e);
     await notifyElectionCount(tx, e, true);
     await appendEvent(
@@ -533,7 +505,7 @@ export async function cancelElection(ctx: AppContext, p: Principal, electionId: 
       },
       now,
     );
-    return cancelled!;
+    return cancelled;
   });
 }
 
@@ -674,7 +646,7 @@ async function storeAnswer(
   response: unknown,
   electionId: string | null = null,
 ): Promise<void> {
-  await tx.insert(idempotencyRecords).values({
+  await insertIdempotencyRecord(tx, {
     accountId: idem.accountId,
     key: storedKey(idem.key),
     scope: idem.scope,
@@ -693,7 +665,7 @@ async function storeAnswer(
  * round-1 answer back, not cast the same request again in round 2.
  */
 async function forgetBallotRequests(tx: Tx, e: Pick<ElectionRow, 'id' | 'mode'>): Promise<void> {
-  if (e.mode !== 'roll_call') await tx.delete(idempotencyRecords).where(eq(idempotencyRecords.electionId, e.id));
+  if (e.mode !== 'roll_call') await deleteElectionIdempotencyRecords(tx, e.id);
 }
 
 async function withRetries<T>(
@@ -791,7 +763,7 @@ export async function castElectionBallot(
         ballot: content,
       };
       const receipt = receiptOfLeaf(leaf);
-      await tx.insert(electionBallots).values({
+      await insertElectionBallot(tx, {
         id: ballotId,
         electionId: e.id,
         round: e.round,
@@ -805,17 +777,19 @@ export async function castElectionBallot(
       });
       // A separate statement from the participation row: the content row has no column,
       // and no statement in common, that leads back to the voter.
-      await tx.insert(electionChoices).values({
-        id: choiceId,
-        electionId: e.id,
-        round: e.round,
-        weight,
-        count: 1,
-        ballot: content,
-        paper: leaf.paper,
-        seatId: leaf.seatId,
-        receipt,
-      });
+      await insertChoices(tx, [
+        {
+          id: choiceId,
+          electionId: e.id,
+          round: e.round,
+          weight,
+          count: 1,
+          ballot: content,
+          paper: leaf.paper,
+          seatId: leaf.seatId,
+          receipt,
+        },
+      ]);
       const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
       await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
       await notifyElectionCount(tx, e);
@@ -909,7 +883,7 @@ async function castEncrypted(
   if (!cast || cast.seatId !== seat.seatId || cast.weight !== seat.weight)
     throw new DomainError('conflict', 'ballot_retry', 'The seat changed while the ballot was checked: send it again.');
   const ballotId = randomUUID();
-  await tx.insert(electionBallots).values({
+  await insertElectionBallot(tx, {
     id: ballotId,
     electionId: e.id,
     round: e.round,
@@ -1028,7 +1002,7 @@ export async function enterPaperBallots(
           receipt: receiptOfLeaf(leaf),
         };
       });
-      for (let i = 0; i < rows.length; i += 1000) await tx.insert(electionChoices).values(rows.slice(i, i + 1000));
+      await insertChoices(tx, rows);
       const answer: PaperBallotsAnswer = {
         batchId,
         round: e.round,
@@ -1126,11 +1100,7 @@ export async function closeElection(
         orderLots: state.orderLots,
         closed: counted.rounds,
       };
-      const [moved] = await tx
-        .update(elections)
-        .set({ round: e.round + 1, rounds, deadlineAt: null })
-        .where(eq(elections.id, e.id))
-        .returning();
+      const moved = await updateElectionRow(tx, e.id, { round: e.round + 1, rounds, deadlineAt: null });
       await appendEvent(
         tx,
         {
@@ -1146,7 +1116,7 @@ export async function closeElection(
         now,
       );
       await notifyElectionCount(tx, e, true);
-      return resultOf(moved!);
+      return resultOf(moved);
     }
     return sealElection(ctx, tx, e, {
       actor,
@@ -1227,19 +1197,15 @@ async function sealElection(ctx: AppContext, tx: Tx, e: ElectionRow, s: Seal): P
     { conferenceId: e.conferenceId, type: 'election.closed', actor: s.actor, data: { ...payload, signature } },
     s.now,
   );
-  const [closed] = await tx
-    .update(elections)
-    .set({
-      state: 'closed',
-      closedAt: s.closedAt,
-      rounds: { ...state, closed: s.rounds },
-      result: { payload, signature, eventSeq: event.seq },
-    })
-    .where(eq(elections.id, e.id))
-    .returning();
+  const closed = await updateElectionRow(tx, e.id, {
+    state: 'closed',
+    closedAt: s.closedAt,
+    rounds: { ...state, closed: s.rounds },
+    result: { payload, signature, eventSeq: event.seq },
+  });
   await forgetBallotRequests(tx, e);
   await notifyElectionCount(tx, e, true);
-  return resultOf(closed!);
+  return resultOf(closed);
 }
 
 /**
@@ -1255,11 +1221,7 @@ async function startCounting(
   now: Date,
 ): Promise<ElectionResult> {
   const { ballots } = await beginDecryption(tx, electionSubject(e.id));
-  const [counting] = await tx
-    .update(elections)
-    .set({ state: 'counting', closedAt })
-    .where(eq(elections.id, e.id))
-    .returning();
+  const counting = await updateElectionRow(tx, e.id, { state: 'counting', closedAt });
   await appendEvent(
     tx,
     {
@@ -1272,7 +1234,7 @@ async function startCounting(
   );
   await forgetBallotRequests(tx, e);
   await notifyElectionCount(tx, e, true);
-  return resultOf(counting!);
+  return resultOf(counting);
 }
 
 /**
@@ -1421,11 +1383,5 @@ export async function ballotsCounted(ctx: AppContext, e: ElectionRow): Promise<n
 }
 
 export async function listElections(ctx: AppContext, conferenceId: string, limit: number, offset: number) {
-  return ctx.db
-    .select()
-    .from(elections)
-    .where(and(eq(elections.conferenceId, conferenceId)))
-    .orderBy(elections.createdAt, elections.id)
-    .limit(limit + 1)
-    .offset(offset);
+  return listConferenceElections(ctx.db, conferenceId, limit, offset);
 }

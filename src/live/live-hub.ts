@@ -442,7 +442,7 @@ export class LiveHub {
       const { conferenceId, rest } = notice;
       if (channel === EVENTS_CHANNEL) this.conferences.notified(conferenceId, Number(rest));
       else if (channel === TALLIES_CHANNEL) {
-        // A vote's tally, or an election's count of ballots (election-notify.ts).
+        // A vote's tally, or an election's count of ballots (notifyElectionCount in src/elections/election-repository.ts).
         if (!this.tallies.notified(rest)) this.elections.onNotify(payload);
       }
     } catch (err) {

@@ -19,7 +19,8 @@ import {
 } from '../conferences/conference-repository.js';
 import { insertDelegates, insertDelegation, insertParty } from '../delegations/delegation-repository.js';
 import { insertClauses, insertResolution } from '../resolutions/resolution-repository.js';
-import { insertCandidates, insertElection, lockSeed } from './seed-repository.js';
+import { insertCandidates, insertElection } from '../elections/election-repository.js';
+import { lockSeed } from './seed-repository.js';
 import { splitIntoClauses } from '../domain/clause-splitter.js';
 import { appendEvent } from '../audit/event-log.js';
 import { generateAccessCode, hashAccessCode } from '../auth/access-codes.js';
