@@ -97,6 +97,14 @@ interface Running extends Totals {
   voters: number;
 }
 
+/**
+ * The presence rule, for every mode: a seat is present if it checked in, and casting a
+ * ballot proves presence even if the delegate never checked in.
+ */
+export function isPresent(seat: Pick<Seat, 'present'>, castBallot: boolean): boolean {
+  return seat.present || castBallot;
+}
+
 const zero = (): Running => ({ yes: 0, no: 0, abstain: 0, notVoting: 0, entitled: 0, voters: 0 });
 
 /**
@@ -182,8 +190,7 @@ export function tally(seats: readonly Seat[], ballots: readonly CountedBallot[])
       acc.entitled += seat.weight;
       acc.voters += voted;
     }
-    // Casting a ballot proves presence even if the delegate never checked in.
-    if (seat.present || ballot !== undefined) present += seat.weight;
+    if (isPresent(seat, ballot !== undefined)) present += seat.weight;
   }
 
   if (!Number.isSafeInteger(overall.entitled)) {
@@ -210,4 +217,34 @@ export function tally(seats: readonly Seat[], ballots: readonly CountedBallot[])
       voters: t.voters,
     })),
   };
+}
+
+/** What a secret count gives: totals only, never per delegation (the choices cannot be linked). */
+export type SecretTally = Totals & { notVoting: number; entitled: number; present: number };
+
+/**
+ * Counts a secret vote (`secret` or `secret_e2e`): the choices are sums that no seat can be
+ * linked to (the unlinked unit choices, or the tellers' decrypted totals), participation (for
+ * presence) comes from the seats that cast a ballot. Whatever was not cast is not voting.
+ */
+export function secretTally(
+  seats: readonly Pick<Seat, 'seatId' | 'weight' | 'present'>[],
+  votedSeatIds: ReadonlySet<string>,
+  choices: readonly Totals[],
+): SecretTally {
+  let yes = 0;
+  let no = 0;
+  let abstain = 0;
+  for (const c of choices) {
+    yes += c.yes;
+    no += c.no;
+    abstain += c.abstain;
+  }
+  let entitled = 0;
+  let present = 0;
+  for (const s of seats) {
+    entitled += s.weight;
+    if (isPresent(s, votedSeatIds.has(s.seatId))) present += s.weight;
+  }
+  return { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present };
 }

@@ -7,6 +7,7 @@
  */
 import type { AppContext } from '../app-context.js';
 import { participationRows } from '../votes/vote-repository.js';
+import { isPresent } from '../domain/tally.js';
 import type { QuorumRule } from '../domain/majority.js';
 import type { VoteRow } from '../votes/vote-views.js';
 
@@ -80,7 +81,9 @@ export async function loadParticipation(ctx: AppContext, v: VoteRow): Promise<Pa
     d.seats++;
     d.entitledWeight += weight;
     entitledWeight += weight;
-    if (r.present) {
+    // The close's rule (src/domain/tally.ts): a ballot proves presence, so the quorum shown
+    // during the vote is the one the close will find.
+    if (isPresent(r, voted)) {
       d.presentWeight += weight;
       presentWeight += weight;
     }

@@ -14,7 +14,7 @@
  *   participation (voters and their weight), and once closed the totals of the declared result.
  */
 import { notFound } from '../domain/errors.js';
-import { tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
+import { secretTally, tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
 import type { DbOrTx } from '../db/client.js';
 import {
   latestBallots,
@@ -142,17 +142,9 @@ export function namedDelegationTotals(rows: readonly DelegationTally[], names: R
  */
 async function secretTotals(db: DbOrTx, voteId: string, seats: SeatRow[]): Promise<TallyTotals> {
   const sums = await secretChoiceSums(db, voteId);
-  const votedSeats = await votedSeatIds(db, voteId);
-  let entitled = 0;
-  let present = 0;
-  for (const s of seats) {
-    entitled += s.weight;
-    if (s.present || votedSeats.has(s.seat_id)) present += s.weight;
-  }
-  const yes = Number(sums?.yes ?? 0);
-  const no = Number(sums?.no ?? 0);
-  const abstain = Number(sums?.abstain ?? 0);
-  return { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present };
+  const voted = await votedSeatIds(db, voteId);
+  const choices = [{ yes: Number(sums?.yes ?? 0), no: Number(sums?.no ?? 0), abstain: Number(sums?.abstain ?? 0) }];
+  return secretTally(seats.map(toSeat), voted, choices);
 }
 
 export function toSeat(s: { seat_id: string; delegation_id: string; weight: number; present: boolean }): Seat {

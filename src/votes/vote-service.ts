@@ -17,7 +17,7 @@ import {
   tallyRecordOf,
   type E2eSubject,
 } from '../e2e/e2e-service.js';
-import { tally } from '../domain/tally.js';
+import { secretTally, tally } from '../domain/tally.js';
 import { decide, type MajorityRule, type QuorumRule } from '../domain/majority.js';
 import { buildVotingList } from '../domain/voting-list.js';
 import { pgConstraint, pgErrorCode, type DbOrTx, type Tx } from '../db/client.js';
@@ -510,7 +510,7 @@ async function countAndSeal(
     if (!e2e) throw new Error('a secret_e2e vote is declared from its decrypted totals');
     // The choices exist only as the tellers' decrypted totals; each ballot's leaf names its
     // seat, weight and tracker (the hash of its ciphertexts), never a choice.
-    totals = secretTotals(seats, voted, [e2e.totals]);
+    totals = secretTally(seats, voted, [e2e.totals]);
     voters = voted.size;
     byDelegation = null;
     receipts = ballotRows.map((b) =>
@@ -518,7 +518,7 @@ async function countAndSeal(
     );
   } else {
     const choices = await loadSecretChoices(tx, v.id);
-    totals = secretTotals(seats, voted, choices);
+    totals = secretTally(seats, voted, choices);
     voters = voted.size;
     byDelegation = null;
     receipts = choices.map((c) => c.receipt);
@@ -618,28 +618,6 @@ const toParticipant = (b: { seat_id: string; cast_via: ParticipationEntry['castV
   seatId: b.seat_id,
   castVia: b.cast_via,
 });
-
-function secretTotals(
-  seats: readonly SeatWithName[],
-  voted: ReadonlySet<string>,
-  choices: readonly { yes: number; no: number; abstain: number }[],
-) {
-  let yes = 0;
-  let no = 0;
-  let abstain = 0;
-  for (const c of choices) {
-    yes += c.yes;
-    no += c.no;
-    abstain += c.abstain;
-  }
-  let entitled = 0;
-  let present = 0;
-  for (const s of seats) {
-    entitled += s.weight;
-    if (s.present || voted.has(s.seatId)) present += s.weight;
-  }
-  return { yes, no, abstain, notVoting: entitled - yes - no - abstain, entitled, present };
-}
 
 /** Frozen at close: who voted, who was present without voting, who was absent (seat ids, sorted). */
 function participationOf(seats: readonly SeatWithName[], voted: ReadonlySet<string>): StoredResult['participation'] {

@@ -262,4 +262,28 @@ describe('participation during a vote', () => {
     expect((await read(await f.tokenOf('N2'))).statusCode).toBe(403);
     expect((await read()).statusCode).toBe(401);
   });
+
+  it('a seat that votes without having checked in counts as present, as the close will count it', async () => {
+    const voteId = await f.openVote({ quorum: { numerator: 1, denominator: 2 } });
+    const read = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/votes/${voteId}/participation`,
+          headers: bearer(await f.chairToken()),
+        })
+      ).json<{ presentWeight: number; byDelegation: { name: string; presentWeight: number }[] }>();
+    const before = await read();
+    expect(before.presentWeight).toBe(4);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/votes/${voteId}/ballots`,
+      headers: { ...bearer(await f.tokenOf('N3')), 'idempotency-key': crypto.randomUUID() },
+      payload: { choice: 'abstain' },
+    });
+    expect(res.statusCode).toBe(201);
+    const after = await read();
+    expect(after.presentWeight).toBe(5);
+    expect(after.byDelegation.find((d) => d.name === 'North')?.presentWeight).toBe(4);
+  });
 });
