@@ -24,14 +24,6 @@ export interface TallyHeadRow {
   } | null;
 }
 
-export interface TallySeatRow {
-  seat_id: string;
-  delegation_id: string;
-  name: string;
-  weight: number;
-  present: boolean;
-}
-
 /** The vote with its ballot count (the version), its voters and (secret_e2e) their weight and declared result. */
 export async function tallyHead(db: DbOrTx, voteId: string): Promise<TallyHeadRow | undefined> {
   const [head] = rowsOf<TallyHeadRow>(
@@ -45,30 +37,6 @@ export async function tallyHead(db: DbOrTx, voteId: string): Promise<TallyHeadRo
       from votes v where v.id = ${voteId}`),
   );
   return head;
-}
-
-/** The frozen electorate with the delegations' names. */
-export async function tallySeats(db: DbOrTx, voteId: string): Promise<TallySeatRow[]> {
-  return rowsOf<TallySeatRow>(
-    await db.execute(sql`
-      select s.seat_id, s.delegation_id, d.name, s.weight, s.present
-      from electorate_seats s join delegations d on d.id = s.delegation_id
-      where s.vote_id = ${voteId}`),
-  ).map((s) => ({ ...s, weight: Number(s.weight) }));
-}
-
-/** Each seat's latest ballot (its highest revision), a missing choice as 0. */
-export async function latestBallots(
-  db: DbOrTx,
-  voteId: string,
-): Promise<{ seat_id: string; revision: number; yes: number; no: number; abstain: number }[]> {
-  return rowsOf<{ seat_id: string; revision: number; yes: number; no: number; abstain: number }>(
-    await db.execute(sql`
-      select distinct on (seat_id) seat_id, revision, coalesce(yes,0) as yes, coalesce(no,0) as no,
-             coalesce(abstain,0) as abstain
-      from ballots where vote_id = ${voteId}
-      order by seat_id, revision desc`),
-  );
 }
 
 /** A secret vote's choices summed (secret_choices cannot be joined to a seat). */

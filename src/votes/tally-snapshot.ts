@@ -16,15 +16,8 @@
 import { notFound } from '../domain/errors.js';
 import { secretTally, tally, type CountedBallot, type DelegationTally, type Seat } from '../domain/tally.js';
 import type { DbOrTx } from '../db/client.js';
-import {
-  latestBallots,
-  secretChoiceSums,
-  tallyHead,
-  tallySeats,
-  votedSeatIds,
-  type TallySeatRow,
-  type VoteStateName,
-} from './tally-repository.js';
+import { secretChoiceSums, tallyHead, votedSeatIds, type VoteStateName } from './tally-repository.js';
+import { loadBallots, loadSeats, type SeatWithName } from './vote-repository.js';
 
 export type { VoteStateName } from './tally-repository.js';
 
@@ -65,8 +58,6 @@ export interface TallySnapshot {
   byDelegation: DelegationTallyView[] | null;
 }
 
-type SeatRow = TallySeatRow;
-
 export function isTallyVisible(state: VoteStateName, resultsVisibility: 'live' | 'after_close'): boolean {
   return state === 'closed' || (state === 'open' && resultsVisibility === 'live');
 }
@@ -95,16 +86,18 @@ export async function loadTallySnapshot(db: DbOrTx, voteId: string): Promise<Tal
     return { ...base, tallyVisible: true, totals, byDelegation: null };
   }
 
-  const seats = await tallySeats(db, voteId);
+  // The close's own readers (vote-repository.ts): what the hall sees counted is read the way
+  // the declared result is.
+  const seats = await loadSeats(db, voteId);
 
   if (head.mode === 'secret') {
     const totals = await secretTotals(db, voteId, seats);
     return { ...base, tallyVisible: true, totals, byDelegation: null };
   }
 
-  const ballotRows = await latestBallots(db, voteId);
-  const t = tally(seats.map(toSeat), ballotRows.map(toCounted));
-  const names = new Map(seats.map((s) => [s.delegation_id, s.name]));
+  const ballotRows = await loadBallots(db, voteId);
+  const t = tally(seats, ballotRows.map(toCounted));
+  const names = new Map(seats.map((s) => [s.delegationId, s.name]));
   return {
     ...base,
     tallyVisible: true,
@@ -140,11 +133,11 @@ export function namedDelegationTotals(rows: readonly DelegationTally[], names: R
  * Secret votes: the choices are summed from secret_choices, which cannot be joined to a seat;
  * participation (for presence) comes from the ballot rows, which carry no choice.
  */
-async function secretTotals(db: DbOrTx, voteId: string, seats: SeatRow[]): Promise<TallyTotals> {
+async function secretTotals(db: DbOrTx, voteId: string, seats: SeatWithName[]): Promise<TallyTotals> {
   const sums = await secretChoiceSums(db, voteId);
   const voted = await votedSeatIds(db, voteId);
   const choices = [{ yes: Number(sums?.yes ?? 0), no: Number(sums?.no ?? 0), abstain: Number(sums?.abstain ?? 0) }];
-  return secretTally(seats.map(toSeat), voted, choices);
+  return secretTally(seats, voted, choices);
 }
 
 export function toSeat(s: { seat_id: string; delegation_id: string; weight: number; present: boolean }): Seat {
