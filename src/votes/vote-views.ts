@@ -1,5 +1,6 @@
 /** Request and response shapes of the vote routes (zod: validation and the OpenAPI document). */
 import { z } from 'zod';
+import type { DeclaredResult } from '../domain/vote-result.js';
 import { encryptedBallotSchema } from '../e2e/e2e-views.js';
 import { idSchema, iso } from '../http/schemas.js';
 import type { votes } from '../db/schema.js';
@@ -235,7 +236,13 @@ export const resultSchema = z
     corrections: z.array(correctionSchema),
   })
   .meta({ id: 'VoteResult' });
-export type StoredResult = Omit<z.infer<typeof resultSchema>, 'corrections'>;
+/** What the close stores: the domain's declared result (the corrections are read beside it). */
+export type StoredResult = DeclaredResult;
+// The published schema must describe the domain's result exactly, both ways: a field added to
+// one and not the other fails the typecheck.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const resultSchemaMatchesDomain: Exactly<Omit<z.infer<typeof resultSchema>, 'corrections'>, DeclaredResult> = true;
+void resultSchemaMatchesDomain;
 
 export function voteView(v: VoteRow): z.infer<typeof voteSchema> {
   return {
