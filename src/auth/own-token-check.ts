@@ -8,7 +8,7 @@
  * microseconds. It only ever ACCEPTS: a token it is not sure of, for any reason (another
  * header, an array audience, an nbf, a bad signature, expired, malformed ...), returns
  * null and jose verifies it as before, so every refusal keeps jose's exact answer, and no
- * token passes here that jose would refuse (tests/unit/own-token-check.test.ts compares
+ * token passes here that jose would refuse (tests/auth/own-token-check.test.ts compares
  * both on every mutation of a token we can think of).
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';

@@ -3,7 +3,7 @@
  * unused, abstentions and seats that never vote), a vote run through the real service gives
  * the tally of an independent recount, and the outcome of a reference rule computed by
  * cross-multiplication. The pure tally and majority functions have their own, much larger,
- * property tests under tests/unit; this one checks the whole path: snapshot, ballots, close.
+ * property tests under tests/domain; this one checks the whole path: snapshot, ballots, close.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
