@@ -14,11 +14,10 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { id, createdAt, ts } from './columns.js';
+import { castByColumns, createdAt, frozenSeatColumns, id, ts } from './columns.js';
 import { accounts, conferences, delegates, delegations } from './schema.js';
 
 export const elections = pgTable(
@@ -109,15 +108,7 @@ export const electionSeats = pgTable(
       .notNull()
       .references(() => elections.id),
     seatId: uuid('seat_id').notNull(),
-    delegationId: uuid('delegation_id')
-      .notNull()
-      .references(() => delegations.id),
-    delegateId: uuid('delegate_id').references(() => delegates.id),
-    weight: integer('weight').notNull(),
-    present: boolean('present').notNull(),
-    castableById: uuid('castable_by_id').references(() => delegates.id),
-    // Frozen with the seat as for votes (electorate_seats.on_paper).
-    onPaper: boolean('on_paper').notNull().default(false),
+    ...frozenSeatColumns(),
   },
   (t) => [
     primaryKey({ columns: [t.electionId, t.seatId] }),
@@ -141,10 +132,7 @@ export const electionBallots = pgTable(
     seatId: uuid('seat_id').notNull(),
     part: integer('part').notNull().default(1),
     weight: integer('weight').notNull(),
-    castByAccountId: uuid('cast_by_account_id').references(() => accounts.id),
-    castByDelegateId: uuid('cast_by_delegate_id').references(() => delegates.id),
-    castVia: text('cast_via', { enum: ['self', 'proxy', 'head', 'paper'] }).notNull(),
-    castAt: timestamp('cast_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ...castByColumns(),
   },
   (t) => [
     uniqueIndex('election_ballots_seat_uq').on(t.electionId, t.round, t.seatId, t.part),

@@ -15,11 +15,10 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { id, createdAt, ts } from './columns.js';
+import { castByColumns, createdAt, frozenSeatColumns, id, ts } from './columns.js';
 
 export const conferences = pgTable(
   'conferences',
@@ -293,17 +292,7 @@ export const electorateSeats = pgTable(
       .notNull()
       .references(() => votes.id),
     seatId: uuid('seat_id').notNull(),
-    delegationId: uuid('delegation_id')
-      .notNull()
-      .references(() => delegations.id),
-    delegateId: uuid('delegate_id').references(() => delegates.id),
-    weight: integer('weight').notNull(),
-    present: boolean('present').notNull(),
-    // Delegate weighting: the delegate who holds this seat's proxy. Delegation weighting: the head.
-    castableById: uuid('castable_by_id').references(() => delegates.id),
-    // When the vote opened, the seat voted on paper (marked by the desk, or its voter had never
-    // signed in): only then may the chair enter a paper ballot for it (S10).
-    onPaper: boolean('on_paper').notNull().default(false),
+    ...frozenSeatColumns(),
   },
   (t) => [primaryKey({ columns: [t.voteId, t.seatId] }), check('electorate_seats_weight_check', sql`${t.weight} >= 0`)],
 );
@@ -327,10 +316,7 @@ export const ballots = pgTable(
     no: integer('no'),
     abstain: integer('abstain'),
     weight: integer('weight').notNull(),
-    castByAccountId: uuid('cast_by_account_id').references(() => accounts.id),
-    castByDelegateId: uuid('cast_by_delegate_id').references(() => delegates.id),
-    castVia: text('cast_via', { enum: ['self', 'proxy', 'head', 'paper'] }).notNull(),
-    castAt: timestamp('cast_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ...castByColumns(),
     receipt: text('receipt'),
   },
   (t) => [
