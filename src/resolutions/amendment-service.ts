@@ -7,7 +7,7 @@ import { appendEvent } from '../audit/event-log.js';
 import { assertConference, type Principal } from '../auth/principal.js';
 import { allows } from '../domain/permissions.js';
 import { findDelegate, findDelegation } from '../delegations/delegation-repository.js';
-import { assertTransition, decisionEvent, type AmendmentDecision } from './amendment-transitions.js';
+import { assertTransition, decisionEvent, type AmendmentDecision } from '../domain/amendment-lifecycle.js';
 import {
   findAmendment,
   findClause,

@@ -8,8 +8,8 @@
  * amendment may still be withdrawn also depends on the votes (once put to the vote,
  * it belongs to the conference); the service checks that, not this table.
  */
-import { DomainError } from '../domain/errors.js';
-import type { AmendmentStatus } from '../domain/consolidated-text.js';
+import { DomainError } from './errors.js';
+import type { AmendmentStatus } from './consolidated-text.js';
 
 export type AmendmentDecision = Exclude<AmendmentStatus, 'submitted'>;
 
