@@ -2,10 +2,10 @@
  * The HTTP side of a teller's device outside the browser (`npm run trustee`): sign in,
  * read the tellers' state, post a step. Only fetch and the pure src/domain/e2e types.
  */
-import type { CeremonyState, TellerStep } from '../src/domain/e2e/teller-steps.js';
+import type { CeremonyState, TellerAction } from '../src/domain/e2e/teller-steps.js';
 
 export type CeremonyKind = 'votes' | 'elections';
-export type PostedStep = Exclude<TellerStep, { kind: 'wait' } | { kind: 'done' }>;
+export type PostedStep = Exclude<TellerAction, { kind: 'wait' } | { kind: 'done' }>;
 
 /** An answer that is not a 2xx: its problem+json code when the service sent one. */
 export class HttpProblem extends Error {

@@ -32,7 +32,7 @@ import {
   parseTellerKeyFile,
   type CeremonyState,
   type TellerKeyFile,
-  type TellerStep,
+  type TellerAction,
 } from '../src/domain/e2e/teller-steps.js';
 import { HttpProblem, TellerClient, type CeremonyKind, type Credentials, type PostedStep } from './teller-client.js';
 
@@ -207,7 +207,7 @@ export async function runTrustee(
   let lastWait = '';
   for (;;) {
     const next = await nextTellerStep(state, key);
-    const step: TellerStep = next.step;
+    const step: TellerAction = next.step;
     // Kept before the body leaves this machine: a crash after the post re-sends the same body.
     if (JSON.stringify(next.key) !== JSON.stringify(key)) saveKeyFile(o.keyPath, next.key);
     key = next.key;

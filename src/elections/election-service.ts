@@ -1203,8 +1203,7 @@ async function sealElection(ctx: AppContext, tx: Tx, e: ElectionRow, s: Seal): P
     rounds: { ...state, closed: s.rounds },
     result: { payload, signature, eventSeq: event.seq },
   });
-  await forgetBallotRequests(tx, e);
-  await notifyElectionCount(tx, e, true);
+  await endBallots(tx, e);
   return resultOf(closed);
 }
 
@@ -1232,9 +1231,18 @@ async function startCounting(
     },
     now,
   );
+  await endBallots(tx, e);
+  return resultOf(counting);
+}
+
+/**
+ * What every end of an election's ballots does, clear (sealed) or encrypted (counting): the
+ * ballots' idempotency records go (a secret ballot's would link its account to its answer)
+ * and the live count is sent at once, as final.
+ */
+async function endBallots(tx: Tx, e: ElectionRow): Promise<void> {
   await forgetBallotRequests(tx, e);
   await notifyElectionCount(tx, e, true);
-  return resultOf(counting);
 }
 
 /**

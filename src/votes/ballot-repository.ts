@@ -103,18 +103,17 @@ export interface BallotStatementValues {
 
 /**
  * One ballot in one statement: the idempotency record, the ballot row and the tally
- * notification (see BallotWrite in ballot-service.ts). With a `gate` query nothing is
- * written unless it returns a row. Returns one row when the ballot was written.
+ * notification (see BallotWrite in ballot-service.ts). Returns one row when the ballot was
+ * written.
  */
-export function ballotStatement(r: BallotStatementValues, gate?: SQL): SQL {
+export function ballotStatement(r: BallotStatementValues): SQL {
   const choice = r.choice
     ? sql`${r.choice.yes}::int, ${r.choice.no}::int, ${r.choice.abstain}::int`
     : sql`null, null, null`;
   return sql`
-    with ${gate ? sql`gate as (${gate}), ` : sql``}idem as (
+    with idem as (
       insert into idempotency_records (account_id, key, scope, request_hash, status, response, vote_id)
       select ${r.accountId}::uuid, ${r.keyHash}, ${r.scope}, ${r.requestHash}, 201, ${r.response}::jsonb, ${r.voteId}::uuid
-      ${gate ? sql`where exists (select 1 from gate)` : sql``}
       on conflict do nothing returning 1
     ), b as (
       insert into ballots (id, vote_id, seat_id, revision, yes, no, abstain, weight,

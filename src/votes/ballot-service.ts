@@ -583,33 +583,30 @@ export function ballotValues(f: BallotFacts, idem: IdempotencyRequest) {
 }
 
 /** The answer to a ballot and the statements that record it (see BallotWrite). */
-export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest, gate?: SQL): BallotWrite {
+export function ballotWrite(f: BallotFacts, idem: IdempotencyRequest): BallotWrite {
   const { ballotId, castAt, answer, stored, units } = ballotValues(f, idem);
   const secret = f.mode === 'secret';
   const choices = secret ? secretChoicesStatement(f.voteId, units) : null;
   // A secret_e2e row is participation only: its choice is inside the ciphertexts (e2e_ballots).
   const clear = f.mode === 'roll_call';
-  const ballot = ballotStatement(
-    {
-      ballotId,
-      voteId: f.voteId,
-      conferenceId: f.conferenceId,
-      seatId: f.seatId,
-      revision: f.revision,
-      weight: f.weight,
-      accountId: f.accountId,
-      castByDelegateId: f.castByDelegateId,
-      castVia: f.castVia,
-      castAt,
-      choice: clear ? f.split : null,
-      receipt: secret ? null : answer.receipt,
-      keyHash: storedKey(idem.key),
-      scope: idem.scope,
-      requestHash: idem.requestHash,
-      response: JSON.stringify(stored),
-    },
-    gate,
-  );
+  const ballot = ballotStatement({
+    ballotId,
+    voteId: f.voteId,
+    conferenceId: f.conferenceId,
+    seatId: f.seatId,
+    revision: f.revision,
+    weight: f.weight,
+    accountId: f.accountId,
+    castByDelegateId: f.castByDelegateId,
+    castVia: f.castVia,
+    castAt,
+    choice: clear ? f.split : null,
+    receipt: secret ? null : answer.receipt,
+    keyHash: storedKey(idem.key),
+    scope: idem.scope,
+    requestHash: idem.requestHash,
+    response: JSON.stringify(stored),
+  });
   return { answer, ballot, choices };
 }
 

@@ -25,7 +25,7 @@ import {
   parseTellerKeyFile,
   type CeremonyState,
   type TellerKeyFile,
-  type TellerStep,
+  type TellerAction,
 } from '../../src/domain/e2e/teller-steps.js';
 
 const VOTE: BallotShape = {
@@ -73,7 +73,7 @@ class Hall {
     return old !== undefined;
   }
 
-  async post(step: TellerStep, index: number): Promise<void> {
+  async post(step: TellerAction, index: number): Promise<void> {
     const s = this.state;
     const n = s.tellers.length;
     const phase = (p: CeremonyState['phase']) => {
@@ -155,7 +155,7 @@ class Hall {
 /** A teller's device: the key file goes through JSON (disk, the browser's storage) at every step. */
 class Device {
   file: string;
-  posted: TellerStep[] = [];
+  posted: TellerAction[] = [];
 
   constructor(key: TellerKeyFile) {
     this.file = JSON.stringify(key);
@@ -165,14 +165,14 @@ class Device {
     return parseTellerKeyFile(JSON.parse(this.file));
   }
 
-  async step(state: CeremonyState): Promise<TellerStep> {
+  async step(state: CeremonyState): Promise<TellerAction> {
     const { step, key } = await nextTellerStep(state, this.key);
     this.file = JSON.stringify(key);
     return step;
   }
 
   /** Steps and posts until this teller has to wait. */
-  async run(hall: Hall): Promise<TellerStep> {
+  async run(hall: Hall): Promise<TellerAction> {
     for (;;) {
       const step = await this.step(hall.get());
       if (step.kind === 'wait' || step.kind === 'done') return step;
@@ -190,8 +190,8 @@ async function once(hall: Hall, d: Device): Promise<void> {
 }
 
 /** Every device in turn until none has anything to post. */
-async function runAll(hall: Hall, devices: Device[]): Promise<TellerStep[]> {
-  let last: TellerStep[] = [];
+async function runAll(hall: Hall, devices: Device[]): Promise<TellerAction[]> {
+  let last: TellerAction[] = [];
   for (let round = 0; round < 10; round++) {
     const before = devices.map((d) => d.posted.length);
     last = [];
@@ -396,7 +396,7 @@ describe('a teller steps through the ceremony from the public state and its key 
 const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
 
 /** The state the device saw before its post was applied (to retry as if the answer was lost). */
-function hallBefore(hall: Hall, step: TellerStep, index: number): CeremonyState {
+function hallBefore(hall: Hall, step: TellerAction, index: number): CeremonyState {
   const s = hall.get();
   const drop = <T extends { index: number }>(list: T[]) => list.filter((x) => x.index !== index);
   switch (step.kind) {

@@ -5,6 +5,7 @@ import { proveKnowledge } from './proofs.js';
 import {
   createIdentity,
   deal,
+  identityContext,
   openShare,
   partialDecrypt,
   polynomial,
@@ -63,7 +64,7 @@ export interface TellerKeyFile {
   partial?: PartialDecryption;
 }
 
-export type TellerStep =
+export type TellerAction =
   | { kind: 'identity'; body: TellerIdentity }
   | { kind: 'dealing'; body: Dealing }
   | { kind: 'checks'; body: { index: number; complaints: Complaint[] } }
@@ -128,8 +129,7 @@ function identityOf(key: TellerKeyFile): { key: TellerKeyFile; identity: TellerI
       throw new TellerError('invalid_key_file', "the key file's identity is not its secret's");
     return { key, identity: key.identity };
   }
-  // The identity context of section 2; verifyIdentity below holds it to tellers.ts's.
-  const context = [...key.context, 'teller', String(key.index), 'identity'];
+  const context = identityContext(key.context, key.index);
   const identity = { index: key.index, publicKey, proof: proveKnowledge(context, mul(G, e), e) };
   if (!verifyIdentity(key.context, identity)) throw new TellerError('invalid_key_file', 'the identity does not verify');
   return { key: { ...key, identity }, identity };
@@ -173,7 +173,7 @@ const wait = (key: TellerKeyFile, reason: string, final = false) => ({
 export async function nextTellerStep(
   state: CeremonyState,
   key: TellerKeyFile,
-): Promise<{ step: TellerStep; key: TellerKeyFile }> {
+): Promise<{ step: TellerAction; key: TellerKeyFile }> {
   if (!sameList(state.context, key.context))
     throw new TellerError(
       'wrong_context',

@@ -87,7 +87,8 @@ export class TellerError extends Error {
   }
 }
 
-const identityContext = (ctx: readonly string[], i: number) => [...ctx, 'teller', String(i), 'identity'];
+/** The context of teller i's proof of its identity key (docs/e2e-ballots.md section 2). */
+export const identityContext = (ctx: readonly string[], i: number) => [...ctx, 'teller', String(i), 'identity'];
 /**
  * A dealing's proof of knowledge signs all of it: every commitment and every encrypted
  * share, so no one can alter a share in the record without breaking the proof.
