@@ -236,6 +236,7 @@ describe('a teller steps through the ceremony from the public state and its key 
     expect(await ds[0]!.run(hall)).toEqual({
       kind: 'wait',
       reason: 'waiting for 1 more partial decryption(s) (from tellers 2, 3)',
+      why: { code: 'partials', more: 1, tellers: '2, 3' },
     });
     expect(hall.state.phase).toBe('decrypting');
     expect(await ds[1]!.run(hall)).toEqual({ kind: 'done' });
@@ -312,6 +313,7 @@ describe('a teller steps through the ceremony from the public state and its key 
     expect(await ds[2]!.step(hall.get())).toEqual({
       kind: 'wait',
       reason: 'teller 3 is not in the qualified set (1, 2): it has nothing more to do',
+      why: { code: 'not_qualified', index: 3, qualified: '1, 2' },
       final: true,
     });
     hall.close(BALLOTS);
@@ -341,6 +343,7 @@ describe('a teller steps through the ceremony from the public state and its key 
     expect(waits[0]).toEqual({
       kind: 'wait',
       reason: 'fewer than 3 tellers qualified: the chair must restart the ceremony',
+      why: { code: 'failed', k: 3 },
     });
     const oldDealings = hall.state.dealings;
 

@@ -8,7 +8,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Role } from '../../src/auth/tokens.js';
 import type { CeremonyPhase, CeremonyState } from '../../src/domain/e2e/ceremony.js';
-import type { MessageKey } from '../i18n/translate.js';
+import type { WaitReason } from '../../src/domain/e2e/teller-steps.js';
+import type { MessageKey, T } from '../i18n/translate.js';
 import { Langs, useT, type Speech } from './lang.js';
 import { StaffShell, type ShellAccount } from './staff-shell.js';
 
@@ -23,7 +24,7 @@ export type StepKind = 'identity' | 'dealing' | 'checks' | 'partial';
 export type TrusteeMessage =
   | { kind: 'posted'; step: StepKind }
   | { kind: 'refused'; reason: string }
-  | { kind: 'wait'; reason: string }
+  | { kind: 'wait'; why: WaitReason }
   | { kind: 'imported' }
   | { kind: 'importBad' };
 
@@ -180,6 +181,24 @@ function Ceremony(props: { rt: TrusteeRuntime }) {
   );
 }
 
+/** Why the teller waits, in the page's language (the CLI prints teller-steps.ts's English). */
+function waitWords(t: T, w: WaitReason): string {
+  switch (w.code) {
+    case 'identities':
+    case 'dealings':
+    case 'checks':
+      return t(`trustee.wait.${w.code}`, { tellers: w.tellers });
+    case 'failed':
+      return t('trustee.wait.failed', { k: w.k });
+    case 'not_qualified':
+      return t('trustee.wait.not_qualified', { index: w.index, qualified: w.qualified });
+    case 'ready':
+      return t(w.subject === 'election' ? 'trustee.wait.readyElection' : 'trustee.wait.readyVote');
+    case 'partials':
+      return t('trustee.wait.partials', { more: w.more, tellers: w.tellers });
+  }
+}
+
 function MessageLine(props: { m: TrusteeMessage }) {
   const t = useT();
   const m = props.m;
@@ -189,7 +208,7 @@ function MessageLine(props: { m: TrusteeMessage }) {
     case 'refused':
       return <p class="bad">{t('trustee.refused', { reason: m.reason })}</p>;
     case 'wait':
-      return <p class="muted">{m.reason}</p>;
+      return <p class="muted">{waitWords(t, m.why)}</p>;
     case 'imported':
       return <p class="good">{t('trustee.imported')}</p>;
     case 'importBad':

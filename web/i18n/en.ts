@@ -401,6 +401,15 @@ export const en = {
   'trustee.imported': 'Key file imported.',
   'trustee.totals': 'Totals',
   'trustee.unreachable': 'The service cannot be reached; retrying.',
+  'trustee.wait.identities': 'Waiting for tellers {tellers} to publish their keys.',
+  'trustee.wait.dealings': 'Waiting for tellers {tellers} to deal their shares.',
+  'trustee.wait.checks': 'Waiting for tellers {tellers} to check their shares.',
+  'trustee.wait.failed': 'Fewer than {k} tellers qualified: the chair must restart the ceremony.',
+  'trustee.wait.not_qualified':
+    'Teller {index} is not among the qualified tellers ({qualified}): there is nothing more for you to do.',
+  'trustee.wait.readyVote': 'The key is ready: waiting for the vote to close.',
+  'trustee.wait.readyElection': 'The key is ready: waiting for the election to close.',
+  'trustee.wait.partials': 'Waiting for {more} more decryption(s), from tellers {tellers}.',
   'chair.mode.secret_e2e': 'encrypted secret',
 } as const;
 

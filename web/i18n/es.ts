@@ -406,5 +406,14 @@ export const es: Messages = {
   'trustee.imported': 'Archivo de clave importado.',
   'trustee.totals': 'Totales',
   'trustee.unreachable': 'No se puede contactar con el servicio; reintentando.',
+  'trustee.wait.identities': 'Esperando a que los escrutadores {tellers} publiquen sus claves.',
+  'trustee.wait.dealings': 'Esperando a que los escrutadores {tellers} repartan sus partes.',
+  'trustee.wait.checks': 'Esperando a que los escrutadores {tellers} comprueben sus partes.',
+  'trustee.wait.failed': 'Menos de {k} escrutadores se han calificado: la presidencia debe reiniciar la ceremonia.',
+  'trustee.wait.not_qualified':
+    'El escrutador {index} no está entre los escrutadores calificados ({qualified}): no le queda nada por hacer.',
+  'trustee.wait.readyVote': 'La clave está lista: esperando el cierre de la votación.',
+  'trustee.wait.readyElection': 'La clave está lista: esperando el cierre de la elección.',
+  'trustee.wait.partials': 'Esperando {more} descifrado(s) más, de los escrutadores {tellers}.',
   'chair.mode.secret_e2e': 'secreta cifrada',
 };

@@ -409,5 +409,14 @@ export const fr: Messages = {
   'trustee.imported': 'Fichier de clé importé.',
   'trustee.totals': 'Totaux',
   'trustee.unreachable': 'Le service est injoignable ; nouvel essai.',
+  'trustee.wait.identities': 'En attente de la publication des clés des scrutateurs {tellers}.',
+  'trustee.wait.dealings': 'En attente de la distribution des parts des scrutateurs {tellers}.',
+  'trustee.wait.checks': 'En attente de la vérification des parts par les scrutateurs {tellers}.',
+  'trustee.wait.failed': 'Moins de {k} scrutateurs qualifiés : la présidence doit relancer la cérémonie.',
+  'trustee.wait.not_qualified':
+    'Le scrutateur {index} ne fait pas partie des scrutateurs qualifiés ({qualified}) : vous n’avez plus rien à faire.',
+  'trustee.wait.readyVote': 'La clé est prête : en attente de la clôture du vote.',
+  'trustee.wait.readyElection': 'La clé est prête : en attente de la clôture de l’élection.',
+  'trustee.wait.partials': 'En attente de {more} déchiffrement(s) de plus, par les scrutateurs {tellers}.',
   'chair.mode.secret_e2e': 'secret chiffré',
 };

@@ -128,7 +128,7 @@ function TrusteeIsland(p: TrusteePageState) {
       saveKey(next);
       setKeyVersion((v) => v + 1);
       if (step.kind === 'wait') {
-        setMessage({ kind: 'wait', reason: step.reason });
+        setMessage({ kind: 'wait', why: step.why });
         return;
       }
       if (step.kind === 'done') return;

@@ -69,8 +69,11 @@ export type TellerAction =
   | { kind: 'dealing'; body: Dealing }
   | { kind: 'checks'; body: { index: number; complaints: Complaint[] } }
   | { kind: 'partial'; body: PartialDecryption }
-  /** `final`: nothing the others do will give this teller anything more to publish. */
-  | { kind: 'wait'; reason: string; final?: boolean }
+  /**
+   * `reason` in English (the CLI prints it), `why` for a page to say it in its language;
+   * `final`: nothing the others do will give this teller anything more to publish.
+   */
+  | { kind: 'wait'; reason: string; why: WaitReason; final?: boolean }
   | { kind: 'done' };
 
 export function newTellerKey(context: readonly string[], index: number): TellerKeyFile {
@@ -161,10 +164,38 @@ function withShare(state: CeremonyState, key: TellerKeyFile, qualified: readonly
   return { ...rest, share: scalarToHex(share) };
 }
 
-const wait = (key: TellerKeyFile, reason: string, final = false) => ({
-  step: final ? { kind: 'wait' as const, reason, final } : { kind: 'wait' as const, reason },
-  key,
-});
+/** Why a teller waits, with what a sentence about it needs (lists of tellers as "1, 3"). */
+export type WaitReason =
+  | { code: 'identities' | 'dealings' | 'checks'; tellers: string }
+  | { code: 'failed'; k: number }
+  | { code: 'not_qualified'; index: number; qualified: string }
+  | { code: 'ready'; subject: string }
+  | { code: 'partials'; more: number; tellers: string };
+
+function reasonInEnglish(w: WaitReason): string {
+  switch (w.code) {
+    case 'identities':
+    case 'dealings':
+    case 'checks':
+      return `waiting for the ${w.code} of tellers ${w.tellers}`;
+    case 'failed':
+      return `fewer than ${w.k} tellers qualified: the chair must restart the ceremony`;
+    case 'not_qualified':
+      return `teller ${w.index} is not in the qualified set (${w.qualified}): it has nothing more to do`;
+    case 'ready':
+      return `the election key is ready: waiting for the ${w.subject} to close`;
+    case 'partials':
+      return `waiting for ${w.more} more partial decryption(s) (from tellers ${w.tellers})`;
+  }
+}
+
+const wait = (key: TellerKeyFile, why: WaitReason, final = false) => {
+  const reason = reasonInEnglish(why);
+  return {
+    step: final ? { kind: 'wait' as const, reason, why, final } : { kind: 'wait' as const, reason, why },
+    key,
+  };
+};
 
 /**
  * The next step of the teller of `key` in the ceremony `state`. The returned key file may
@@ -218,22 +249,22 @@ export async function nextTellerStep(
   switch (state.phase) {
     case 'identities':
       if (!published) return { step: { kind: 'identity', body: identity }, key: k };
-      return wait(
-        k,
-        `waiting for the identities of tellers ${missing(
+      return wait(k, {
+        code: 'identities',
+        tellers: missing(
           state,
           state.identities.map((x) => x.index),
-        )}`,
-      );
+        ),
+      });
     case 'dealings': {
       if (mineDealt)
-        return wait(
-          k,
-          `waiting for the dealings of tellers ${missing(
+        return wait(k, {
+          code: 'dealings',
+          tellers: missing(
             state,
             state.dealings.map((d) => d.index),
-          )}`,
-        );
+          ),
+        });
       if (!k.dealing) {
         const coefficients = polynomial(state.threshold);
         const dealing = await deal(state.context, me, coefficients, identities);
@@ -248,13 +279,13 @@ export async function nextTellerStep(
     }
     case 'checks': {
       if (state.checks.some((c) => c.index === index))
-        return wait(
-          k,
-          `waiting for the checks of tellers ${missing(
+        return wait(k, {
+          code: 'checks',
+          tellers: missing(
             state,
             state.checks.map((c) => c.index),
-          )}`,
-        );
+          ),
+        });
       if (!k.complaints || !k.received) {
         const received: Record<string, string> = {};
         const complaints: Complaint[] = [];
@@ -270,28 +301,22 @@ export async function nextTellerStep(
       return { step: { kind: 'checks', body: { index, complaints: k.complaints! } }, key: k };
     }
     case 'failed':
-      return wait(k, `fewer than ${state.threshold} tellers qualified: the chair must restart the ceremony`);
+      return wait(k, { code: 'failed', k: state.threshold });
     case 'ready':
     case 'decrypting': {
       const qualified = state.qualified ?? [];
       if (!qualified.includes(index))
-        return wait(
-          k,
-          `teller ${index} is not in the qualified set (${qualified.join(', ')}): it has nothing more to do`,
-          true,
-        );
+        return wait(k, { code: 'not_qualified', index, qualified: qualified.join(', ') }, true);
       k = withShare(state, k, qualified);
       // The context starts with "vote" or "election" (docs section 2).
-      if (state.phase === 'ready')
-        return wait(k, `the election key is ready: waiting for the ${state.context[0]} to close`);
+      if (state.phase === 'ready') return wait(k, { code: 'ready', subject: state.context[0]! });
       const done = state.partials.map((p) => p.index);
       if (done.includes(index))
-        return wait(
-          k,
-          `waiting for ${Math.max(1, state.threshold - done.length)} more partial decryption(s) (from tellers ${qualified
-            .filter((i) => !done.includes(i))
-            .join(', ')})`,
-        );
+        return wait(k, {
+          code: 'partials',
+          more: Math.max(1, state.threshold - done.length),
+          tellers: qualified.filter((i) => !done.includes(i)).join(', '),
+        });
       if (!state.aggregate) throw new TellerError('missing_aggregate', 'the state has no aggregate to decrypt');
       const aggregate = state.aggregate.map(ciphertextFromHex);
       const yl = verificationKey(state.dealings, qualified, index);
