@@ -27,11 +27,9 @@
  * non-zero when the harness fails or any request of any workload failed.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import {
   adminToken,
   call,
@@ -52,13 +50,13 @@ import {
 } from './lib/jobs.js';
 import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
 import { repoRoot, startService, type Service } from './lib/service.js';
+import { createTarget, serverVersion, type DbKind, type PassTarget } from './lib/target.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
 import type { InsertJob, InsertPoint, InsertResult } from './ceiling-insert.js';
 
 type Size = 'ci' | 'full';
 
 const WARM_UP_BALLOTS = 300;
-type DbKind = 'postgres' | 'pglite';
 
 export interface SizeSpec {
   bursts: number[];
@@ -151,41 +149,6 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 
 async function load(job: Omit<LoadJob, 'kind'>): Promise<LoadResult> {
   return runJsonChild<LoadResult>('bench/load.ts', [jobFile({ kind: 'load', ...job })]);
-}
-
-interface PassTarget {
-  kind: DbKind;
-  databaseUrl?: string;
-  dataDir?: string;
-  cleanup(): Promise<void>;
-}
-
-async function createTarget(kind: DbKind, pgBase: string): Promise<PassTarget> {
-  if (kind === 'pglite') {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plenary-bench-data-'));
-    return { kind, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const name = `plenary_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    kind,
-    databaseUrl: `${pgBase}/${name}`,
-    async cleanup() {
-      const c = new pg.Client({ connectionString: `${pgBase}/postgres` });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 async function runPass(
@@ -443,20 +406,6 @@ function machine() {
     node: process.version,
     postgresClient: pgVersion,
   };
-}
-
-async function serverVersion(url: string | undefined): Promise<string> {
-  if (!url) return 'n/a';
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ v: string; s: string }>(
-      "select current_setting('server_version') as v, current_setting('synchronous_commit') as s",
-    );
-    return `${r.rows[0]!.v} (synchronous_commit=${r.rows[0]!.s})`;
-  } finally {
-    await c.end();
-  }
 }
 
 /** Run on SIGINT/SIGTERM so that an interrupted run leaves no service and no database behind. */
