@@ -142,6 +142,7 @@ export interface E2eResults {
 const log = (msg: string) => process.stderr.write(`[e2e bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const late = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 function ballotRequests(vote: E2eVote, c: BenchConference, bodies: string[], runId: string): LoadRequest[] {
@@ -431,9 +432,9 @@ export function renderE2eMarkdown(r: E2eResults): string {
       '',
       '| workload | ballots/s | x proof ceiling | p50 / p99 / max ms | errors | service CPU (share of the cores) | notes |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      `| window: ${w.ballots.toLocaleString('en')} paced over ${w.windowSeconds} s | ${windowRate.toFixed(1)} | ${of(windowRate)} | ` +
+      `| window: ${w.ballots.toLocaleString('en')} paced over ${w.windowSeconds} s (${(w.ballots / w.windowSeconds).toFixed(0)}/s offered) | ${windowRate.toFixed(1)} | ${of(windowRate)} | ` +
         `${w.load.latencyMs.p50} / ${w.load.latencyMs.p99} / ${w.load.latencyMs.max} | ${w.load.errors} | ${cpu(w)} | ` +
-        `${w.allWithinWindow ? 'every 201 within the window' : `last 201 at ${(w.lastAnswerMs / 1000).toFixed(1)} s (${((w.lastAnswerMs - w.windowSeconds * 1000) / 1000).toFixed(1)} s after the window)`} |`,
+        `${w.allWithinWindow ? 'every 201 within the window' : `last 201 at ${(w.lastAnswerMs / 1000).toFixed(2)} s: ${late(w.lastAnswerMs - w.windowSeconds * 1000)} after the window's end`} |`,
       `| burst: ${p.burst.ballots.toLocaleString('en')} at ${r.spec.connections} connections | ${p.burst.load.perSecond.toFixed(1)} | ` +
         `${of(p.burst.load.perSecond)} | ${p.burst.load.latencyMs.p50} / ${p.burst.load.latencyMs.p99} / ${p.burst.load.latencyMs.max} | ` +
         `${p.burst.load.errors} | ${cpu(p.burst)} | ${(p.burst.load.elapsedMs / 1000).toFixed(1)} s in all |`,

@@ -21,6 +21,11 @@
  *   (bench/ceiling-http.ts) under the same load generator;
  * - startup: spawn to the first 200 from /health, on a new database and on an existing one.
  *
+ * - encrypted ballots (issue 21, bench/e2e-service.ts): a secret_e2e vote with 3 tellers through
+ *   the API, a paced window and a burst of encrypted ballots beside the proof check's own
+ *   ceiling, the tally by 2 tellers and the verifier; after the other passes, unless --no-e2e;
+ *   `--e2e` runs it alone (with `--tally-10k`, the 10,000-ballot tally too).
+ *
  * Each workload runs `repeats` times (interleaved with the ceilings, so that noise from
  * other work on the machine hits both); the report gives the best and the median.
  * Results: bench/results/latest.json and the table in docs/performance.md. The exit code is
@@ -53,6 +58,7 @@ import { repoRoot, startService, type Service } from './lib/service.js';
 import { createTarget, serverVersion, type DbKind, type PassTarget } from './lib/target.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
 import type { InsertJob, InsertPoint, InsertResult } from './ceiling-insert.js';
+import { parseE2eArgs, renderE2eMarkdown, runE2eBench, type E2eResults } from './e2e-service.js';
 
 type Size = 'ci' | 'full';
 
@@ -417,7 +423,22 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** `--e2e`: the encrypted ballots alone, into bench/results/e2e-service-<size>.json (or --out). */
+async function mainE2e(argv: string[]): Promise<void> {
+  const e2e = parseE2eArgs(argv);
+  log(`encrypted ballots only: size ${e2e.size}, databases ${e2e.dbs.join(' + ')}`);
+  const { results, errors } = await runE2eBench(e2e);
+  process.stdout.write(`${renderE2eMarkdown(results)}\n`);
+  const dir = jobDirectory();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (errors > 0) {
+    log(`${errors} encrypted ballot(s) or check(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--e2e')) return mainE2e(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const spec = args.spec;
   const runId = `bench-${Date.now().toString(36)}`;
@@ -466,8 +487,19 @@ async function main(): Promise<void> {
       log('live fan-out benchmark failed (recorded in the results)');
     }
   }
+  // Encrypted ballots (issue 21): their own services and databases, after the other passes.
+  let e2e: E2eResults | null = null;
+  if (!process.argv.includes('--no-e2e')) {
+    const e2eArgs = parseE2eArgs(process.argv.slice(2));
+    e2eArgs.out = path.join(path.dirname(args.out), `e2e-service-${args.size}.json`);
+    const run = await runE2eBench(e2eArgs);
+    e2e = run.results;
+    (results as Results & { e2eService?: E2eResults }).e2eService = e2e;
+    if (run.errors > 0) results.passes.at(-1)!.errors += run.errors;
+  }
   const table = await writeResults(results, args, started);
   process.stdout.write(`${table}\n`);
+  if (e2e) process.stdout.write(`\n## Encrypted ballots through the service\n\n${renderE2eMarkdown(e2e)}\n`);
   const dir = jobDirectory();
   if (dir) rmSync(dir, { recursive: true, force: true });
   const errors = results.passes.reduce((a, p) => a + p.errors, 0);
