@@ -120,6 +120,7 @@ export interface E2ePass {
   proofCeiling: ProofCeilingResult[];
   tallies: E2eTally[];
   bigTally: { delegates: number; preparationMs: number; burst: E2eCasting; tally: E2eTally } | null;
+  bigTallyError?: string;
   errors: number;
 }
 
@@ -368,29 +369,36 @@ export async function runE2ePass(
     log(describeTally(`${target.kind}: tally of the burst (${n})`, tallies[1]!));
 
     let bigTally: E2ePass['bigTally'] = null;
-    if (opts.bigTally) {
-      const m = spec.bigTally;
-      t = performance.now();
-      log(`${target.kind}: preparing ${m} delegates for the big tally`);
-      const big = await prepareConference(base, admin, m, { label: `${target.kind} e2e tally` });
-      const bigDevices = tellerDevices(base, await createTellers(base, admin, big));
-      const bigPrepMs = Math.round(performance.now() - t);
-      const p = await prepareVote(base, big, bigDevices, `E2E tally ${m}`, m);
-      log(`${target.kind}: ${m} ballots encrypted in ${Math.round(p.encryptMs)} ms; casting them`);
-      const bigBurst = await cast(service, big, p, opts.runId, { connections: spec.connections });
-      log(
-        `${target.kind}: burst ${m}: ${bigBurst.load.perSecond.toFixed(1)} ballots/s, p99 ${bigBurst.load.latencyMs.p99} ms, errors ${bigBurst.load.errors}`,
-      );
-      const bigResult = await tally(base, big, bigDevices, p.vote, m, true);
-      log(describeTally(`${target.kind}: tally of ${m}`, bigResult));
-      bigTally = { delegates: m, preparationMs: bigPrepMs, burst: bigBurst, tally: bigResult };
-    }
+    let bigTallyError: string | null = null;
+    // A failure of the long tally run is recorded, not thrown: the figures above are kept.
+    if (opts.bigTally)
+      try {
+        const m = spec.bigTally;
+        t = performance.now();
+        log(`${target.kind}: preparing ${m} delegates for the big tally`);
+        const big = await prepareConference(base, admin, m, { label: `${target.kind} e2e tally` });
+        const bigDevices = tellerDevices(base, await createTellers(base, admin, big));
+        const bigPrepMs = Math.round(performance.now() - t);
+        const p = await prepareVote(base, big, bigDevices, `E2E tally ${m}`, m);
+        log(`${target.kind}: ${m} ballots encrypted in ${Math.round(p.encryptMs)} ms; casting them`);
+        const bigBurst = await cast(service, big, p, opts.runId, { connections: spec.connections });
+        log(
+          `${target.kind}: burst ${m}: ${bigBurst.load.perSecond.toFixed(1)} ballots/s, p99 ${bigBurst.load.latencyMs.p99} ms, errors ${bigBurst.load.errors}`,
+        );
+        const bigResult = await tally(base, big, bigDevices, p.vote, m, true);
+        log(describeTally(`${target.kind}: tally of ${m}`, bigResult));
+        bigTally = { delegates: m, preparationMs: bigPrepMs, burst: bigBurst, tally: bigResult };
+      } catch (err) {
+        bigTallyError = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        log(`${target.kind}: the big tally failed: ${bigTallyError}`);
+      }
 
     const errors =
       window.load.errors +
       burst.load.errors +
       tallies.reduce((a, x) => a + tallyErrors(x), 0) +
-      (bigTally ? bigTally.burst.load.errors + tallyErrors(bigTally.tally) : 0);
+      (bigTally ? bigTally.burst.load.errors + tallyErrors(bigTally.tally) : 0) +
+      (bigTallyError ? 1 : 0);
     return {
       db: target.kind,
       delegates: n,
@@ -401,6 +409,7 @@ export async function runE2ePass(
       proofCeiling: ceilings,
       tallies,
       bigTally,
+      ...(bigTallyError ? { bigTallyError } : {}),
       errors,
     };
   } finally {
@@ -452,6 +461,7 @@ export function renderE2eMarkdown(r: E2eResults): string {
       '| tally (3 tellers, 2 post) | close (aggregate) | partials posted -> result | close -> result | totals | verifier (runVerify) |',
       '| --- | --- | --- | --- | --- | --- |',
     );
+    if (p.bigTallyError) lines.push('', `The tally run FAILED: ${p.bigTallyError.split('\n')[0]}`, '');
     const tallies = [...p.tallies, ...(p.bigTally ? [p.bigTally.tally] : [])];
     for (const t of tallies)
       lines.push(
