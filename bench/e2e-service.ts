@@ -332,9 +332,10 @@ export async function runE2ePass(
 
     const ceilings: ProofCeilingResult[] = [];
     ceilings.push(await proofCeiling(burstVote, spec.proofSample, conf));
-    log(
-      `${target.kind}: proof check ceiling ${ceilings[0]!.perSecond.toFixed(1)} ballots/s (${ceilings[0]!.poolSize} worker(s))`,
-    );
+    const describeCeiling = (c: ProofCeilingResult) =>
+      `${c.perSecond.toFixed(1)} ballots/s (${c.poolSize} worker(s))` +
+      (c.allCores ? `; ${c.allCores.perSecond.toFixed(1)} with ${c.allCores.poolSize}` : '');
+    log(`${target.kind}: proof check ceiling ${describeCeiling(ceilings[0]!)}`);
 
     const windowCast = await cast(service, conf, win, opts.runId, {
       connections: spec.connections,
@@ -360,7 +361,7 @@ export async function runE2ePass(
     );
     if (burst.load.errors > 0) log(`  sample errors: ${burst.load.sampleErrors.join(' | ')}`);
     ceilings.push(await proofCeiling(burstVote, spec.proofSample, conf));
-    log(`${target.kind}: proof check ceiling ${ceilings[1]!.perSecond.toFixed(1)} ballots/s`);
+    log(`${target.kind}: proof check ceiling ${describeCeiling(ceilings[1]!)}`);
 
     const tallies: E2eTally[] = [];
     tallies.push(await tally(base, conf, devices, win.vote, win.bodies.length, true));
@@ -437,7 +438,12 @@ export function renderE2eMarkdown(r: E2eResults): string {
     lines.push(
       `**${p.db === 'postgres' ? 'PostgreSQL' : 'Embedded PGlite'}**, ${p.delegates.toLocaleString('en')} delegates; proof check ceiling ` +
         `${p.proofCeiling.map((c) => c.perSecond.toFixed(1)).join(' / ')} ballots/s (${p.proofCeiling[0]?.poolSize ?? '?'} proof worker(s), ` +
-        `${p.proofCeiling.map((c) => c.cpuMsPerBallot.toFixed(1)).join(' / ')} ms CPU per ballot), before the window / after the burst.`,
+        `${p.proofCeiling.map((c) => c.cpuMsPerBallot.toFixed(1)).join(' / ')} ms CPU per ballot), before the window / after the burst` +
+        (p.proofCeiling[0]?.allCores
+          ? `; with one worker per core (${p.proofCeiling[0].allCores.poolSize}), the machine could check ` +
+            `${p.proofCeiling.map((c) => c.allCores?.perSecond.toFixed(1) ?? '?').join(' / ')} ballots/s`
+          : '') +
+        '.',
       '',
       '| workload | ballots/s | x proof ceiling | p50 / p99 / max ms | errors | service CPU (share of the cores) | notes |',
       '| --- | --- | --- | --- | --- | --- | --- |',
