@@ -144,6 +144,7 @@ const log = (msg: string) => process.stderr.write(`[e2e bench ${new Date().toISO
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const late = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+/** The upper median: of the two ceilings of a pass, the higher (the ratios to it are then not flattered). */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 function ballotRequests(vote: E2eVote, c: BenchConference, bodies: string[], runId: string): LoadRequest[] {
