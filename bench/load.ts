@@ -85,7 +85,7 @@ async function fire(job: LoadJob): Promise<LoadResult> {
           method: r.method,
           agent,
           headers: r.body === undefined ? r.headers : { ...r.headers, 'content-length': Buffer.byteLength(r.body) },
-          timeout: 30_000,
+          timeout: job.timeoutMs ?? 30_000,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -100,7 +100,7 @@ async function fire(job: LoadJob): Promise<LoadResult> {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${job.timeoutMs ?? 30_000} ms`)));
       req.on('error', (err) => {
         note('error', String(err));
         resolve();

@@ -21,17 +21,20 @@
  *   (bench/ceiling-http.ts) under the same load generator;
  * - startup: spawn to the first 200 from /health, on a new database and on an existing one.
  *
+ * - encrypted ballots (issue 21, bench/e2e-service.ts): a secret_e2e vote with 3 tellers through
+ *   the API, a paced window and a burst of encrypted ballots beside the proof check's own
+ *   ceiling, the tally by 2 tellers and the verifier; after the other passes, unless --no-e2e;
+ *   `--e2e` runs it alone (with `--tally-10k`, the 10,000-ballot tally too).
+ *
  * Each workload runs `repeats` times (interleaved with the ceilings, so that noise from
  * other work on the machine hits both); the report gives the best and the median.
  * Results: bench/results/latest.json and the table in docs/performance.md. The exit code is
  * non-zero when the harness fails or any request of any workload failed.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import {
   adminToken,
   call,
@@ -52,13 +55,14 @@ import {
 } from './lib/jobs.js';
 import { renderMarkdown, summarize, writeMarkdown, type DbPass, type Results } from './lib/report.js';
 import { repoRoot, startService, type Service } from './lib/service.js';
+import { createTarget, serverVersion, type DbKind, type PassTarget } from './lib/target.js';
 import type { SqlJob, SqlResult } from './ceiling-sql.js';
 import type { InsertJob, InsertPoint, InsertResult } from './ceiling-insert.js';
+import { parseE2eArgs, renderE2eMarkdown, runE2eBench, type E2eResults } from './e2e-service.js';
 
 type Size = 'ci' | 'full';
 
 const WARM_UP_BALLOTS = 300;
-type DbKind = 'postgres' | 'pglite';
 
 export interface SizeSpec {
   bursts: number[];
@@ -151,41 +155,6 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 
 async function load(job: Omit<LoadJob, 'kind'>): Promise<LoadResult> {
   return runJsonChild<LoadResult>('bench/load.ts', [jobFile({ kind: 'load', ...job })]);
-}
-
-interface PassTarget {
-  kind: DbKind;
-  databaseUrl?: string;
-  dataDir?: string;
-  cleanup(): Promise<void>;
-}
-
-async function createTarget(kind: DbKind, pgBase: string): Promise<PassTarget> {
-  if (kind === 'pglite') {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plenary-bench-data-'));
-    return { kind, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const name = `plenary_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    kind,
-    databaseUrl: `${pgBase}/${name}`,
-    async cleanup() {
-      const c = new pg.Client({ connectionString: `${pgBase}/postgres` });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 async function runPass(
@@ -445,20 +414,6 @@ function machine() {
   };
 }
 
-async function serverVersion(url: string | undefined): Promise<string> {
-  if (!url) return 'n/a';
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ v: string; s: string }>(
-      "select current_setting('server_version') as v, current_setting('synchronous_commit') as s",
-    );
-    return `${r.rows[0]!.v} (synchronous_commit=${r.rows[0]!.s})`;
-  } finally {
-    await c.end();
-  }
-}
-
 /** Run on SIGINT/SIGTERM so that an interrupted run leaves no service and no database behind. */
 const onInterrupt = new Set<() => Promise<void>>();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -468,7 +423,22 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** `--e2e`: the encrypted ballots alone, into bench/results/e2e-service-<size>.json (or --out). */
+async function mainE2e(argv: string[]): Promise<void> {
+  const e2e = parseE2eArgs(argv);
+  log(`encrypted ballots only: size ${e2e.size}, databases ${e2e.dbs.join(' + ')}`);
+  const { results, errors } = await runE2eBench(e2e);
+  process.stdout.write(`${renderE2eMarkdown(results)}\n`);
+  const dir = jobDirectory();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (errors > 0) {
+    log(`${errors} encrypted ballot(s) or check(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--e2e')) return mainE2e(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const spec = args.spec;
   const runId = `bench-${Date.now().toString(36)}`;
@@ -517,8 +487,19 @@ async function main(): Promise<void> {
       log('live fan-out benchmark failed (recorded in the results)');
     }
   }
+  // Encrypted ballots (issue 21): their own services and databases, after the other passes.
+  let e2e: E2eResults | null = null;
+  if (!process.argv.includes('--no-e2e')) {
+    const e2eArgs = parseE2eArgs(process.argv.slice(2));
+    e2eArgs.out = path.join(path.dirname(args.out), `e2e-service-${args.size}.json`);
+    const run = await runE2eBench(e2eArgs);
+    e2e = run.results;
+    (results as Results & { e2eService?: E2eResults }).e2eService = e2e;
+    if (run.errors > 0) results.passes.at(-1)!.errors += run.errors;
+  }
   const table = await writeResults(results, args, started);
   process.stdout.write(`${table}\n`);
+  if (e2e) process.stdout.write(`\n## Encrypted ballots through the service\n\n${renderE2eMarkdown(e2e)}\n`);
   const dir = jobDirectory();
   if (dir) rmSync(dir, { recursive: true, force: true });
   const errors = results.passes.reduce((a, p) => a + p.errors, 0);

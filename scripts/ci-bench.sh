@@ -14,6 +14,9 @@ fi
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 # --no-doc: CI never rewrites docs/performance.md; the JSON goes to a temp folder.
-timeout 300 npx tsx bench/run.ts --size ci --db "$DBS" --no-doc --out "$OUT/ci.json"
+timeout 300 npx tsx bench/run.ts --size ci --db "$DBS" --no-doc --no-e2e --out "$OUT/ci.json"
+# Encrypted ballots through the service (issue 21) at the CI size: 100 delegates, 3 tellers,
+# a window, a burst, the proof check's ceiling, the tally by 2 tellers and the verifier.
+timeout 300 npx tsx bench/run.ts --e2e --size ci --db "$DBS" --out "$OUT/e2e-service-ci.json"
 # The encrypted-ballot cryptography at its small size (a few seconds of CPU; no browser).
 timeout 120 npx tsx bench/e2e-crypto.ts --size ci

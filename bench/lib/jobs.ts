@@ -22,6 +22,11 @@ export interface LoadJob {
    * that moment, so a service that falls behind is charged for the wait.
    */
   ratePerSecond?: number;
+  /**
+   * A request without an answer after this long fails (default 30 s). Encrypted ballots
+   * wait in the proof workers' queue: a burst of them is slower than 30 s on a small machine.
+   */
+  timeoutMs?: number;
 }
 
 /**
