@@ -252,7 +252,7 @@ export const en = {
   'chair.done.paper': 'Paper ballot entered for {name}.',
   'chair.tellers.pick': 'Tellers: who holds a share of the key',
   'chair.tellers.hint':
-    'Each teller makes their share of the key on their own device. The number needed decrypt the totals together; fewer cannot read a single ballot.',
+    'Each teller makes their share of the key on their own device. As many of them as are needed decrypt the totals together; fewer cannot read a single ballot.',
   'chair.tellers.needed': 'Tellers needed to decrypt',
   'chair.tellers.none':
     'No staff account can be named a teller yet: an administrator creates them (an auditor account is enough).',

@@ -55,8 +55,8 @@ async function ceremonyOf(kind: 'vote' | 'election', id: string): Promise<Ceremo
 /** Something the tellers or the delegates are doing that no followed topic reports. */
 function underWay(d: ChairData): boolean {
   if (Object.values(d.ceremonies).some(ceremonyMoving)) return true;
-  if (d.elections.some((e) => e.state === 'open' || e.state === 'counting')) return true;
-  return d.selected?.mode === 'secret_e2e' && d.selected.state !== 'closed' && d.selected.state !== 'cancelled';
+  // An election's ballots are not on the conference topic; a vote's come as tally messages.
+  return d.elections.some((e) => e.state === 'open' || e.state === 'counting');
 }
 
 function ChairIsland(p: ChairPageState) {
