@@ -6,7 +6,9 @@
  * "devices" (the real crypto, over HTTP, each holding only its own secrets); "Open" waits
  * for the key; ballots encrypted on "phones" come in as a count, never a tally; the close
  * gives counting with 0 of 2, then 1 of 2 partial decryptions; the second gives the
- * elected. Then an encrypted vote created from the console with tellers picked. The ranked
+ * elected. Then an encrypted vote created from the console with tellers picked, and one
+ * whose ceremony fails (a teller deals a wrong share, 3 of 3 needed) and is restarted from
+ * the console. The ranked
  * committee election says why it stays secret. axe-core in every state.
  */
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { bearer, signInWithCode, signInWithPassword } from '../support/auth.js';
-import { post, state, TellerDevice, type Kind } from '../e2e/tellers-support.js';
+import { post, runCeremony, state, TellerDevice, type Kind } from '../e2e/tellers-support.js';
+import { encryptShare, signDealing, type Dealing, type TellerIdentity } from '../../src/domain/e2e/tellers.js';
+import { randomScalar } from '../../src/domain/e2e/group.js';
 import { choiceValues, encryptBallot, type BallotShape } from '../../src/domain/e2e/ballot.js';
 import { pointFromHex } from '../../src/domain/e2e/group.js';
 import {
@@ -267,6 +271,59 @@ d("the chair's console runs encrypted elections and votes", () => {
     await expect.poll(() => phase(), { timeout: 10_000 }).toBe('ready');
     await expect.poll(() => open.isDisabled()).toBe(false);
     await expectAccessible(page, 'chair encrypted vote, ceremony: ready');
+    expect(problems).toEqual([]);
+  });
+
+  it('a ceremony that fails (a wrong share, 3 of 3 needed) is restarted from the console, behind a confirm', async () => {
+    const demo = t.demo!;
+    const form = page.locator('details.create-vote');
+    if ((await form.getAttribute('open')) === null) await form.locator('summary').click();
+    await form.getByLabel('Title').fill('Encrypted motion, all three tellers needed');
+    await form.getByLabel('Kind of vote').selectOption('secret_e2e');
+    for (const x of demo.tellers) await form.getByLabel(`${x.username} (Auditor)`).check();
+    await form.getByLabel('Tellers needed to decrypt').fill('3');
+    await form.getByRole('button', { name: 'Create the vote' }).click();
+    const panel = page.locator('section.vote-detail');
+    await expect.poll(() => panel.locator('h2').innerText()).toBe('Encrypted motion, all three tellers needed');
+    const voteId = (await panel.getAttribute('data-vote'))!;
+    const phase = () => panel.locator('[data-phase]').getAttribute('data-phase');
+    await expect.poll(() => phase(), { timeout: 10_000 }).toBe('identities');
+
+    // Teller 3 sends teller 1 a wrong share (encrypted and signed as an honest one would be).
+    const wrongShareTo1 = async (d: Dealing, coefficients: bigint[], identities: TellerIdentity[]) => {
+      const context = ['vote', voteId];
+      const wrong = await encryptShare(context, 3, identities[0]!, randomScalar());
+      return signDealing(
+        context,
+        3,
+        coefficients[0]!,
+        d.commitments,
+        d.shares.map((x) => (x.to === 1 ? wrong : x)),
+      );
+    };
+    const fresh = () => devices.map((x) => new TellerDevice(x.index, x.token));
+    const failed = await runCeremony(t, 'vote', voteId, fresh(), { 3: wrongShareTo1 });
+    expect(failed.phase).toBe('failed');
+    await expect.poll(() => phase(), { timeout: 10_000 }).toBe('failed');
+    await expect
+      .poll(() =>
+        panel.locator('.ceremony').getByText('Failed: fewer than 3 tellers qualified.', { exact: false }).count(),
+      )
+      .toBe(1);
+    expect(await panel.locator('[data-teller="3"] [data-status]').getAttribute('data-status')).toBe('failed');
+    expect(await panel.locator('[data-teller="1"]').innerText()).toContain('complaints: 1');
+    expect(await panel.getByRole('button', { name: 'Open the vote' }).isDisabled()).toBe(true);
+    await expectAccessible(page, 'chair encrypted vote, ceremony failed');
+
+    await panel.getByRole('button', { name: 'Restart the ceremony' }).click();
+    await expect.poll(() => page.getByRole('dialog').getByText('Every teller runs their steps again').count()).toBe(1);
+    await confirm(page, 'Restart the ceremony');
+    await expect.poll(() => phase(), { timeout: 10_000 }).toBe('identities');
+    expect((await state(t, 'vote', voteId)).identities).toEqual([]);
+    const again = await runCeremony(t, 'vote', voteId, fresh());
+    expect(again.phase).toBe('ready');
+    await expect.poll(() => phase(), { timeout: 10_000 }).toBe('ready');
+    await expect.poll(() => panel.getByRole('button', { name: 'Open the vote' }).isDisabled()).toBe(false);
     expect(problems).toEqual([]);
   });
 
