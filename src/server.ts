@@ -46,6 +46,9 @@ async function main(): Promise<void> {
       `  Desk           ${base}/desk/${demo.conferenceId} (admin)`,
       `  Resolution     ${base}/api/v1/resolutions/${demo.resolutionId}/text`,
       `  Chair          username "${demo.chair.username}", password ${demo.chair.password}`,
+      ...demo.tellers.map(
+        (x) => `  Teller         username "${x.username}", password ${x.password} (at ${base}/trustee)`,
+      ),
       ...demo.delegates
         .slice(0, 3)
         .map((d) => `  Delegate       ${d.name} (${d.delegation}): access code ${d.accessCode}`),

@@ -21,6 +21,7 @@ import {
   partialBody,
   tellerIndexParam,
 } from './e2e-views.js';
+import { registerTellerAccountRoutes } from './teller-accounts.js';
 
 interface SubjectRoutes {
   kind: E2eSubject['kind'];
@@ -142,4 +143,5 @@ export function registerE2eRoutes(app: App, ctx: AppContext): void {
       async (req) => restartCeremony(ctx, actor(req), subjectOf(req.params)),
     );
   }
+  registerTellerAccountRoutes(app, ctx);
 }

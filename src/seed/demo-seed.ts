@@ -2,8 +2,9 @@
  * The demo conference, created on first start with an empty database (unless
  * PLENARY_SEED=none): the Progressive Alliance conference in Kuala Lumpur, 30-31 August
  * 2019, its two sittings and agenda, a few dozen delegates, and the resolution "Social
- * Cohesion and Progress" split into its clauses. The chair and a few delegates get
- * credentials that the start-up banner prints, so a new user can sign in at once.
+ * Cohesion and Progress" split into its clauses. The chair, three tellers and a few
+ * delegates get credentials that the start-up banner prints, so a new user can sign in at
+ * once and run the presidium's election encrypted, each teller on their own device.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export interface DemoCredentials {
   conferenceId: string;
   resolutionId: string;
   chair: { username: string; password: string };
+  /** Auditors of the demo conference, for the chair to name as the tellers of an encrypted vote or election. */
+  tellers: { username: string; password: string }[];
   delegates: { name: string; delegation: string; role: string; accessCode: string }[];
   /** The two draft elections of agenda item 5: the presidium and the coordinating committee. */
   elections: { presidiumId: string; committeeId: string };
@@ -80,6 +83,9 @@ export const DEMO_ELECTIONS = {
   },
 };
 
+/** The demo's teller accounts: three, so that an encrypted election can need two of three. */
+export const DEMO_TELLERS = ['teller1', 'teller2', 'teller3'] as const;
+
 /** Creates the demo conference when the database has no conference yet; returns null otherwise. */
 export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null> {
   // Every start but the first finds a conference: answer before paying for the chair's
@@ -87,7 +93,12 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
   // is made again under the seed lock below, for instances starting together.
   if ((await conferenceCount(ctx.db)) > 0) return null;
   const chairPassword = generatePassword();
-  const chairHash = await hashPassword(chairPassword, ctx.config.passwordScryptLog2N);
+  const tellers = DEMO_TELLERS.map((username) => ({ username, password: generatePassword() }));
+  // Only on the first start. Hashed together: passwords.ts runs two at once on libuv's pool,
+  // so the four cost about two one after the other.
+  const [chairHash, ...tellerHashes] = await Promise.all(
+    [chairPassword, ...tellers.map((x) => x.password)].map((p) => hashPassword(p, ctx.config.passwordScryptLog2N)),
+  );
   const text = fs.readFileSync(DEMO_RESOLUTION_FILE, 'utf8');
   const split = splitIntoClauses(text);
   const now = ctx.clock();
@@ -175,7 +186,16 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
       );
     }
 
-    await insertChair(tx, conferenceId, chairHash);
+    await insertChair(tx, conferenceId, chairHash!);
+    // Auditors: the least a teller needs (a teller's steps are open to any account the
+    // ceremony names; an auditor may read the conference and its records, and change nothing).
+    for (const [i, x] of tellers.entries())
+      await insertAccountIfAbsent(tx, {
+        username: x.username,
+        passwordHash: tellerHashes[i]!,
+        role: 'auditor',
+        conferenceId,
+      });
     await appendEvent(
       tx,
       {
@@ -239,6 +259,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
       conferenceId,
       resolutionId: resolution.id,
       chair: { username: 'chair', password: chairPassword },
+      tellers,
       delegates: shown,
       elections: { presidiumId: electionIds[0]!, committeeId: electionIds[1]! },
     };
@@ -260,6 +281,7 @@ export function writeDemoCredentials(dataDir: string, creds: DemoCredentials): s
     `election presidium ${creds.elections.presidiumId}`,
     `election committee ${creds.elections.committeeId}`,
     `chair username=${creds.chair.username} password=${creds.chair.password}`,
+    ...creds.tellers.map((x) => `teller username=${x.username} password=${x.password}`),
     ...creds.delegates.map((d) => `delegate "${d.name}" (${d.delegation}, ${d.role}) accessCode=${d.accessCode}`),
     '',
   ];

@@ -43,7 +43,7 @@ beforeAll(async () => {
   admin = await signIn(t, { username: 'admin', password: ADMIN_PASSWORD });
   const tellers = [];
   for (const n of [1, 2, 3])
-    tellers.push(await createStaff(t, admin, { username: `teller${n}`, role: 'auditor', conferenceId }));
+    tellers.push(await createStaff(t, admin, { username: `e2e-teller${n}`, role: 'auditor', conferenceId }));
   tellerIds = tellers.map((x) => x.id);
   tellerTokens = tellers.map((x) => x.token);
   voters = await mapLimit(

@@ -4,6 +4,8 @@
  * on to the next) with the adopted text building up beside it; any vote created, opened
  * with an optional deadline, closed or cancelled; during a vote who has and has not voted,
  * per delegation and, for roll calls, by name, with presence and quorum; a paper ballot.
+ * An encrypted (secret_e2e) vote is created with its tellers and follows their ceremony
+ * (chair-e2e.tsx); the elections are run beside the votes (chair-elections.tsx).
  * Alt+N opens the next vote, Alt+C closes the open one (each behind its confirm step).
  */
 import type { ComponentChildren } from 'preact';
@@ -16,6 +18,9 @@ import { LiveBadge } from './live-status.js';
 import type { LiveStatus } from '../client/live-client.js';
 import { remaining } from './countdown.js';
 import type { MessageKey } from '../i18n/translate.js';
+import { useState } from 'preact/hooks';
+import { CeremonyPanel, phaseText, tellersOf, TellersPicker, type TellersChoice } from './chair-e2e.js';
+import { ElectionsPanel, type ElectionActions, type ElectionsData } from './chair-elections.js';
 
 export type { Participation };
 
@@ -47,7 +52,7 @@ export interface AdoptedText {
   clauses: { number: string; text: string; sourceClauseId: string }[];
 }
 
-export interface ChairData {
+export interface ChairData extends ElectionsData {
   conference: Conference;
   agenda: AgendaItem[];
   votes: Vote[];
@@ -64,14 +69,16 @@ export interface NewVote {
   question: string;
   subjectType: 'motion' | 'clause' | 'amendment' | 'resolution';
   subjectId: string;
-  mode: 'roll_call' | 'secret';
+  mode: 'roll_call' | 'secret' | 'secret_e2e';
+  /** secret_e2e: who holds the key's shares, and how many decrypt. */
+  tellers: TellersChoice | null;
   weighting: 'delegate' | 'delegation';
   rule: 'simple' | 'two_thirds' | 'three_fifths';
   base: 'yes_no' | 'cast' | 'present' | 'entitled';
   quorum: 'none' | '1/2' | '2/3' | '1/3';
 }
 
-export interface ChairRuntime {
+export interface ChairRuntime extends ElectionActions {
   account: ShellAccount | null;
   data: ChairData | null;
   busy: boolean;
@@ -169,6 +176,7 @@ function Console({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
         <RunPanel rt={rt} data={data} />
         <VotePanel rt={rt} data={data} />
         <CreateVotePanel rt={rt} data={data} />
+        <ElectionsPanel rt={rt} data={data} />
       </div>
     </div>
   );
@@ -462,6 +470,8 @@ function VotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
   const p = data.participation?.voteId === v.id ? data.participation : null;
   const result = data.results[v.id];
   const totals = v.tally.totals;
+  const ceremony = v.mode === 'secret_e2e' ? (data.ceremonies[`vote:${v.id}`] ?? null) : null;
+  const waiting = v.mode === 'secret_e2e' && ceremony?.phase !== 'ready';
   return (
     <section class="card vote-detail" aria-labelledby="vd-h" data-vote={v.id} data-state={v.state}>
       <h2 id="vd-h">{v.title}</h2>
@@ -490,13 +500,32 @@ function VotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
         >
           <label for="deadline">{t('chair.deadline')}</label>
           <input id="deadline" name="minutes" type="number" min={0} max={600} inputMode="numeric" />
-          <button type="submit" class="button primary" disabled={rt.busy}>
+          <button
+            type="submit"
+            class="button primary"
+            disabled={rt.busy || waiting}
+            aria-describedby={waiting ? 'open-why' : undefined}
+          >
             {t('chair.open')}
           </button>
           <button type="button" class="button" disabled={rt.busy} onClick={() => rt.cancelVote(v.id)}>
             {t('chair.cancelVote')}
           </button>
+          {waiting && (
+            <p class="muted" id="open-why">
+              {ceremony ? t('chair.e2e.openBlocked', { phase: phaseText(t, ceremony) }) : t('staff.loading')}
+            </p>
+          )}
         </form>
+      )}
+      {ceremony && v.state !== 'cancelled' && (
+        <CeremonyPanel
+          state={ceremony}
+          kind="vote"
+          subjectId={v.id}
+          busy={rt.busy}
+          onRestart={() => rt.restartTellers('vote', v.id)}
+        />
       )}
       {v.state === 'open' && (
         <p class="actions">
@@ -653,6 +682,7 @@ function CreateVotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
         { type: 'resolution' as const, id: r.id, label: r.title },
       ]
     : [];
+  const [mode, setMode] = useState<NewVote['mode']>('roll_call');
   return (
     <details class="card create-vote">
       <summary>
@@ -665,7 +695,10 @@ function CreateVotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
           const f = new FormData(e.currentTarget);
           const subject = String(f.get('subject') ?? 'motion:');
           const [type, id] = subject.split(':') as [NewVote['subjectType'], string];
+          const tellers = mode === 'secret_e2e' ? tellersOf(f) : null;
+          if (mode === 'secret_e2e' && !tellers) return rt.say(t('chair.tellers.pickError'));
           rt.createVote({
+            tellers,
             title: String(f.get('title') ?? ''),
             question: String(f.get('question') ?? ''),
             subjectType: type,
@@ -692,10 +725,21 @@ function CreateVotePanel({ rt, data }: { rt: ChairRuntime; data: ChairData }) {
           ))}
         </select>
         <label for="nv-mode">{t('chair.nv.mode')}</label>
-        <select id="nv-mode" name="mode">
+        <select
+          id="nv-mode"
+          name="mode"
+          value={mode}
+          onChange={(e) => setMode(e.currentTarget.value as NewVote['mode'])}
+        >
           <option value="roll_call">{t('chair.mode.roll_call')}</option>
           <option value="secret">{t('chair.mode.secret')}</option>
+          <option value="secret_e2e">{t('chair.mode.secret_e2e')}</option>
         </select>
+        {mode === 'secret_e2e' && (
+          <div class="span">
+            <TellersPicker id="nv-tellers" accounts={data.tellerAccounts} />
+          </div>
+        )}
         <label for="nv-weighting">{t('chair.nv.weighting')}</label>
         <select id="nv-weighting" name="weighting">
           <option value="delegate">{t('chair.weighting.delegate')}</option>

@@ -3,6 +3,8 @@
  * follows the conference and the selected vote live (a tally message makes it re-read who
  * has voted, so a ballot shows as "voted" within a second), and asks before anything that
  * cannot be undone. Alt+N opens the next vote of the list, Alt+C closes the open one.
+ * While tellers are at work, or an election takes ballots, it re-reads every POLL_MS: the
+ * tellers' steps and an election's ballots reach no topic the console follows.
  */
 import { hydrate } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -26,6 +28,11 @@ import { makeT } from '../i18n/translate.js';
 import { initialState, islandRoot } from '../client/boot.js';
 import { all, call, liveUrl, loadStaff, staffSignOut } from '../client/staff-api.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
+import { ceremonyMoving, type CeremonyState, type TellerAccountItem } from '../components/chair-e2e.js';
+import type { ElectionDetail, ElectionResult } from '../components/chair-elections.js';
+
+/** How often the console re-reads while a ceremony or an election is under way (the /trustee page's pace). */
+const POLL_MS = 1500;
 
 const props = initialState<ChairPageState & { serverNow: number }>();
 const offset = props.serverNow - Date.now();
@@ -35,6 +42,21 @@ async function get<T>(path: string): Promise<T> {
   const r = await call<T>('GET', path);
   if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
   return r.body;
+}
+
+/** A ceremony's public state, or null while there is none (an election whose tellers are not prepared yet). */
+async function ceremonyOf(kind: 'vote' | 'election', id: string): Promise<CeremonyState | null> {
+  const r = await call<CeremonyState>('GET', `/api/v1/${kind}s/${id}/tellers`);
+  if (r.status === 404) return null;
+  if (r.status !== 200) throw new Error(`tellers of ${kind} ${id}: ${r.status}`);
+  return r.body;
+}
+
+/** Something the tellers or the delegates are doing that no followed topic reports. */
+function underWay(d: ChairData): boolean {
+  if (Object.values(d.ceremonies).some(ceremonyMoving)) return true;
+  // An election's ballots are not on the conference topic; a vote's come as tally messages.
+  return d.elections.some((e) => e.state === 'open' || e.state === 'counting');
 }
 
 function ChairIsland(p: ChairPageState) {
@@ -48,6 +70,8 @@ function ChairIsland(p: ChairPageState) {
   const [now, setNow] = useState(Date.now());
   const choice = useRef<{ resolutionId: string | null; voteId: string | null }>({ resolutionId: null, voteId: null });
   const results = useRef<Record<string, VoteResult>>({});
+  const electionResults = useRef<Record<string, ElectionResult>>({});
+  const tellerAccounts = useRef<TellerAccountItem[] | null>(null);
   const { ask, dialog } = useConfirm('chair-confirm');
   const allowed = (a: ShellAccount | null) =>
     !!a &&
@@ -56,11 +80,30 @@ function ChairIsland(p: ChairPageState) {
 
   const load = async (): Promise<void> => {
     const base = `/api/v1/conferences/${conferenceId}`;
-    const [conference, agenda, votes, resolutions] = await Promise.all([
+    const [conference, agenda, votes, resolutions, electionList, accounts] = await Promise.all([
       get<Conference>(base),
       all<AgendaItem>(`${base}/agenda`),
       all<Vote>(`${base}/votes`),
       all<{ id: string; title: string }>(`${base}/resolutions`),
+      all<{ id: string }>(`${base}/elections`),
+      tellerAccounts.current ?? get<{ items: TellerAccountItem[] }>(`${base}/teller-accounts`).then((r) => r.items),
+    ]);
+    tellerAccounts.current = accounts;
+    const elections = await Promise.all(electionList.map((e) => get<ElectionDetail>(`/api/v1/elections/${e.id}`)));
+    const ceremonies: Record<string, CeremonyState> = {};
+    await Promise.all([
+      ...elections
+        .filter((e) => e.mode === 'secret_e2e' && e.state !== 'cancelled')
+        .map(async (e) => {
+          const c = await ceremonyOf('election', e.id);
+          if (c) ceremonies[`election:${e.id}`] = c;
+        }),
+      // Closed results never change: each is read once.
+      ...elections
+        .filter((e) => e.state === 'closed' && !electionResults.current[e.id])
+        .map(async (e) => {
+          electionResults.current[e.id] = await get<ElectionResult>(`/api/v1/elections/${e.id}/result`);
+        }),
     ]);
     const current = agenda.find((i) => i.id === conference.currentAgendaItemId);
     const resolutionId =
@@ -85,6 +128,10 @@ function ChairIsland(p: ChairPageState) {
       results: results.current,
       selected: null,
       participation: null,
+      elections,
+      electionResults: { ...electionResults.current },
+      ceremonies,
+      tellerAccounts: accounts,
     };
     // Closed results never change: each is read once.
     const closed = votes.filter((v) => v.state === 'closed' && !results.current[v.id]);
@@ -103,6 +150,10 @@ function ChairIsland(p: ChairPageState) {
       ]);
       partial.selected = selected;
       partial.participation = participation;
+      if (selected.mode === 'secret_e2e') {
+        const c = await ceremonyOf('vote', selectedId);
+        if (c) partial.ceremonies[`vote:${selectedId}`] = c;
+      }
     }
     setData(partial);
   };
@@ -168,6 +219,13 @@ function ChairIsland(p: ChairPageState) {
       live.stop();
     };
   }, []);
+
+  // Re-read after each read while something is under way; a fresh read resets the timer.
+  useEffect(() => {
+    if (!data || !underWay(data)) return;
+    const timer = setTimeout(() => soon(0), POLL_MS);
+    return () => clearTimeout(timer);
+  }, [data]);
 
   useEffect(() => {
     live.follow([`conference:${conferenceId}`, ...(data?.selected ? [`vote:${data.selected.id}`] : [])]);
@@ -276,12 +334,59 @@ function ChairIsland(p: ChairPageState) {
           ...(v.question ? { question: v.question } : {}),
           subject: v.subjectType === 'motion' ? { type: 'motion' } : { type: v.subjectType, id: v.subjectId },
           mode: v.mode,
+          ...(v.mode === 'secret_e2e' && v.tellers ? { tellers: v.tellers } : {}),
           weighting: v.weighting,
           majority: { rule: v.rule, base: v.base },
           quorum: v.quorum === 'none' ? null : { numerator: num, denominator: den },
         });
         if (r.status === 201) choice.current.voteId = r.body.id;
         return r;
+      });
+    },
+    say(text) {
+      setMessage({ kind: 'bad', text });
+    },
+    encryptElection(electionId, tellers) {
+      const e = data?.elections.find((x) => x.id === electionId);
+      if (!e) return;
+      void act(t('chair.el.done.encrypted', { title: e.title }), () =>
+        call('PATCH', `/api/v1/elections/${electionId}`, { mode: 'secret_e2e', tellers }),
+      );
+    },
+    prepareTellers(electionId) {
+      const e = data?.elections.find((x) => x.id === electionId);
+      if (!e) return;
+      void ask(t('chair.el.confirmPrepare', { title: e.title }), t('chair.el.prepare')).then((yes) => {
+        if (yes)
+          void act(t('chair.el.done.prepared', { title: e.title }), () =>
+            call('POST', `/api/v1/elections/${electionId}/tellers/prepare`, {}),
+          );
+      });
+    },
+    openElection(electionId) {
+      const e = data?.elections.find((x) => x.id === electionId);
+      if (!e) return;
+      void ask(t('chair.confirmOpen', { title: e.title }), t('chair.el.open')).then((yes) => {
+        if (yes)
+          void act(t('chair.done.opened', { title: e.title }), () =>
+            call('POST', `/api/v1/elections/${electionId}/open`, {}),
+          );
+      });
+    },
+    closeElection(electionId) {
+      const e = data?.elections.find((x) => x.id === electionId);
+      if (!e) return;
+      void ask(t('chair.el.confirmClose', { title: e.title }), t('chair.el.close')).then((yes) => {
+        if (yes)
+          void act(t('chair.done.closed', { title: e.title }), () =>
+            call('POST', `/api/v1/elections/${electionId}/close`, {}),
+          );
+      });
+    },
+    restartTellers(kind, id) {
+      void ask(t('chair.e2e.confirmRestart'), t('chair.e2e.restart')).then((yes) => {
+        if (yes)
+          void act(t('chair.e2e.done.restart'), () => call('POST', `/api/v1/${kind}s/${id}/tellers/restart`, {}));
       });
     },
     paperBallot(seatId, ch) {
