@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ballotTracker,
   choiceValues,
   encryptBallot,
   groupValues,
@@ -37,6 +38,7 @@ import {
 import { proveMembership } from '../../src/domain/e2e/proofs.js';
 import { approvalShape, voteShape, yesNoAbstainShape } from '../../src/domain/e2e/shapes.js';
 import * as sodium from '../../src/domain/e2e/sodium-group.js';
+import { runProofJob } from '../../src/e2e/proof-jobs.js';
 
 beforeAll(async () => {
   await sodium.sodiumReady();
@@ -370,5 +372,24 @@ describe('the fast check gives the reference verdict on every mutation', () => {
           return 'decoded';
         })(),
       );
+  });
+});
+
+describe("the service's check job", () => {
+  it('answers the tracker ballotTracker computes, and refuses fields outside the format', async () => {
+    const s = stmt('s-job', 2);
+    const { ballot } = encryptBallot(YNA, s, Y, choiceValues(YNA, 2, ['a:no', 'b:yes']));
+    const job = { kind: 'check' as const, shape: YNA, statement: s, publicKey: KEY_HEX, ballot };
+    expect(await runProofJob(job)).toEqual({ ok: true, tracker: await ballotTracker(ballot) });
+    const extra = { ...ballot, note: 'x' };
+    expect(await runProofJob({ ...job, ballot: extra })).toEqual({
+      ok: false,
+      reason: 'the ballot has fields outside its format',
+    });
+    const bad = replaced(ballot, ['groups', 0, 'proof', 0, 'c'], scalarToHex(1n));
+    expect(await runProofJob({ ...job, ballot: bad })).toEqual({
+      ok: false,
+      reason: 'group a: the proof of its sum fails',
+    });
   });
 });
