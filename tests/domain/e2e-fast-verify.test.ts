@@ -229,6 +229,36 @@ describe('the fast check gives the reference verdict on honest ballots', () => {
     );
   });
 
+  it('random approval shapes (n candidates, min..max marks), honest and then one field changed', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.integer({ min: 0, max: n }).chain((max) => fc.tuple(fc.integer({ min: 0, max }), fc.constant(max))),
+            fc.integer({ min: 1, max: 1000 }),
+            fc.nat(),
+            fc.nat(),
+          ),
+        ),
+        ([n, [min, max], w, pick, where]) => {
+          const candidates = Array.from({ length: n }, (_, i) => `k${i}`);
+          const shape = approvalShape(candidates, max, min);
+          const marks = min + (pick % (max - min + 1));
+          const selected = candidates.slice(0, marks);
+          const s = stmt(`s-${n}-${w}`, w);
+          const { ballot } = encryptBallot(shape, s, Y, choiceValues(shape, w, selected));
+          expect(agree(shape, s, ballot)).toBe(true);
+          const all = leaves(ballot).filter((l) => typeof l.value === 'string' && HEX64.test(l.value));
+          const leaf = all[where % all.length]!;
+          for (const m of mutations(leaf.value))
+            if (m !== leaf.value) expect(agree(shape, s, replaced(ballot, leaf.path, m))).toBe(false);
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+
   it('split ballots of any allocation', () => {
     fc.assert(
       fc.property(
