@@ -4,6 +4,10 @@
  * - a 3-option vote ballot (weight 3): encryption with every proof, and its verification
  *   (the service's check before it accepts, and the verifier's per ballot), in CPU time;
  * - a bloc's split ballot (allocation 40: 6 bits per option), the same;
+ * - the service's check, the reference (noble, ballot.ts) against the fast one (libsodium's
+ *   WebAssembly, fast-verify.ts), median over 50 ballots each (5 at ci size): the vote
+ *   ballot, the split ballot, a 5-candidate yes/no/abstain ballot, a 10-candidate approval
+ *   ballot; and the proof worker pool's throughput (vote ballots per second, 1 and 2 workers);
  * - the tally with 3 tellers (2 needed) of N ballots (10,000 at full size): the aggregate,
  *   each teller's partial decryption with proofs, their verification, the combination and
  *   the discrete logarithms. The ballots' ciphertexts for the tally are built from a pool of
@@ -14,7 +18,18 @@
  */
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { aggregate, choiceValues, encryptBallot, verifyBallot, type BallotShape } from '../src/domain/e2e/ballot.js';
+import {
+  aggregate,
+  choiceValues,
+  encryptBallot,
+  verifyBallot,
+  type BallotShape,
+  type BallotStatement,
+} from '../src/domain/e2e/ballot.js';
+import { verifyBallotFast } from '../src/domain/e2e/fast-verify.js';
+import { approvalShape, yesNoAbstainShape } from '../src/domain/e2e/shapes.js';
+import { sodiumReady } from '../src/domain/e2e/sodium-group.js';
+import { ProofWorkerPool } from '../src/e2e/proof-workers.js';
 import { discreteLog, encrypt, type Ciphertext } from '../src/domain/e2e/elgamal.js';
 import { G, fixedBase, mul, pointToHex, randomScalar, smallG } from '../src/domain/e2e/group.js';
 import { combine, partialDecrypt, verificationKey, verifyPartial } from '../src/domain/e2e/tellers.js';
@@ -74,6 +89,78 @@ for (const [label, weight, split, values] of [
     ver.push(v.ms);
   }
   say(`${label}: encrypt + proofs ${stats(enc)}; verify ${stats(ver)}`);
+}
+
+// The service's check: reference (noble) against fast (libsodium), on the same ballots.
+await sodiumReady();
+const KEY = pointToHex(Y);
+const CHECKS = size === 'ci' ? 5 : 50;
+const YNA = yesNoAbstainShape(['a', 'b', 'c', 'd', 'e'], 2);
+const APPROVAL = approvalShape(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10'], 3);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const [label, shape, weight, split, values] of [
+  ['vote ballot (3 options, weight 3)', VOTE, 3, false, choiceValues(VOTE, 3, ['no'])],
+  ['split ballot (allocation 40, 6 bits x 3)', VOTE, 40, true, { yes: 25, no: 10, abstain: 5 }],
+  [
+    'yes/no/abstain, 5 candidates, 2 seats (15 options, 6 groups)',
+    YNA,
+    1,
+    false,
+    choiceValues(YNA, 1, ['a:yes', 'b:no', 'c:abstain', 'd:yes', 'e:no']),
+  ],
+  [
+    'approval, 10 candidates, at most 3 (10 options, 1 group)',
+    APPROVAL,
+    1,
+    false,
+    choiceValues(APPROVAL, 1, ['c2', 'c5', 'c9']),
+  ],
+] as const) {
+  const made = Array.from({ length: CHECKS }, (_, i) => {
+    const statement: BallotStatement = { context: [...CTX, 'seat', `c-${i}`], weight, split };
+    return { statement, ballot: encryptBallot(shape, statement, Y, values).ballot };
+  });
+  // Each in its own loop, after a warm-up: the reference's garbage would otherwise be
+  // collected during the fast check's turn (a worker only ever runs the fast one).
+  const measure = (check: (b: (typeof made)[number]) => { ok: boolean }): number[] => {
+    for (const b of made.slice(0, 3)) check(b);
+    return made.map((b) => {
+      const t = cpuMs(() => check(b));
+      if (!t.value.ok) throw new Error(`${label}: a valid ballot was refused`);
+      return t.ms;
+    });
+  };
+  const fast = measure((b) => verifyBallotFast(shape, b.statement, KEY, b.ballot));
+  const ref = measure((b) => verifyBallot(shape, b.statement, fixedBase(KEY), b.ballot));
+  say(
+    `service check, ${label}: reference (noble) median ${median(ref).toFixed(2)} ms, ` +
+      `fast (libsodium) median ${median(fast).toFixed(2)} ms, best ${Math.min(...fast).toFixed(2)} ms ` +
+      `(${CHECKS} ballots; ${(median(ref) / median(fast)).toFixed(1)}x)`,
+  );
+}
+
+// The proof worker pool: vote ballots checked per second, all submitted at once.
+const POOLED = size === 'ci' ? 40 : 400;
+const jobs = Array.from({ length: POOLED }, (_, i) => {
+  const statement: BallotStatement = { context: [...CTX, 'seat', `p-${i}`], weight: 3, split: false };
+  const { ballot } = encryptBallot(VOTE, statement, Y, choiceValues(VOTE, 3, ['yes']));
+  return { kind: 'check' as const, shape: VOTE, statement, publicKey: KEY, ballot };
+});
+for (const workers of [1, 2]) {
+  const pool = new ProofWorkerPool({ size: workers });
+  try {
+    await Promise.all(jobs.slice(0, workers * 2).map((j) => pool.run(j))); // start and warm the workers
+    const t0 = performance.now();
+    const results = await Promise.all(jobs.map((j) => pool.run(j)));
+    const s = (performance.now() - t0) / 1000;
+    if (!results.every((r) => r.ok)) throw new Error('the pool refused a valid ballot');
+    say(
+      `proof worker pool, ${workers} worker${workers > 1 ? 's' : ''}: ${POOLED} vote ballots (check + tracker) in ` +
+        `${(s * 1000).toFixed(0)} ms wall, ${(POOLED / s).toFixed(0)} ballots/s`,
+    );
+  } finally {
+    await pool.close();
+  }
 }
 
 // The tally.

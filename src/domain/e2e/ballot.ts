@@ -88,7 +88,8 @@ export function bitsOf(allocation: number): number {
   return allocation.toString(2).length;
 }
 
-function checkStatement(shape: BallotShape, s: BallotStatement): void {
+/** Refuses a statement no ballot could satisfy (exported for fast-verify.ts, which mirrors verifyBallot). */
+export function checkStatement(shape: BallotShape, s: BallotStatement): void {
   if (!Number.isSafeInteger(s.weight) || s.weight < 1) throw new BallotShapeError('the weight is a positive integer');
   if (new Set(shape.options).size !== shape.options.length) throw new BallotShapeError('option ids repeat');
   for (const g of shape.groups) {
