@@ -53,6 +53,8 @@ const envSchema = z.object({
   TOKEN_ISSUER: z.string().default('plenary'),
   TOKEN_AUDIENCE: z.string().default('plenary-api'),
   LIVE_TALLY_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+  // Worker threads checking encrypted ballots' proofs; unset: one per core but one (0: inline).
+  PROOF_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).optional()),
   LIVE_EVENT_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600),
   // How many proxies in front (a hop count) or which addresses are proxies (a list); never "true".
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -122,6 +124,8 @@ export type Config = {
   tokenIssuer: string;
   tokenAudience: string;
   liveTallyIntervalMs: number;
+  /** Proof-check worker threads for secret_e2e ballots; null: the pool's default (cores - 1, at least 1). */
+  proofWorkers: number | null;
   liveEventRetentionSeconds: number;
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDR ranges. */
   trustProxy: false | number | string[];
@@ -343,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenIssuer: e.TOKEN_ISSUER,
     tokenAudience: e.TOKEN_AUDIENCE,
     liveTallyIntervalMs: e.LIVE_TALLY_INTERVAL_MS,
+    proofWorkers: e.PROOF_WORKERS ?? null,
     liveEventRetentionSeconds: e.LIVE_EVENT_RETENTION_SECONDS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

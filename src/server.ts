@@ -8,6 +8,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp, loggerOptions } from './app.js';
 import { start } from './bootstrap.js';
+import { configureProofPool } from './e2e/proof-workers.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { writeDemoCredentials } from './seed/demo-seed.js';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino(loggerOptions(config.logLevel));
   const startedAt = performance.now();
+  if (config.proofWorkers !== null) await configureProofPool({ size: config.proofWorkers });
   const { ctx, admin, demo } = await start(config, { log });
   const app = await buildApp(ctx, { logger: log });
   await app.listen({ port: config.port, host: config.host });

@@ -50,6 +50,8 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
     LIVE_MAX_SOCKETS_PER_ADDRESS: '100000',
     LIVE_MAX_SOCKETS: '100000',
     MAX_CONNECTIONS: '100000',
+    // The proof workers' count for encrypted ballots, when the bench is asked to set it.
+    ...(process.env.PROOF_WORKERS ? { PROOF_WORKERS: process.env.PROOF_WORKERS } : {}),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}),
     ...opts.env,
