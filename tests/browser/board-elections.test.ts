@@ -6,13 +6,17 @@
  * encrypted (`secret_e2e`) approval election whose three tellers run the key ceremony over
  * the API: participation only while open, "decrypting" while counting (1 of 2, then 2 of 2),
  * then the elected. axe-core in every state; 1280x720 and 1920x1080 without sideways scroll.
+ * PLENARY_SCREENSHOTS=1 also writes docs/screenshots/board-election-*.png.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createConferenceFixture, type ConferenceFixture } from '../support/fixtures.js';
 import { bearer, createStaff } from '../support/auth.js';
+import { repoRoot } from '../support/server-process.js';
 import { tellersClient, type TellerDevice } from '../elections/e2e-tellers.js';
 import { choiceValues, encryptBallot, type BallotShape } from '../../src/domain/e2e/ballot.js';
 import { pointFromHex } from '../../src/domain/e2e/group.js';
@@ -23,9 +27,12 @@ import {
   launchChromium,
   scrollsSideways,
   watchPage,
+  weighPage,
 } from './support/browser.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const SHOTS = process.env.PLENARY_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : null;
 
 let t: TestApp;
 let fx: ConferenceFixture;
@@ -83,16 +90,21 @@ async function castEncrypted(who: string, electionId: string, approve: string[])
   await cast(who, electionId, { encrypted: ballot });
 }
 
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `board-election-${name}.png`), fullPage: false });
+}
+
 async function expectAccessible(page: Page, state: string): Promise<void> {
   const v = await axeViolations(page);
   expect(describeViolations(v), `axe on ${state}`).toEqual([]);
   report.push(`axe ${state}: 0 violations`);
 }
 
-/** The hall's two screens: neither scrolls sideways. */
+/** The hall's two screens, and 1280 px at 200% zoom (640 CSS px): none scrolls sideways. */
 async function expectFits(page: Page, state: string): Promise<void> {
   for (const size of [
     { width: 1920, height: 1080 },
+    { width: 640, height: 360 },
     { width: 1280, height: 720 },
   ]) {
     await page.setViewportSize(size);
@@ -125,6 +137,7 @@ const d = haveChromium ? describe : describe.skip;
 
 d('elections on the board in Chromium', () => {
   beforeAll(async () => {
+    if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
     [t, browser] = await Promise.all([createTestApp(), launchChromium()]);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -196,6 +209,7 @@ d('elections on the board in Chromium', () => {
     );
     expect(await panel.innerText()).toContain('Ballots cast: 3');
     await expectAccessible(page, 'board, clear election with ballots');
+    await shot(page, 'open-1280');
 
     const closed = await api('POST', `/api/v1/elections/${id}/close`, await fx.chairToken(), {});
     expect(closed.status, closed.text).toBe(200);
@@ -223,8 +237,65 @@ d('elections on the board in Chromium', () => {
     expect(await panel.locator(`tr[data-candidate="${c}"]`).innerText()).not.toContain('elected');
     expect(await panel.innerText()).toContain('Élus');
     await expectAccessible(page, 'board, clear election closed');
+    await shot(page, 'closed-1280');
     await expectFits(page, 'clear election closed');
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(problems).toEqual([]);
+    await ctx.close();
+
+    // The board's weight with an election's result on it (the budget test weighs it bare).
+    const weighCtx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const { weights } = await weighPage(weighCtx, await weighCtx.newPage(), `${base}/board/${fx.conferenceId}`);
+    report.push(
+      `weight /board/{id} with a closed election: HTML ${weights.Document} B, JS ${weights.Script} B, CSS ${weights.Stylesheet} B`,
+    );
+    expect(weights.Document).toBeLessThanOrEqual(15 * 1024);
+    expect(weights.Script).toBeLessThanOrEqual(25 * 1024);
+    expect(weights.Stylesheet).toBeLessThanOrEqual(8 * 1024);
+    await weighCtx.close();
+  });
+
+  it('an STV election: the ballots counted while open, then the elected in order and the number of stages', async () => {
+    const names = ['Aiko Tan', 'Bruno Costa', 'Chloé Martin'];
+    const { id, ids } = await createElection({
+      title: 'Standing orders committee',
+      seats: 2,
+      method: 'stv_scottish',
+      candidates: names.map((name) => ({ name })),
+    });
+    const [a, b, c] = ids as [string, string, string];
+    await open(id);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    const { problems } = watchPage(page);
+    await page.goto(`${base}/board/${fx.conferenceId}`);
+    const panel = page.locator(`[data-election="${id}"]`);
+    expect(await panel.textContent()).toContain('Ranked ballot: single transferable vote (Scottish rules)');
+    await expect.poll(() => page.locator('.live').textContent()).toContain('Live');
+    const rankings = [
+      [a, b],
+      [a, c],
+      [b, a],
+    ];
+    for (const [i, ranking] of rankings.entries()) {
+      await castAndSee(page, id, i + 1, () => cast(VOTERS[i]!, id, { ranking }));
+      await expectNoTally(page, id, names);
+    }
+    expect((await api('POST', `/api/v1/elections/${id}/close`, await fx.chairToken(), {})).status).toBe(200);
+    const result = (await api('GET', `/api/v1/elections/${id}/result`)).body;
+    const stages = (result.stages ?? result.rounds.flatMap((r: Json) => r.stages ?? [])) as unknown[];
+    expect(stages.length).toBeGreaterThan(0);
+    await expect.poll(() => panel.getAttribute('data-state'), { timeout: 10_000 }).toBe('closed');
+    expect(await panel.locator('.elected li').allInnerTexts()).toEqual(
+      (result.elected as string[]).map((e) => names[ids.indexOf(e)]),
+    );
+    expect(result.elected).toEqual([a, b]);
+    expect(await panel.locator('.stages').getAttribute('data-stages')).toBe(String(stages.length));
+    expect(await panel.locator('.stages').textContent()).toContain(`Counted in ${stages.length} stages · quota 2`);
+    // A hall screen shows no stage table.
+    expect(await panel.locator('.election-count').count()).toBe(0);
+    await expectAccessible(page, 'board, STV election closed');
+    await expectFits(page, 'STV election closed');
     expect(problems).toEqual([]);
     await ctx.close();
   });
@@ -305,6 +376,7 @@ d('elections on the board in Chromium', () => {
     expect(await panel.locator('[data-ballots]').getAttribute('data-ballots')).toBe('3');
     await expectNoTally(page, id, names);
     await expectAccessible(page, 'board, encrypted election counting');
+    await shot(page, 'e2e-counting-1280');
     await expectFits(page, 'encrypted election counting');
 
     // Teller 2 stays away: 1, then 3, decrypt.
@@ -324,6 +396,7 @@ d('elections on the board in Chromium', () => {
     expect(Object.fromEntries(shown)).toEqual({ [p]: '3', [q]: '2', [r]: '0' });
     expect(await panel.locator('.counting').count()).toBe(0);
     await expectAccessible(page, 'board, encrypted election closed');
+    await shot(page, 'e2e-closed-1280');
     await expectFits(page, 'encrypted election closed');
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(problems).toEqual([]);

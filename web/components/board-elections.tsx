@@ -69,10 +69,7 @@ function ElectionPanel(props: { be: BoardElection; serverNow: number }) {
         {e.title}
       </h2>
       <p class="election-how">
-        <Tr k={METHOD_WORDS[e.method]} vars={{ n: e.maxApprovals ?? e.seats }} />
-      </p>
-      <p class="election-how">
-        <Tr k={MODE_WORDS[e.mode]} />
+        <Tr fn={(t) => `${t(METHOD_WORDS[e.method], { n: e.maxApprovals ?? e.seats })} · ${t(MODE_WORDS[e.mode])}`} />
       </p>
       {e.state === 'open' && e.deadlineAt && (
         <p class="countdown">
@@ -112,50 +109,57 @@ function Outcome(props: { be: BoardElection; result: ElectionResult }) {
   const stages = r.stages ?? r.rounds.flatMap((x) => x.stages ?? []);
   const counted = r.rounds.filter((x) => x.totals && (e.method !== 'majority_rounds' || x === r.rounds.at(-1)));
   return (
-    <>
-      <h3 class="elected-h">
-        <Tr k="board.elected" />
-      </h3>
-      {r.elected.length ? (
-        <ol class="elected">
-          {r.elected.map((id) => (
-            <li key={id} data-elected={id}>
-              {names.get(id) ?? id}
-            </li>
-          ))}
-        </ol>
-      ) : (
-        <p>
-          <Tr k="board.noneElected" />
-        </p>
-      )}
-      {e.method === 'stv_scottish' && (
-        <p class="stages" data-stages={stages.length}>
-          <Tr k="board.stages" vars={{ n: stages.length }} />
-          {r.quota && (
-            <>
-              {' · '}
-              <Tr k="board.quota" vars={{ quota: r.quota.replace(/\.0+$/, '') }} />
-            </>
-          )}
-        </p>
-      )}
-      {counted.map((round) => (
-        <RoundTotals
-          key={round.n}
-          method={e.method}
-          round={round}
-          many={counted.length > 1}
-          order={e.candidates.map((c) => c.id)}
-          names={names}
-          elected={new Set(r.elected)}
-        />
-      ))}
-    </>
+    <div class="election-outcome">
+      <div>
+        <h3 class="elected-h">
+          <Tr k="board.elected" />
+        </h3>
+        {r.elected.length ? (
+          <ol class="elected">
+            {r.elected.map((id) => (
+              <li key={id} data-elected={id}>
+                {names.get(id) ?? id}
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <p>
+            <Tr k="board.noneElected" />
+          </p>
+        )}
+        {e.method === 'stv_scottish' && (
+          <p class="stages" data-stages={stages.length}>
+            <Tr
+              fn={(t) =>
+                [
+                  t('board.stages', { n: stages.length }),
+                  r.quota && t('board.quota', { quota: r.quota.replace(/\.0+$/, '') }),
+                ]
+                  .filter(Boolean)
+                  .join(' · ')
+              }
+            />
+          </p>
+        )}
+      </div>
+      <div>
+        {counted.map((round) => (
+          <RoundTotals
+            key={round.n}
+            method={e.method}
+            round={round}
+            many={counted.length > 1}
+            order={e.candidates.map((c) => c.id)}
+            names={names}
+            elected={new Set(r.elected)}
+          />
+        ))}
+      </div>
+    </div>
   );
 }
 
-/** One round's totals per candidate, in ballot order, the elected marked in words (not colour alone). */
+/** One round's totals per candidate, the elected marked in words (not colour alone). */
 function RoundTotals(props: {
   method: Method;
   round: Round;
@@ -165,7 +169,11 @@ function RoundTotals(props: {
   elected: Set<string>;
 }) {
   const totals = props.round.totals as Record<string, unknown>;
-  const ids = props.order.filter((id) => id in totals);
+  // The elected first, in order of election, then the others in ballot order.
+  const ids = [
+    ...[...props.elected].filter((id) => id in totals),
+    ...props.order.filter((id) => id in totals && !props.elected.has(id)),
+  ];
   const yna = props.method === 'yes_no_abstain';
   const marks = ['yes', 'no', 'abstain'] as const;
   return (
