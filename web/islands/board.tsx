@@ -1,8 +1,9 @@
 /**
  * The board's island: hydrates the server's rendering, then follows the conference, its
  * open votes and its elections live. Conference events make it re-read the board over HTTP
- * (debounced); tallies and elections' counts of ballots apply directly, newest version wins. Never needs a reload: after a lost
- * connection or a restart it resumes from the last event number and re-reads.
+ * (debounced); tallies and elections' counts of ballots apply directly, newest version
+ * wins. Never needs a reload: after a lost connection or a restart it resumes from the
+ * last event number and re-reads.
  */
 import { hydrate } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
