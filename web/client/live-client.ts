@@ -6,7 +6,7 @@
  * again or the page becomes visible. A socket is a hint: after each (re)connect the page
  * re-reads what matters over HTTP (onResync), and tallies are newest-wins by version.
  */
-import type { ParticipationData, ServerMessage, TallyData } from '../../src/live/protocol.js';
+import type { ElectionCountData, ParticipationData, ServerMessage, TallyData } from '../../src/live/protocol.js';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -17,6 +17,8 @@ export interface LiveHandlers {
   onTally(tally: TallyData): void;
   /** An encrypted vote's participation (count and weight; it has no tally), newer than any seen. */
   onParticipation?(p: ParticipationData, version: number): void;
+  /** An election's count of ballots (never what they say), newer than any seen for its election. */
+  onCount?(count: ElectionCountData, version: number): void;
   /** Connected (again): re-read over HTTP what may have changed meanwhile. */
   onResync(): void;
   onStatus(status: LiveStatus): void;
@@ -182,13 +184,17 @@ export class LiveClient {
         h.onParticipation?.(msg.data, msg.version);
         return;
       }
+      // An election's count of ballots on `election:<id>`: newest-wins by version, as tallies
+      // (the server's version orders round, papers and state, so an older count is dropped).
+      case 'count': {
+        if ((this.tallyVersion.get(msg.topic) ?? -1) >= msg.version) return;
+        this.tallyVersion.set(msg.topic, msg.version);
+        h.onCount?.(msg.data, msg.version);
+        return;
+      }
       case 'notice':
         h.onSessionEnded?.();
         return;
-      // An election's count of ballots: no page follows election topics yet. A secret_e2e
-      // vote's participation (no tally frames): the board's handler is still to be built.
-      case 'count':
-      case 'participation':
       case 'welcome':
       case 'error':
       case 'subscribed':

@@ -1,6 +1,6 @@
 /**
  * The hall screen (1920x1080, 1280x720, livestream). One component per section, listed in
- * BOARD_SECTIONS: a later section (the speakers' list, an election) is one more entry.
+ * BOARD_SECTIONS: a later section (the speakers' list) is one more entry.
  * Rendered on the server first and hydrated by islands/board.tsx with the same props.
  */
 import type { FunctionComponent } from 'preact';
@@ -8,6 +8,7 @@ import type { LiveStatus } from '../client/live-client.js';
 import { isCounting, isE2eVote, type BoardState, type BoardVote } from './board-state.js';
 import type { VoteDetail } from './api-types.js';
 import { LiveBadge } from './live-status.js';
+import { BoardElections } from './board-elections.js';
 import { ResultLine } from './result-line.js';
 import { remaining } from './countdown.js';
 import { Tr } from './lang.js';
@@ -32,11 +33,14 @@ const CurrentItem: Section = ({ state }) => (
 
 const Votes: Section = ({ state, serverNow }) =>
   state.votes.length === 0 ? (
-    <section class="vote-panel" aria-label="votes">
-      <p class="muted">
-        <Tr k="board.noVote" />
-      </p>
-    </section>
+    // An election on the screen is what the hall decides now: no "no vote" note beside it.
+    state.elections.length > 0 ? null : (
+      <section class="vote-panel" aria-label="votes">
+        <p class="muted">
+          <Tr k="board.noVote" />
+        </p>
+      </section>
+    )
   ) : (
     <>
       {state.votes.map((bv) => (
@@ -221,8 +225,12 @@ const AdoptedText: Section = ({ state }) =>
     </section>
   ) : null;
 
+const Elections: Section = ({ state, serverNow }) => (
+  <BoardElections elections={state.elections} serverNow={serverNow} />
+);
+
 /** The board's sections, top to bottom. */
-export const BOARD_SECTIONS: Section[] = [CurrentItem, Votes, AdoptedText];
+export const BOARD_SECTIONS: Section[] = [CurrentItem, Votes, Elections, AdoptedText];
 
 export function Board(props: BoardProps) {
   return (

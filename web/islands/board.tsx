@@ -1,14 +1,23 @@
 /**
- * The board's island: hydrates the server's rendering, then follows the conference and
- * its open votes live. Conference events make it re-read the board over HTTP (debounced);
- * tallies apply directly, newest version wins. Never needs a reload: after a lost
- * connection or a restart it resumes from the last event number and re-reads.
+ * The board's island: hydrates the server's rendering, then follows the conference, its
+ * open votes and its elections live. Conference events make it re-read the board over HTTP
+ * (debounced); tallies and elections' counts of ballots apply directly, newest version
+ * wins. Never needs a reload: after a lost connection or a restart it resumes from the
+ * last event number and re-reads.
  */
 import { hydrate } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Board } from '../components/board.js';
 import { Langs, type Speech } from '../components/lang.js';
-import { isCounting, loadBoard, withParticipation, withTally, type BoardState } from '../components/board-state.js';
+import {
+  isCounting,
+  keepNewerCounts,
+  loadBoard,
+  withCount,
+  withParticipation,
+  withTally,
+  type BoardState,
+} from '../components/board-state.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
 import { browserGet, initialState, islandRoot } from '../client/boot.js';
 
@@ -28,6 +37,9 @@ function BoardIsland(p: Props) {
   const [lastUpdate, setLastUpdate] = useState(p.serverNow - offset);
   const [now, setNow] = useState(p.serverNow - offset);
   const conferenceId = p.state.conference.id;
+  // What is on screen now, for the live handlers (created once) to compare a count with.
+  const shown$ = useRef(state);
+  shown$.current = state;
 
   const live = useMemo(() => {
     let pending: ReturnType<typeof setTimeout> | null = null;
@@ -58,6 +70,13 @@ function BoardIsland(p: Props) {
           // Open to counting to closed: the panel changes, read it again.
           if (p.state !== 'open') reread();
         },
+        onCount: (c, version) => {
+          setState((s) => withCount(s, c, version));
+          setLastUpdate(Date.now());
+          // Counting, closed or a new round: the section changes (the result, the elected), read it again.
+          const shown = shown$.current.elections.find((e) => e.election.id === c.electionId)?.election;
+          if (shown && (shown.state !== c.state || shown.round !== c.round)) reread();
+        },
         onResync: reread,
         onStatus: setStatus,
       },
@@ -77,11 +96,15 @@ function BoardIsland(p: Props) {
   }, [live]);
 
   useEffect(() => {
-    live.follow([`conference:${conferenceId}`, ...state.votes.map((v) => `vote:${v.vote.id}`)]);
-  }, [live, conferenceId, state.votes.map((v) => v.vote.id).join()]);
+    live.follow([
+      `conference:${conferenceId}`,
+      ...state.votes.map((v) => `vote:${v.vote.id}`),
+      ...state.elections.map((e) => `election:${e.election.id}`),
+    ]);
+  }, [live, conferenceId, [...state.votes.map((v) => v.vote.id), ...state.elections.map((e) => e.election.id)].join()]);
 
-  // The tellers' decryptions of an encrypted vote come over HTTP only: re-read while one is counted.
-  const counting = state.votes.some((v) => isCounting(v.vote));
+  // The tellers' decryptions come over HTTP only: re-read while an encrypted vote or election is counted.
+  const counting = state.votes.some((v) => isCounting(v.vote)) || state.elections.some((e) => isCounting(e.election));
   useEffect(() => {
     if (!counting) return;
     const timer = setInterval(() => {
@@ -100,10 +123,11 @@ function BoardIsland(p: Props) {
   );
 }
 
-/** An HTTP read that started before a tally arrived must not roll the tally back. */
+/** An HTTP read that started before a tally or a count arrived must not roll it back. */
 function keepNewerTallies(prev: BoardState, next: BoardState): BoardState {
   return {
     ...next,
+    elections: keepNewerCounts(prev.elections, next.elections),
     votes: next.votes.map((nv) => {
       const old = prev.votes.find((v) => v.vote.id === nv.vote.id);
       return old && old.vote.tally.version > nv.vote.tally.version && nv.vote.state === old.vote.state
