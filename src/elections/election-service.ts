@@ -1385,7 +1385,9 @@ export async function electionRecord(ctx: AppContext, e: ElectionRow) {
 }
 
 /** Participation only: an encrypted election has no choice rows, so its count is of the seats that cast. */
+/** Papers of the current round while open; a secret_e2e election's seats that cast, also while counting. */
 export async function ballotsCounted(ctx: AppContext, e: ElectionRow): Promise<number> {
+  if (e.state === 'counting') return countCast(ctx.db, e.id, e.round);
   if (e.state !== 'open') return 0;
   return e.mode === 'secret_e2e' ? countCast(ctx.db, e.id, e.round) : countPapers(ctx.db, e.id, e.round);
 }

@@ -196,8 +196,12 @@ export const electionSchema = z
 export const electionDetailSchema = electionSchema
   .extend({
     candidates: z.array(candidateSchema),
-    /** Ballots counted so far in the current round (never a partial result). */
-    ballotsCounted: z.number().int(),
+    ballotsCounted: z
+      .number()
+      .int()
+      .describe(
+        'Ballots in the current round while open (never a partial result); a secret_e2e election keeps its count while counting; 0 otherwise',
+      ),
   })
   .meta({ id: 'ElectionDetail' });
 

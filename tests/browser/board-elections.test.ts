@@ -375,6 +375,16 @@ d('elections on the board in Chromium', () => {
     expect(await panel.getAttribute('data-state')).toBe('counting');
     expect(await panel.locator('[data-ballots]').getAttribute('data-ballots')).toBe('3');
     await expectNoTally(page, id, names);
+    // A board opened while the tellers decrypt (the livestream joining late) reads the count over HTTP.
+    const late = await ctx.newPage();
+    await late.goto(`${base}/board/${fx.conferenceId}`);
+    await expect
+      .poll(() => late.locator(`[data-election="${id}"] [data-ballots]`).getAttribute('data-ballots'), {
+        timeout: 10_000,
+      })
+      .toBe('3');
+    await expectNoTally(late, id, names);
+    await late.close();
     await expectAccessible(page, 'board, encrypted election counting');
     await shot(page, 'e2e-counting-1280');
     await expectFits(page, 'encrypted election counting');

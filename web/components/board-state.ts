@@ -36,7 +36,7 @@ export type ElectionResult = z.infer<typeof electionResultSchema>;
  */
 export interface BoardElection {
   election: ElectionDetail;
-  /** Ballots cast in the current round; null while unknown (a counting election read over HTTP). */
+  /** Ballots cast in the current round; null while unknown. */
   ballots: number | null;
   /** The version of the newest live count applied (-1: none yet). */
   version: number;
@@ -105,8 +105,11 @@ async function loadElection(get: Getter, e: Election): Promise<BoardElection> {
     e.state === 'closed' ? getJson<ElectionResult>(get, `${path}/result`) : Promise.resolve(null),
     isCounting(e) ? decryptingOf(get, path) : Promise.resolve(null),
   ]);
-  // ballotsCounted is the open round's; once counting, the live count says how many were cast.
-  const ballots = election.state === 'open' ? election.ballotsCounted : (result?.rounds.at(-1)?.ballots ?? null);
+  // ballotsCounted is the open round's, and an encrypted election's while its tellers decrypt.
+  const ballots =
+    election.state === 'open' || election.state === 'counting'
+      ? election.ballotsCounted
+      : (result?.rounds.at(-1)?.ballots ?? null);
   return { election, ballots, version: -1, result, decrypting };
 }
 
