@@ -316,3 +316,18 @@ export async function loadCastableSeats(
 export async function notifyElectionCount(tx: Tx, e: { conferenceId: string; id: string }, now = false): Promise<void> {
   await tx.execute(sql`select pg_notify(${TALLIES_CHANNEL}, ${`${e.conferenceId}:${e.id}${now ? ':now' : ''}`})`);
 }
+
+/**
+ * A group of ballots (election-ballot-group.ts) shares the rows of its elections once, in
+ * the order given; a missing election is no error here (its ballots are refused each alone).
+ */
+export async function shareElections(tx: Tx, electionIds: readonly string[]): Promise<void> {
+  if (electionIds.length === 0) return;
+  await tx.execute(sql`
+    select id from elections
+    where id in (${sql.join(
+      electionIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
+    order by id for share`);
+}

@@ -66,6 +66,7 @@ import {
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, roundJson, type BallotContent } from './election-tally.js';
+import { ballotGroupOf } from './election-ballot-group.js';
 import {
   beginDecryption,
   ceremonyState,
@@ -707,99 +708,125 @@ export async function castElectionBallot(
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
   let bloc = false;
   const encrypted = await checkedEncryptedBallot(ctx, p, electionId, body, idem);
-  return withRetries(
-    ctx,
-    idem,
-    async (tx) => {
-      const e = await shareElection(tx, electionId);
-      if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
-      const now = ctx.clock();
-      assertOpen(e, now);
-      bloc = e.weighting === 'delegation';
-      const state = roundsOf(e)!;
-      const content = e.mode === 'secret_e2e' ? null : checkedBallot(e, state.standing, state.seats, body);
-      const onBehalfOf = body.onBehalfOf ?? null;
-      const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
-      if (!seat)
-        throw notEntitled(
-          onBehalfOf ? 'That seat is not in the electorate of this election.' : 'You hold no seat in this election.',
-        );
-      let castVia: 'self' | 'proxy' | 'head' | 'paper';
-      if (p.role === 'chair') {
-        if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
-        castVia = 'paper';
-      } else if (e.weighting === 'delegate') {
-        if (seat.seatId === p.delegateId) castVia = 'self';
-        else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'proxy';
-        else throw notEntitled('You hold no proxy for that seat.');
-      } else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'head';
-      else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
+  const work = async (tx: Tx): Promise<ElectionBallotAnswer> => {
+    const e = await shareElection(tx, electionId);
+    if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
+    const now = ctx.clock();
+    assertOpen(e, now);
+    bloc = e.weighting === 'delegation';
+    const state = roundsOf(e)!;
+    const content = e.mode === 'secret_e2e' ? null : checkedBallot(e, state.standing, state.seats, body);
+    const onBehalfOf = body.onBehalfOf ?? null;
+    const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
+    if (!seat)
+      throw notEntitled(
+        onBehalfOf ? 'That seat is not in the electorate of this election.' : 'You hold no seat in this election.',
+      );
+    let castVia: 'self' | 'proxy' | 'head' | 'paper';
+    if (p.role === 'chair') {
+      if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
+      castVia = 'paper';
+    } else if (e.weighting === 'delegate') {
+      if (seat.seatId === p.delegateId) castVia = 'self';
+      else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'proxy';
+      else throw notEntitled('You hold no proxy for that seat.');
+    } else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'head';
+    else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
 
-      const left = seat.weight - seat.used;
-      if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
-      if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now);
-      if (body.weight !== undefined && !bloc)
-        throw unprocessable(
-          'weight_not_allowed',
-          'Only a delegation bloc divides its votes; a seat casts its own weight.',
-        );
-      const weight = body.weight ?? left;
-      if (weight > left)
-        throw unprocessable('weight_exceeds_allocation', `This bloc has ${left} of its votes left to cast.`, { left });
+    const left = seat.weight - seat.used;
+    if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
+    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now);
+    if (body.weight !== undefined && !bloc)
+      throw unprocessable(
+        'weight_not_allowed',
+        'Only a delegation bloc divides its votes; a seat casts its own weight.',
+      );
+    const weight = body.weight ?? left;
+    if (weight > left)
+      throw unprocessable('weight_exceeds_allocation', `This bloc has ${left} of its votes left to cast.`, { left });
 
-      const ballotId = randomUUID();
-      const choiceId = randomUUID();
-      const castAt = now.toISOString();
-      const secret = e.mode === 'secret';
-      const leaf: ElectionLeaf = {
-        kind: 'election_choice',
+    const ballotId = randomUUID();
+    const choiceId = randomUUID();
+    const castAt = now.toISOString();
+    const secret = e.mode === 'secret';
+    const leaf: ElectionLeaf = {
+      kind: 'election_choice',
+      electionId: e.id,
+      round: e.round,
+      choiceId,
+      weight,
+      count: 1,
+      paper: castVia === 'paper',
+      seatId: secret ? null : seat.seatId,
+      ballot: content,
+    };
+    const receipt = receiptOfLeaf(leaf);
+    await insertElectionBallot(tx, {
+      id: ballotId,
+      electionId: e.id,
+      round: e.round,
+      seatId: seat.seatId,
+      part: seat.parts + 1,
+      weight,
+      castByAccountId: p.accountId,
+      castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
+      castVia,
+      castAt: now,
+    });
+    // A separate statement from the participation row: the content row has no column,
+    // and no statement in common, that leads back to the voter.
+    await insertChoices(tx, [
+      {
+        id: choiceId,
         electionId: e.id,
         round: e.round,
-        choiceId,
         weight,
         count: 1,
-        paper: castVia === 'paper',
-        seatId: secret ? null : seat.seatId,
         ballot: content,
-      };
-      const receipt = receiptOfLeaf(leaf);
-      await insertElectionBallot(tx, {
-        id: ballotId,
-        electionId: e.id,
-        round: e.round,
-        seatId: seat.seatId,
-        part: seat.parts + 1,
-        weight,
-        castByAccountId: p.accountId,
-        castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
-        castVia,
-        castAt: now,
-      });
-      // A separate statement from the participation row: the content row has no column,
-      // and no statement in common, that leads back to the voter.
-      await insertChoices(tx, [
-        {
-          id: choiceId,
-          electionId: e.id,
-          round: e.round,
-          weight,
-          count: 1,
-          ballot: content,
-          paper: leaf.paper,
-          seatId: leaf.seatId,
-          receipt,
-        },
-      ]);
-      const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
-      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
-      await notifyElectionCount(tx, e);
-      return answer;
-    },
-    (constraint) =>
+        paper: leaf.paper,
+        seatId: leaf.seatId,
+        receipt,
+      },
+    ]);
+    const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
+    await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
+    await notifyElectionCount(tx, e);
+    return answer;
+  };
+  // Its own transaction, retried on a lost race: the path of a ballot outside a group.
+  const alone = () =>
+    withRetries(ctx, idem, work, (constraint) =>
       constraint === 'election_ballots_seat_uq' && bloc
         ? 'retry'
         : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
+    );
+  if (!groupsBallots(ctx)) return alone();
+  return ballotGroupOf(ctx.database, ctx.config.ballotBatch).submit(
+    electionId,
+    (tx) => answerOrWork(tx, idem, work),
+    alone,
   );
+}
+
+/**
+ * Where election ballots go through the group transaction (election-ballot-group.ts): on
+ * the embedded database, whose one connection ran them one transaction after another.
+ * PostgreSQL: see docs/performance.md ("Election ballots: group transaction").
+ */
+function groupsBallots(ctx: AppContext): boolean {
+  return ctx.database.kind === 'pglite' || GROUP_ON_POSTGRES;
+}
+const GROUP_ON_POSTGRES = process.env.PLENARY_GROUP_PG === '1';
+
+/** A request inside a transaction its caller holds: the answer stored under its key, or its work. */
+async function answerOrWork<T>(
+  tx: Tx,
+  idem: IdempotencyRequest,
+  work: (tx: Tx) => Promise<T>,
+): Promise<StoredAnswer<T>> {
+  const stored = await findIdempotencyRecord(tx, idem);
+  if (stored) return replayOf<T>(idem, stored);
+  return { status: 201, body: await work(tx), replayed: false };
 }
 
 interface EncryptedCast {
