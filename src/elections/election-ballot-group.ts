@@ -30,7 +30,8 @@
  */
 import { DomainError } from '../domain/errors.js';
 import type { Database, Tx } from '../db/client.js';
-import { shareElections } from './election-repository.js';
+import { notifyElectionCount, shareElections } from './election-repository.js';
+import type { ElectionRow } from './election-views.js';
 
 export interface GroupSettings {
   /** Ballots per group. */
@@ -52,9 +53,20 @@ export interface GroupReport {
   alone: number;
 }
 
+/**
+ * What a ballot's work gets from its group: the election row the group holds FOR SHARE
+ * (nothing can change it before the group commits, so every ballot reads the row it would
+ * have read; undefined if there is no such election), and `counted`, which replaces the
+ * ballot's own notice to the live count: the group sends one per election it wrote to.
+ */
+export interface GroupScope {
+  election: ElectionRow | undefined;
+  counted(): void;
+}
+
 interface Pending {
   electionId: string;
-  attempt(tx: Tx): Promise<unknown>;
+  attempt(tx: Tx, scope: GroupScope): Promise<unknown>;
   alone(): Promise<unknown>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -79,7 +91,11 @@ export class ElectionBallotGroup {
    * with its value after the commit; `alone` is the ballot's own transaction, taken when the
    * group cannot give the exact answer.
    */
-  submit<T>(electionId: string, attempt: (tx: Tx) => Promise<T>, alone: () => Promise<T>): Promise<T> {
+  submit<T>(
+    electionId: string,
+    attempt: (tx: Tx, scope: GroupScope) => Promise<T>,
+    alone: () => Promise<T>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ electionId, attempt, alone, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
@@ -145,15 +161,22 @@ export class ElectionBallotGroup {
         // other's order); every ballot's own FOR SHARE then finds it held by its transaction
         // and waits for nothing. No ballot commits after a close, as before: the close
         // takes the row FOR UPDATE.
-        await shareElections(tx, [...new Set(group.map((p) => p.electionId))].sort());
+        const rows = await shareElections(tx, [...new Set(group.map((p) => p.electionId))].sort());
+        const counted = new Set<ElectionRow>();
         const out: Outcome[] = [];
         for (const p of group) {
+          const election = rows.get(p.electionId);
+          let changed = false;
+          const scope: GroupScope = { election, counted: () => (changed = true) };
           try {
-            out.push({ kind: 'written', value: await tx.transaction((sp) => p.attempt(sp)) });
+            out.push({ kind: 'written', value: await tx.transaction((sp) => p.attempt(sp, scope)) });
+            if (changed && election) counted.add(election);
           } catch (err) {
             out.push(err instanceof DomainError ? { kind: 'refused', err } : { kind: 'alone' });
           }
         }
+        // At the commit, as each ballot's own notice was; the hub reads the count itself.
+        for (const e of counted) await notifyElectionCount(tx, e);
         return out;
       });
     } catch {

@@ -66,7 +66,7 @@ import {
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, roundJson, type BallotContent } from './election-tally.js';
-import { ballotGroupOf } from './election-ballot-group.js';
+import { ballotGroupOf, type GroupScope } from './election-ballot-group.js';
 import {
   beginDecryption,
   ceremonyState,
@@ -708,8 +708,10 @@ export async function castElectionBallot(
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
   let bloc = false;
   const encrypted = await checkedEncryptedBallot(ctx, p, electionId, body, idem);
-  const work = async (tx: Tx): Promise<ElectionBallotAnswer> => {
-    const e = await shareElection(tx, electionId);
+  // In a group: the row the group holds, and one notice for the group; alone: its own.
+  const work = async (tx: Tx, scope?: GroupScope): Promise<ElectionBallotAnswer> => {
+    const e = scope?.election ?? (await shareElection(tx, electionId));
+    const counted = scope ? async () => scope.counted() : () => notifyElectionCount(tx, e);
     if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
     const now = ctx.clock();
     assertOpen(e, now);
@@ -735,7 +737,7 @@ export async function castElectionBallot(
 
     const left = seat.weight - seat.used;
     if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
-    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now);
+    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now, counted);
     if (body.weight !== undefined && !bloc)
       throw unprocessable(
         'weight_not_allowed',
@@ -790,20 +792,24 @@ export async function castElectionBallot(
     ]);
     const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
     await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
-    await notifyElectionCount(tx, e);
+    await counted();
     return answer;
   };
   // Its own transaction, retried on a lost race: the path of a ballot outside a group.
   const alone = () =>
-    withRetries(ctx, idem, work, (constraint) =>
-      constraint === 'election_ballots_seat_uq' && bloc
-        ? 'retry'
-        : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
+    withRetries(
+      ctx,
+      idem,
+      (tx) => work(tx),
+      (constraint) =>
+        constraint === 'election_ballots_seat_uq' && bloc
+          ? 'retry'
+          : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
     );
   if (!groupsBallots(ctx)) return alone();
   return ballotGroupOf(ctx.database, ctx.config.ballotBatch).submit(
     electionId,
-    (tx) => answerOrWork(tx, idem, work),
+    (tx, scope) => answerOrWork(tx, idem, (sp) => work(sp, scope)),
     alone,
   );
 }
@@ -904,6 +910,7 @@ async function castEncrypted(
   cast: EncryptedCast | null,
   idem: IdempotencyRequest,
   now: Date,
+  counted: () => Promise<void>,
 ): Promise<ElectionBallotAnswer> {
   // The electorate is frozen at open, so the seat and weight the proofs were checked for stay; a
   // mismatch means the caller's seats changed between the check and this transaction.
@@ -931,7 +938,7 @@ async function castEncrypted(
   });
   const answer: ElectionBallotAnswer = { ballotId, receipt: cast.tracker, castAt: now.toISOString(), round: e.round };
   await storeAnswer(tx, idem, 201, sealAnswer(p.accountId, idem.key, answer), e.id);
-  await notifyElectionCount(tx, e);
+  await counted();
   return answer;
 }
 
