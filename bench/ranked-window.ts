@@ -30,6 +30,8 @@ const delegates = Number(get('delegates') ?? 2000);
 const seconds = Number(get('seconds') ?? 10);
 const repeats = Number(get('repeats') ?? 2);
 const pgBase = process.env.PLENARY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
+// --cpu-prof <dir>: the service's measured rounds write V8 CPU profiles there (bench/lib/cpuprofile.ts reads them).
+const profileDir = get('cpu-prof');
 
 const log = (msg: string) => process.stderr.write(`[ranked ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const load = (job: Omit<LoadJob, 'kind'>) =>
@@ -76,7 +78,10 @@ async function main() {
     await service.stop();
     const results: { p50: number; p99: number; max: number; errors: number; closeMs: number }[] = [];
     for (let r = 0; r < repeats; r++) {
-      service = await startService(opts);
+      service = await startService({
+        ...opts,
+        ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+      });
       const base = service.baseUrl;
       const { warmVote, warmElection, election } = rounds[r]!;
       const warm = c.delegates.slice(0, WARM_UP);

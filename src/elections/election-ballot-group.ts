@@ -6,22 +6,22 @@
  * faster than one transaction's time, ballots queued for seconds (docs/performance.md).
  *
  * Ballots that arrive while a group is being written are queued; the next group takes them
- * (up to `maxSize`), opens ONE transaction and runs each ballot's own work, unchanged, inside
- * a SAVEPOINT of its own, then commits once. What each ballot gets:
+ * (up to `maxSize`), opens ONE transaction and runs each ballot's own work, unchanged, one
+ * after another, then commits once. What each ballot gets:
  *
  * - written: its answer, sent only after the group's commit ("acknowledged means durable");
- * - refused (a DomainError: already voted, not entitled, closed, a bad ballot, a replay of a
- *   key used for another request): its savepoint is rolled back, nothing of it stays, and its
- *   neighbours go on; the refusal too is sent only after the commit, because it may rest on
- *   a neighbour's row (the seat's first ballot, the twin that stored the key's answer);
- * - anything else (a unique index lost to another writer, a deadlock, a serialization
- *   failure: PostgreSQL only, the embedded database has no other writer): its savepoint is
- *   rolled back and, after the commit, the ballot takes its own transaction (`alone`, the
- *   path every ballot took before), which has the exact answer for every race.
- *
- * If the group's transaction itself fails (its commit, a lost connection), every ballot of
- * the group takes its own transaction: none was acknowledged, and none is written twice
- * (its idempotency record and the seat's unique index say so to the retry).
+ * - refused before it wrote anything (a DomainError: already voted, not entitled, closed, a
+ *   bad ballot, a key reused for another request): its own error, and its neighbours go on.
+ *   It left nothing behind, so no savepoint is needed (on the embedded database each
+ *   statement costs as much as a commit: a savepoint per ballot would cost what the group
+ *   saves). The refusal too is sent only after the commit, because it may rest on a
+ *   neighbour's row (the seat's first ballot, the twin that stored the key's answer);
+ * - anything else (an error after the ballot began writing; a unique index lost to another
+ *   writer, a deadlock: PostgreSQL only, the embedded database has no other writer): the
+ *   group's transaction is rolled back, and every ballot of the group takes its own
+ *   transaction (`alone`, the path every ballot took before), which has the exact answer
+ *   for every race. The same when the commit itself fails. None was acknowledged, and none
+ *   is written twice: its idempotency record and the seat's unique index say so to the retry.
  *
  * The group changes no isolation on the embedded database: it has one connection and ran
  * the same transactions one after another already. Each ballot still writes participation
@@ -49,18 +49,20 @@ export interface GroupReport {
   written: number;
   /** Ballots refused inside the group (their own error, after the commit). */
   refused: number;
-  /** Ballots sent to their own transaction after the group (a race, or the group failed). */
+  /** Ballots sent to their own transaction after the group (the group was undone). */
   alone: number;
 }
 
 /**
  * What a ballot's work gets from its group: the election row the group holds FOR SHARE
  * (nothing can change it before the group commits, so every ballot reads the row it would
- * have read; undefined if there is no such election), and `counted`, which replaces the
+ * have read; undefined if there is no such election), `writing`, and `counted`, which replaces the
  * ballot's own notice to the live count: the group sends one per election it wrote to.
  */
 export interface GroupScope {
   election: ElectionRow | undefined;
+  /** Called before the ballot's first write: an error after it undoes the whole group. */
+  writing(): void;
   counted(): void;
 }
 
@@ -87,7 +89,7 @@ export class ElectionBallotGroup {
   ) {}
 
   /**
-   * Runs `attempt` in the next group's transaction (in a savepoint of its own) and resolves
+   * Runs `attempt` in the next group's transaction and resolves
    * with its value after the commit; `alone` is the ballot's own transaction, taken when the
    * group cannot give the exact answer.
    */
@@ -166,13 +168,15 @@ export class ElectionBallotGroup {
         const out: Outcome[] = [];
         for (const p of group) {
           const election = rows.get(p.electionId);
+          let wrote = false;
           let changed = false;
-          const scope: GroupScope = { election, counted: () => (changed = true) };
+          const scope: GroupScope = { election, writing: () => (wrote = true), counted: () => (changed = true) };
           try {
-            out.push({ kind: 'written', value: await tx.transaction((sp) => p.attempt(sp, scope)) });
+            out.push({ kind: 'written', value: await p.attempt(tx, scope) });
             if (changed && election) counted.add(election);
           } catch (err) {
-            out.push(err instanceof DomainError ? { kind: 'refused', err } : { kind: 'alone' });
+            if (!(err instanceof DomainError) || wrote) throw err; // undo the group: each ballot goes alone
+            out.push({ kind: 'refused', err });
           }
         }
         // At the commit, as each ballot's own notice was; the hub reads the count itself.

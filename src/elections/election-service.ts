@@ -711,7 +711,10 @@ export async function castElectionBallot(
   // In a group: the row the group holds, and one notice for the group; alone: its own.
   const work = async (tx: Tx, scope?: GroupScope): Promise<ElectionBallotAnswer> => {
     const e = scope?.election ?? (await shareElection(tx, electionId));
-    const counted = scope ? async () => scope.counted() : () => notifyElectionCount(tx, e);
+    const hooks: CastHooks = {
+      writing: () => scope?.writing(),
+      counted: scope ? async () => scope.counted() : () => notifyElectionCount(tx, e),
+    };
     if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
     const now = ctx.clock();
     assertOpen(e, now);
@@ -737,7 +740,7 @@ export async function castElectionBallot(
 
     const left = seat.weight - seat.used;
     if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
-    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now, counted);
+    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now, hooks);
     if (body.weight !== undefined && !bloc)
       throw unprocessable(
         'weight_not_allowed',
@@ -763,6 +766,7 @@ export async function castElectionBallot(
       ballot: content,
     };
     const receipt = receiptOfLeaf(leaf);
+    hooks.writing();
     await insertElectionBallot(tx, {
       id: ballotId,
       electionId: e.id,
@@ -792,7 +796,7 @@ export async function castElectionBallot(
     ]);
     const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
     await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
-    await counted();
+    await hooks.counted();
     return answer;
   };
   // Its own transaction, retried on a lost race: the path of a ballot outside a group.
@@ -835,6 +839,12 @@ async function answerOrWork<T>(
   return { status: 201, body: await work(tx), replayed: false };
 }
 
+/** A ballot's work says when it begins to write, and sends (alone) or leaves to its group the live count's notice. */
+interface CastHooks {
+  writing(): void;
+  counted(): Promise<void>;
+}
+
 interface EncryptedCast {
   seatId: string;
   weight: number;
@@ -859,14 +869,18 @@ async function checkedEncryptedBallot(
   body: ElectionBallotInput,
   idem: IdempotencyRequest,
 ): Promise<EncryptedCast | null> {
-  const e = await loadElection(ctx.db, electionId);
-  if (e.mode !== 'secret_e2e') {
+  const known = modesOf(ctx).get(electionId);
+  const e = known === undefined || known === 'secret_e2e' ? await loadElection(ctx.db, electionId) : null;
+  const mode = e?.mode ?? known!;
+  if (e && e.state !== 'draft') rememberMode(ctx, e);
+  if (mode !== 'secret_e2e') {
     if (body.encrypted !== undefined || body.split !== undefined)
       throw unprocessable('ballot_shape_mismatch', 'Only a secret_e2e election takes encrypted ballots.', {
-        mode: e.mode,
+        mode,
       });
     return null;
   }
+  if (!e) throw new Error('unreachable: a secret_e2e election is always loaded');
   if (PLAINTEXT_KEYS.some((k) => body[k] !== undefined) || body.encrypted === undefined)
     throw unprocessable(
       'encrypted_ballot_required',
@@ -897,6 +911,26 @@ async function checkedEncryptedBallot(
 }
 
 /**
+ * The mode of an election past its draft, which nothing changes any more (edits are for
+ * drafts): a clear ballot needs it before its transaction, and reading the election row for
+ * it cost every ballot a statement. Per database; a few elections a day, bounded anyway.
+ */
+const modes = new WeakMap<AppContext['database'], Map<string, ElectionRow['mode']>>();
+const MODES_KEPT = 10_000;
+
+function modesOf(ctx: AppContext): Map<string, ElectionRow['mode']> {
+  let m = modes.get(ctx.database);
+  if (!m) modes.set(ctx.database, (m = new Map()));
+  return m;
+}
+
+function rememberMode(ctx: AppContext, e: Pick<ElectionRow, 'id' | 'mode'>): void {
+  const m = modesOf(ctx);
+  if (m.size >= MODES_KEPT) m.clear();
+  m.set(e.id, e.mode);
+}
+
+/**
  * Records participation (who cast for which seat, how) and stores the encrypted ballot:
  * there is no choice to write. The receipt is the ballot's tracker, which the record lists
  * under the seat (docs/e2e-ballots.md section 10).
@@ -910,13 +944,14 @@ async function castEncrypted(
   cast: EncryptedCast | null,
   idem: IdempotencyRequest,
   now: Date,
-  counted: () => Promise<void>,
+  hooks: CastHooks,
 ): Promise<ElectionBallotAnswer> {
   // The electorate is frozen at open, so the seat and weight the proofs were checked for stay; a
   // mismatch means the caller's seats changed between the check and this transaction.
   if (!cast || cast.seatId !== seat.seatId || cast.weight !== seat.weight)
     throw new DomainError('conflict', 'ballot_retry', 'The seat changed while the ballot was checked: send it again.');
   const ballotId = randomUUID();
+  hooks.writing();
   await insertElectionBallot(tx, {
     id: ballotId,
     electionId: e.id,
@@ -938,7 +973,7 @@ async function castEncrypted(
   });
   const answer: ElectionBallotAnswer = { ballotId, receipt: cast.tracker, castAt: now.toISOString(), round: e.round };
   await storeAnswer(tx, idem, 201, sealAnswer(p.accountId, idem.key, answer), e.id);
-  await counted();
+  await hooks.counted();
   return answer;
 }
 
