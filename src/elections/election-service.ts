@@ -820,13 +820,14 @@ export async function castElectionBallot(
 
 /**
  * Where election ballots go through the group transaction (election-ballot-group.ts): on
- * the embedded database, whose one connection ran them one transaction after another.
- * PostgreSQL: see docs/performance.md ("Election ballots: group transaction").
+ * the embedded database, whose one connection ran them one transaction after another
+ * anyway. PostgreSQL keeps one transaction per ballot, side by side on the pool: a group
+ * would put its ballots in series on one connection (docs/performance.md, "Election
+ * ballots: group transaction").
  */
 function groupsBallots(ctx: AppContext): boolean {
-  return ctx.database.kind === 'pglite' || GROUP_ON_POSTGRES;
+  return ctx.database.kind === 'pglite';
 }
-const GROUP_ON_POSTGRES = process.env.PLENARY_GROUP_PG === '1';
 
 /** A request inside a transaction its caller holds: the answer stored under its key, or its work. */
 async function answerOrWork<T>(
