@@ -4,7 +4,7 @@
  * the service's transaction, after lockElection (ballots after shareElection): the reason
  * is beside those two.
  */
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notFound } from '../domain/errors.js';
 import { rowsOf, type DbOrTx, type Tx } from '../db/client.js';
 import { electionBallots, electionCandidates, electionChoices, elections, idempotencyRecords } from '../db/schema.js';
@@ -315,4 +315,20 @@ export async function loadCastableSeats(
  */
 export async function notifyElectionCount(tx: Tx, e: { conferenceId: string; id: string }, now = false): Promise<void> {
   await tx.execute(sql`select pg_notify(${TALLIES_CHANNEL}, ${`${e.conferenceId}:${e.id}${now ? ':now' : ''}`})`);
+}
+
+/**
+ * A group of ballots (election-ballot-group.ts) shares the rows of its elections once, in
+ * the order given, and hands each ballot its row; a missing election is no error here (its
+ * ballots are refused each on its own).
+ */
+export async function shareElections(tx: Tx, electionIds: readonly string[]): Promise<Map<string, ElectionRow>> {
+  if (electionIds.length === 0) return new Map();
+  const rows = await tx
+    .select()
+    .from(elections)
+    .where(inArray(elections.id, [...electionIds]))
+    .orderBy(asc(elections.id))
+    .for('share');
+  return new Map(rows.map((e) => [e.id, e]));
 }

@@ -66,6 +66,7 @@ import {
   type ChoiceRow,
 } from './election-repository.js';
 import { countRoundJson, definitionOf, roundJson, type BallotContent } from './election-tally.js';
+import { ballotGroupOf, type GroupScope } from './election-ballot-group.js';
 import {
   beginDecryption,
   ceremonyState,
@@ -707,99 +708,142 @@ export async function castElectionBallot(
 ): Promise<StoredAnswer<ElectionBallotAnswer>> {
   let bloc = false;
   const encrypted = await checkedEncryptedBallot(ctx, p, electionId, body, idem);
-  return withRetries(
-    ctx,
-    idem,
-    async (tx) => {
-      const e = await shareElection(tx, electionId);
-      if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
-      const now = ctx.clock();
-      assertOpen(e, now);
-      bloc = e.weighting === 'delegation';
-      const state = roundsOf(e)!;
-      const content = e.mode === 'secret_e2e' ? null : checkedBallot(e, state.standing, state.seats, body);
-      const onBehalfOf = body.onBehalfOf ?? null;
-      const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
-      if (!seat)
-        throw notEntitled(
-          onBehalfOf ? 'That seat is not in the electorate of this election.' : 'You hold no seat in this election.',
-        );
-      let castVia: 'self' | 'proxy' | 'head' | 'paper';
-      if (p.role === 'chair') {
-        if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
-        castVia = 'paper';
-      } else if (e.weighting === 'delegate') {
-        if (seat.seatId === p.delegateId) castVia = 'self';
-        else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'proxy';
-        else throw notEntitled('You hold no proxy for that seat.');
-      } else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'head';
-      else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
+  // In a group: the row the group holds, and one notice for the group; alone: its own.
+  const work = async (tx: Tx, scope?: GroupScope): Promise<ElectionBallotAnswer> => {
+    const e = scope?.election ?? (await shareElection(tx, electionId));
+    const hooks: CastHooks = {
+      writing: () => scope?.writing(),
+      counted: scope ? async () => scope.counted() : () => notifyElectionCount(tx, e),
+    };
+    if (p.conferenceId !== e.conferenceId) throw notEntitled('Your account belongs to another conference.');
+    const now = ctx.clock();
+    assertOpen(e, now);
+    bloc = e.weighting === 'delegation';
+    const state = roundsOf(e)!;
+    const content = e.mode === 'secret_e2e' ? null : checkedBallot(e, state.standing, state.seats, body);
+    const onBehalfOf = body.onBehalfOf ?? null;
+    const seat = await findSeat(tx, e, onBehalfOf, p.delegateId);
+    if (!seat)
+      throw notEntitled(
+        onBehalfOf ? 'That seat is not in the electorate of this election.' : 'You hold no seat in this election.',
+      );
+    let castVia: 'self' | 'proxy' | 'head' | 'paper';
+    if (p.role === 'chair') {
+      if (!onBehalfOf) throw notEntitled('The chair enters paper ballots: name the seat in onBehalfOf.');
+      castVia = 'paper';
+    } else if (e.weighting === 'delegate') {
+      if (seat.seatId === p.delegateId) castVia = 'self';
+      else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'proxy';
+      else throw notEntitled('You hold no proxy for that seat.');
+    } else if (seat.castableById !== null && seat.castableById === p.delegateId) castVia = 'head';
+    else throw notEntitled("Only the head of the delegation casts the delegation's votes.");
 
-      const left = seat.weight - seat.used;
-      if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
-      if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now);
-      if (body.weight !== undefined && !bloc)
-        throw unprocessable(
-          'weight_not_allowed',
-          'Only a delegation bloc divides its votes; a seat casts its own weight.',
-        );
-      const weight = body.weight ?? left;
-      if (weight > left)
-        throw unprocessable('weight_exceeds_allocation', `This bloc has ${left} of its votes left to cast.`, { left });
+    const left = seat.weight - seat.used;
+    if (left <= 0) throw new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.');
+    if (content === null) return castEncrypted(tx, p, e, seat, castVia, encrypted, idem, now, hooks);
+    if (body.weight !== undefined && !bloc)
+      throw unprocessable(
+        'weight_not_allowed',
+        'Only a delegation bloc divides its votes; a seat casts its own weight.',
+      );
+    const weight = body.weight ?? left;
+    if (weight > left)
+      throw unprocessable('weight_exceeds_allocation', `This bloc has ${left} of its votes left to cast.`, { left });
 
-      const ballotId = randomUUID();
-      const choiceId = randomUUID();
-      const castAt = now.toISOString();
-      const secret = e.mode === 'secret';
-      const leaf: ElectionLeaf = {
-        kind: 'election_choice',
+    const ballotId = randomUUID();
+    const choiceId = randomUUID();
+    const castAt = now.toISOString();
+    const secret = e.mode === 'secret';
+    const leaf: ElectionLeaf = {
+      kind: 'election_choice',
+      electionId: e.id,
+      round: e.round,
+      choiceId,
+      weight,
+      count: 1,
+      paper: castVia === 'paper',
+      seatId: secret ? null : seat.seatId,
+      ballot: content,
+    };
+    const receipt = receiptOfLeaf(leaf);
+    hooks.writing();
+    await insertElectionBallot(tx, {
+      id: ballotId,
+      electionId: e.id,
+      round: e.round,
+      seatId: seat.seatId,
+      part: seat.parts + 1,
+      weight,
+      castByAccountId: p.accountId,
+      castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
+      castVia,
+      castAt: now,
+    });
+    // A separate statement from the participation row: the content row has no column,
+    // and no statement in common, that leads back to the voter.
+    await insertChoices(tx, [
+      {
+        id: choiceId,
         electionId: e.id,
         round: e.round,
-        choiceId,
         weight,
         count: 1,
-        paper: castVia === 'paper',
-        seatId: secret ? null : seat.seatId,
         ballot: content,
-      };
-      const receipt = receiptOfLeaf(leaf);
-      await insertElectionBallot(tx, {
-        id: ballotId,
-        electionId: e.id,
-        round: e.round,
-        seatId: seat.seatId,
-        part: seat.parts + 1,
-        weight,
-        castByAccountId: p.accountId,
-        castByDelegateId: p.role === 'delegate' ? p.delegateId : null,
-        castVia,
-        castAt: now,
-      });
-      // A separate statement from the participation row: the content row has no column,
-      // and no statement in common, that leads back to the voter.
-      await insertChoices(tx, [
-        {
-          id: choiceId,
-          electionId: e.id,
-          round: e.round,
-          weight,
-          count: 1,
-          ballot: content,
-          paper: leaf.paper,
-          seatId: leaf.seatId,
-          receipt,
-        },
-      ]);
-      const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
-      await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
-      await notifyElectionCount(tx, e);
-      return answer;
-    },
-    (constraint) =>
-      constraint === 'election_ballots_seat_uq' && bloc
-        ? 'retry'
-        : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
+        paper: leaf.paper,
+        seatId: leaf.seatId,
+        receipt,
+      },
+    ]);
+    const answer: ElectionBallotAnswer = { ballotId, receipt, castAt, round: e.round };
+    await storeAnswer(tx, idem, 201, secret ? sealAnswer(p.accountId, idem.key, answer) : answer, e.id);
+    await hooks.counted();
+    return answer;
+  };
+  // Its own transaction, retried on a lost race: the path of a ballot outside a group.
+  const alone = () =>
+    withRetries(
+      ctx,
+      idem,
+      (tx) => work(tx),
+      (constraint) =>
+        constraint === 'election_ballots_seat_uq' && bloc
+          ? 'retry'
+          : new DomainError('conflict', 'already_voted', 'This seat has cast its ballot in this round.'),
+    );
+  if (!groupsBallots(ctx)) return alone();
+  return ballotGroupOf(ctx.database, ctx.config.ballotBatch).submit(
+    electionId,
+    (tx, scope) => answerOrWork(tx, idem, (sp) => work(sp, scope)),
+    alone,
   );
+}
+
+/**
+ * Where election ballots go through the group transaction (election-ballot-group.ts): on
+ * the embedded database, whose one connection ran them one transaction after another
+ * anyway. PostgreSQL keeps one transaction per ballot, side by side on the pool: a group
+ * would put its ballots in series on one connection (docs/performance.md, "Election
+ * ballots: group transaction").
+ */
+function groupsBallots(ctx: AppContext): boolean {
+  return ctx.database.kind === 'pglite';
+}
+
+/** A request inside a transaction its caller holds: the answer stored under its key, or its work. */
+async function answerOrWork<T>(
+  tx: Tx,
+  idem: IdempotencyRequest,
+  work: (tx: Tx) => Promise<T>,
+): Promise<StoredAnswer<T>> {
+  const stored = await findIdempotencyRecord(tx, idem);
+  if (stored) return replayOf<T>(idem, stored);
+  return { status: 201, body: await work(tx), replayed: false };
+}
+
+/** A ballot's work says when it begins to write, and sends (alone) or leaves to its group the live count's notice. */
+interface CastHooks {
+  writing(): void;
+  counted(): Promise<void>;
 }
 
 interface EncryptedCast {
@@ -826,14 +870,18 @@ async function checkedEncryptedBallot(
   body: ElectionBallotInput,
   idem: IdempotencyRequest,
 ): Promise<EncryptedCast | null> {
-  const e = await loadElection(ctx.db, electionId);
-  if (e.mode !== 'secret_e2e') {
+  const known = modesOf(ctx).get(electionId);
+  const e = known === undefined || known === 'secret_e2e' ? await loadElection(ctx.db, electionId) : null;
+  const mode = e?.mode ?? known!;
+  if (e && e.state !== 'draft') rememberMode(ctx, e);
+  if (mode !== 'secret_e2e') {
     if (body.encrypted !== undefined || body.split !== undefined)
       throw unprocessable('ballot_shape_mismatch', 'Only a secret_e2e election takes encrypted ballots.', {
-        mode: e.mode,
+        mode,
       });
     return null;
   }
+  if (!e) throw new Error('unreachable: a secret_e2e election is always loaded');
   if (PLAINTEXT_KEYS.some((k) => body[k] !== undefined) || body.encrypted === undefined)
     throw unprocessable(
       'encrypted_ballot_required',
@@ -864,6 +912,26 @@ async function checkedEncryptedBallot(
 }
 
 /**
+ * The mode of an election past its draft, which nothing changes any more (edits are for
+ * drafts): a clear ballot needs it before its transaction, and reading the election row for
+ * it cost every ballot a statement. Per database; a few elections a day, bounded anyway.
+ */
+const modes = new WeakMap<AppContext['database'], Map<string, ElectionRow['mode']>>();
+const MODES_KEPT = 10_000;
+
+function modesOf(ctx: AppContext): Map<string, ElectionRow['mode']> {
+  let m = modes.get(ctx.database);
+  if (!m) modes.set(ctx.database, (m = new Map()));
+  return m;
+}
+
+function rememberMode(ctx: AppContext, e: Pick<ElectionRow, 'id' | 'mode'>): void {
+  const m = modesOf(ctx);
+  if (m.size >= MODES_KEPT) m.clear();
+  m.set(e.id, e.mode);
+}
+
+/**
  * Records participation (who cast for which seat, how) and stores the encrypted ballot:
  * there is no choice to write. The receipt is the ballot's tracker, which the record lists
  * under the seat (docs/e2e-ballots.md section 10).
@@ -877,12 +945,14 @@ async function castEncrypted(
   cast: EncryptedCast | null,
   idem: IdempotencyRequest,
   now: Date,
+  hooks: CastHooks,
 ): Promise<ElectionBallotAnswer> {
   // The electorate is frozen at open, so the seat and weight the proofs were checked for stay; a
   // mismatch means the caller's seats changed between the check and this transaction.
   if (!cast || cast.seatId !== seat.seatId || cast.weight !== seat.weight)
     throw new DomainError('conflict', 'ballot_retry', 'The seat changed while the ballot was checked: send it again.');
   const ballotId = randomUUID();
+  hooks.writing();
   await insertElectionBallot(tx, {
     id: ballotId,
     electionId: e.id,
@@ -904,7 +974,7 @@ async function castEncrypted(
   });
   const answer: ElectionBallotAnswer = { ballotId, receipt: cast.tracker, castAt: now.toISOString(), round: e.round };
   await storeAnswer(tx, idem, 201, sealAnswer(p.accountId, idem.key, answer), e.id);
-  await notifyElectionCount(tx, e);
+  await hooks.counted();
   return answer;
 }
 
