@@ -452,4 +452,57 @@ d('elections on the phone in Chromium', () => {
     await expectAccessible(p.page, 'bloc election, received');
     expect(p.problems).toEqual([]);
   });
+
+  it('(d) the demo committee (Scottish STV): a ranking built with the keyboard alone, announced, cast in order', async () => {
+    const id = t.demo!.elections.committeeId;
+    expect((await api('POST', `/api/v1/elections/${id}/open`, chair, {})).status).toBe(200);
+    const [voter] = await singleSeatVoters(id, 1);
+    const p = await phone(voter!.code);
+    const card = electionCard(p.page, 'Coordinating committee');
+    await expect.poll(() => card.getByText('Nobody ranked yet', { exact: false }).count()).toBe(1);
+    await expectAccessible(p.page, 'ranked election, nothing ranked');
+    // Keyboard only: focus the "Add" button, Enter; focus follows the candidate.
+    const add = (name: string) => card.getByRole('button', { name: `Add ${name}` });
+    await add('Tan Mei Ling').focus();
+    await p.page.keyboard.press('Enter');
+    await add('Mehdi Lacombe').focus();
+    await p.page.keyboard.press('Enter');
+    await add('Claire Vautrin').focus();
+    await p.page.keyboard.press('Enter');
+    await expect.poll(() => card.locator('fieldset.ranking').innerText()).toBe('x');
+    // Claire up one place: the focus stays on her "Move up" button, so a second Enter moves her again.
+    await card.getByRole('button', { name: 'Move Claire Vautrin up' }).focus();
+    await p.page.keyboard.press('Enter');
+    await expect.poll(() => card.getByText('Claire Vautrin is now number 2.').count()).toBe(1);
+    await expect
+      .poll(() => p.page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Move Claire Vautrin up');
+    await p.page.keyboard.press('Enter');
+    await expect.poll(() => card.getByText('Claire Vautrin is now number 1.').count()).toBe(1);
+    await card.getByRole('button', { name: 'Remove Mehdi Lacombe from the ranking' }).focus();
+    await p.page.keyboard.press('Enter');
+    await expect.poll(() => card.getByText('Mehdi Lacombe is no longer ranked.').count()).toBe(1);
+    expect(await card.locator('[data-ranked]').allInnerTexts()).toEqual([
+      expect.stringContaining('Claire Vautrin'),
+      expect.stringContaining('Tan Mei Ling'),
+    ]);
+    await expect.poll(() => card.getByText('My vote: 1. Claire Vautrin, 2. Tan Mei Ling').count()).toBe(1);
+    await expectAccessible(p.page, 'ranked election, two ranked');
+    expect(await scrollsSideways(p.page)).toBe(false);
+
+    const sent = p.page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/elections/${id}/ballots`));
+    await card.getByRole('button', { name: 'Cast' }).click();
+    const names = new Map(
+      (await api<{ candidates: { id: string; name: string }[] }>('GET', `/api/v1/elections/${id}`)).body.candidates.map(
+        (c) => [c.id, c.name],
+      ),
+    );
+    expect(((await sent).postDataJSON() as { ranking: string[] }).ranking.map((c) => names.get(c))).toEqual([
+      'Claire Vautrin',
+      'Tan Mei Ling',
+    ]);
+    await expect.poll(() => card.getByText('Received', { exact: true }).count(), { timeout: 20_000 }).toBe(1);
+    await expectAccessible(p.page, 'ranked election, received');
+    expect(p.problems).toEqual([]);
+  });
 });
