@@ -463,25 +463,25 @@ d('elections on the phone in Chromium', () => {
     await expectAccessible(p.page, 'ranked election, nothing ranked');
     // Keyboard only: focus the "Add" button, Enter; focus follows the candidate.
     const add = (name: string) => card.getByRole('button', { name: `Add ${name}` });
-    await add('Tan Mei Ling').focus();
-    await p.page.keyboard.press('Enter');
-    await add('Mehdi Lacombe').focus();
-    await p.page.keyboard.press('Enter');
-    await add('Claire Vautrin').focus();
-    await p.page.keyboard.press('Enter');
-    await expect.poll(() => card.locator('fieldset.ranking').innerText()).toBe('x');
+    const said = (text: string) => expect.poll(() => card.getByText(text).count()).toBe(1);
+    // Each step waits for its announcement: focus moves to the moved candidate after the render.
+    for (const [i, name] of ['Tan Mei Ling', 'Mehdi Lacombe', 'Claire Vautrin'].entries()) {
+      await add(name).focus();
+      await p.page.keyboard.press('Enter');
+      await said(`${name} is now number ${i + 1}.`);
+    }
     // Claire up one place: the focus stays on her "Move up" button, so a second Enter moves her again.
     await card.getByRole('button', { name: 'Move Claire Vautrin up' }).focus();
     await p.page.keyboard.press('Enter');
-    await expect.poll(() => card.getByText('Claire Vautrin is now number 2.').count()).toBe(1);
+    await said('Claire Vautrin is now number 2.');
     await expect
       .poll(() => p.page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
       .toBe('Move Claire Vautrin up');
     await p.page.keyboard.press('Enter');
-    await expect.poll(() => card.getByText('Claire Vautrin is now number 1.').count()).toBe(1);
+    await said('Claire Vautrin is now number 1.');
     await card.getByRole('button', { name: 'Remove Mehdi Lacombe from the ranking' }).focus();
     await p.page.keyboard.press('Enter');
-    await expect.poll(() => card.getByText('Mehdi Lacombe is no longer ranked.').count()).toBe(1);
+    await said('Mehdi Lacombe is no longer ranked.');
     expect(await card.locator('[data-ranked]').allInnerTexts()).toEqual([
       expect.stringContaining('Claire Vautrin'),
       expect.stringContaining('Tan Mei Ling'),
