@@ -95,7 +95,12 @@ describe('election ballot rules on the phone', () => {
     expect(openedSelection('approval', openBallot(aShape, statement, y, a.ballot, a.secrets)!)).toEqual(aSel);
     // Over the limit, the proofs could not be made: the phone never lets such a ballot through.
     expect(() =>
-      encryptBallot(shape, statement, y, sealedValues(shape.options, withMark(ids, sel, 'c2', 'yes'), 3)),
+      encryptBallot(
+        shape,
+        statement,
+        y,
+        sealedValues(shape.options, withMark(ids, withMark(ids, sel, 'c2', 'yes'), 'c3', 'yes'), 3),
+      ),
     ).toThrow();
   });
 });
