@@ -9,7 +9,7 @@
  * worker by the island and checked (Benaloh) as a vote is.
  */
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { T } from '../i18n/translate.js';
 import type { Election, ElectionCastable, ElectionResult, ElectionSeat } from './api-types.js';
 import type { CheckedBallot, VoteRuntime } from './vote-app.js';
@@ -487,19 +487,24 @@ function RankingInput(props: {
   const byId = new Map(c.candidates.map((x) => [x.id, x]));
   const unranked = c.candidates.filter((x) => !ranking.includes(x.id));
   const base = `r-${c.electionId}-${props.seat.seatId}`;
+  // Where focus goes once the change is rendered: set by act(), used in the same commit (a
+  // later frame could move it after the next key press).
+  const focusAfter = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    if (focusAfter.current === null) return;
+    const again = document.getElementById(focusAfter.current);
+    focusAfter.current = null;
+    const target = again && !(again as HTMLButtonElement).disabled ? again : document.getElementById(`${base}-ranked`);
+    target?.focus();
+  });
   const act = (id: string, action: 'add' | 'up' | 'down' | 'remove') => {
     const next = withRanking(props.selection, id, action);
-    props.onSelect(next);
     const name = byId.get(id)?.name ?? id;
     const place = 'ranking' in next ? next.ranking.indexOf(id) + 1 : 0;
+    // The same kind of button for the same candidate, else the ranking's heading.
+    focusAfter.current = `${base}-${action === 'add' ? 'up' : action}-${id}`;
+    props.onSelect(next);
     setSaid(place > 0 ? t('vote.el.rankedAt', { name, n: place }) : t('vote.el.unranked', { name }));
-    // After the render: the same kind of button for the same candidate, else the list's heading.
-    requestAnimationFrame(() => {
-      const again = document.getElementById(`${base}-${action === 'add' ? 'up' : action}-${id}`);
-      const target =
-        again && !(again as HTMLButtonElement).disabled ? again : document.getElementById(`${base}-ranked`);
-      target?.focus();
-    });
   };
   return (
     <fieldset class="ranking">
