@@ -9,7 +9,8 @@
  * (b) a clear approval election cast from a phone, the ballot sent while the phone went
  *     offline going out on reconnect exactly once (same Idempotency-Key, one ballot counted);
  * (c) a delegation's head casts the bloc in one yes/no/abstain ballot, and a ballot over the
- *     limits (too many approvals, too many yes) cannot be cast and says why.
+ *     limits (too many approvals, too many yes) cannot be cast and says why;
+ * (d) the demo committee (Scottish STV): a ranking made with the keyboard alone, announced.
  * axe-core on the phone page in each state, at 360x740.
  */
 import fs from 'node:fs';
