@@ -6,37 +6,70 @@
  * the first answer, so a retry can never cast twice. Only a 201 (or its replay) moves it
  * to the receipts: "Received" is shown from nothing else. An encrypted ballot is stored
  * already sealed (ciphertexts and proofs, never its randomness), so a retry re-sends the
- * very same ballot and never encrypts it again.
+ * very same ballot and never encrypts it again. The same outbox carries the ballots of
+ * votes and of elections: an entry says which (`target`).
  */
 import type { Ballot } from '../../src/domain/e2e/ballot.js';
-export type BallotBody =
+export type VoteBallotBody =
   | { choice: 'yes' | 'no' | 'abstain'; onBehalfOf?: string }
   | { split: { yes: number; no: number; abstain: number }; onBehalfOf?: string }
   /** A `secret_e2e` ballot: the ciphertexts and proofs only, sealed once and re-sent as they are. */
   | { encrypted: Ballot; split: boolean; onBehalfOf?: string };
 
+/** POST /elections/{id}/ballots, one of the method's forms (src/elections/election-views.ts). */
+export type ElectionBallotBody =
+  | { approve: string[]; onBehalfOf?: string }
+  | { marks: Record<string, 'yes' | 'no' | 'abstain'>; onBehalfOf?: string }
+  | { choice: string; onBehalfOf?: string }
+  | { ranking: string[]; onBehalfOf?: string }
+  | { encrypted: Ballot; split: false; onBehalfOf?: string };
+
+export type BallotBody = VoteBallotBody | ElectionBallotBody;
+
 export type BallotMode = 'roll_call' | 'secret' | 'secret_e2e';
+
+/**
+ * What a ballot is for. Entries stored before elections came to the phone have no
+ * `target`: they are votes' (targetOf).
+ */
+export type BallotTarget = 'vote' | 'election';
 
 export interface OutboxEntry {
   key: string;
+  /** Absent in entries stored by earlier versions: a vote. */
+  target?: BallotTarget;
+  /** The vote's id, or the election's when `target` is 'election' (the name is kept for stored entries). */
   voteId: string;
   seatId: string;
   body: BallotBody;
+  /** The vote's or election's title. */
   voteTitle: string;
   seatLabel: string;
   mode: BallotMode;
   /** An encrypted ballot's tracker as the phone computed it: the service's receipt must equal it. */
   tracker?: string;
+  /** A roll call's choice in words for its receipt (elections: the page words it; votes: describe()). */
+  words?: string;
   createdAt: string;
 }
 
+export const targetOf = (e: { target?: BallotTarget }): BallotTarget => e.target ?? 'vote';
+
+/** The path an entry is posted to. */
+export const ballotPath = (e: Pick<OutboxEntry, 'target' | 'voteId'>): string =>
+  targetOf(e) === 'election' ? `/api/v1/elections/${e.voteId}/ballots` : `/api/v1/votes/${e.voteId}/ballots`;
+
 export interface StoredReceipt {
+  /** Absent in receipts stored by earlier versions: a vote. */
+  target?: BallotTarget;
   voteId: string;
   voteTitle: string;
   seatId: string;
   seatLabel: string;
   receipt: string;
   castAt: string;
+  /** An election's round the ballot was cast in (a later round takes a new ballot). */
+  round?: number;
   mode: BallotMode;
   /** Roll calls only: the choice is public anyway. A secret choice never touches storage. */
   choice: string | null;
@@ -149,21 +182,23 @@ export class Outbox {
     if (answer === null || answer.status >= 500 || answer.status === 429 || answer.status === 408) return 'retry';
     if (answer.status === 401) return 'pause';
     if (answer.status === 201) {
-      const b = answer.body as { receipt: string; castAt: string };
+      const b = answer.body as { receipt: string; castAt: string; round?: number };
       if (entry.tracker !== undefined && b.receipt !== entry.tracker) {
         this.outcomes.set(k, { kind: 'tracker_mismatch', receipt: b.receipt });
         this.remove(entry.key);
         return 'done';
       }
       const receipt: StoredReceipt = {
+        ...(entry.target === 'election' ? { target: 'election' as const } : {}),
         voteId: entry.voteId,
         voteTitle: entry.voteTitle,
         seatId: entry.seatId,
         seatLabel: entry.seatLabel,
         receipt: b.receipt,
         castAt: b.castAt,
+        ...(entry.target === 'election' && b.round !== undefined ? { round: b.round } : {}),
         mode: entry.mode,
-        choice: entry.mode === 'roll_call' ? describe(entry.body) : null,
+        choice: entry.mode === 'roll_call' ? (entry.words ?? describe(entry.body)) : null,
       };
       const others = this.receipts().filter((r) => r.receipt !== receipt.receipt);
       this.storage.setItem(RECEIPTS, JSON.stringify([receipt, ...others]));
@@ -174,7 +209,7 @@ export class Outbox {
         k,
         code === 'already_voted'
           ? { kind: 'already_voted' }
-          : code === 'vote_not_open'
+          : code === 'vote_not_open' || code === 'election_not_open'
             ? { kind: 'too_late' }
             : { kind: 'refused', code },
       );
@@ -191,6 +226,7 @@ export class Outbox {
 /** A roll call's choice in words, for its receipt (a roll call is never encrypted). */
 function describe(body: BallotBody): string {
   if ('choice' in body) return body.choice;
-  if ('encrypted' in body) return '';
-  return `yes ${body.split.yes}, no ${body.split.no}, abstain ${body.split.abstain}`;
+  if ('split' in body && typeof body.split === 'object')
+    return `yes ${body.split.yes}, no ${body.split.no}, abstain ${body.split.abstain}`;
+  return '';
 }

@@ -7,6 +7,8 @@ import type { conferenceSchema, agendaItemSchema } from '../../src/conferences/c
 import type { resultSchema, voteDetailSchema, voteSchema } from '../../src/votes/vote-views.js';
 import type { castableSchema } from '../../src/votes/castable-views.js';
 import type { TallyData } from '../../src/live/protocol.js';
+import type { electionResultSchema, electionSchema } from '../../src/elections/election-views.js';
+import type { electionCastableSchema } from '../../src/elections/election-castable.js';
 
 export type Conference = z.infer<typeof conferenceSchema>;
 export type AgendaItem = z.infer<typeof agendaItemSchema>;
@@ -15,6 +17,11 @@ export type VoteDetail = z.infer<typeof voteDetailSchema>;
 export type VoteResult = z.infer<typeof resultSchema>;
 export type Castable = z.infer<typeof castableSchema>;
 export type CastableSeat = Castable['seats'][number];
+export type Election = z.infer<typeof electionSchema>;
+export type ElectionResult = z.infer<typeof electionResultSchema>;
+export type ElectionCastable = z.infer<typeof electionCastableSchema>;
+export type ElectionSeat = ElectionCastable['seats'][number];
+export type ElectionCandidate = ElectionCastable['candidates'][number];
 export type { TallyData };
 
 export interface Page<T> {

@@ -19,6 +19,7 @@ import { LangSwitch } from './lang-switch.js';
 import { LiveBadge } from './live-status.js';
 import { ResultLine } from './result-line.js';
 import { remaining } from './countdown.js';
+import { ElectionCard, ElectionReceipt, seatLabel, type ElectionPick, type ShownElection } from './election-ballot.js';
 
 export interface VotePageState {
   speech: Speech;
@@ -61,6 +62,8 @@ export interface VoteView {
   signInFailed: boolean;
   currentItem: string | null;
   votes: ShownVote[];
+  /** Open elections of the conference, and those that went counting or closed while shown. */
+  elections: ShownElection[];
   outcomes: ReadonlyMap<string, SeatOutcome>;
   receipts: StoredReceipt[];
   /** Ballots kept on this phone and not yet acknowledged (they survive a reload offline). */
@@ -78,6 +81,10 @@ export interface VoteRuntime {
   signOut(): void;
   cast(vote: ShownVote, picks: { seat: CastableSeat; selection: Selection; label: string }[]): void;
   correct(voteId: string, intended: Choice | 'not_voting'): void;
+  /** An election's ballots: in the clear through the outbox, or sealed first (secret_e2e). */
+  castElection(se: ShownElection, picks: ElectionPick[]): void;
+  /** Benaloh's challenge of an encrypted election's ballots; nothing is cast. */
+  checkElection(se: ShownElection, picks: ElectionPick[]): Promise<CheckedBallot[]>;
   /** Benaloh's challenge: encrypt, reveal the randomness, read the ballot back. Nothing is cast. */
   check(
     vote: ShownVote,
@@ -180,7 +187,7 @@ const Current: Section = ({ rt }) =>
   ) : null;
 
 const OpenVotes: Section = ({ rt }) =>
-  rt.view.votes.length === 0 ? (
+  rt.view.votes.length === 0 && rt.view.elections.length === 0 ? (
     <p class="muted">
       <Tr k="vote.noOpen" />
     </p>
@@ -192,12 +199,20 @@ const OpenVotes: Section = ({ rt }) =>
     </>
   );
 
+const OpenElections: Section = ({ rt }) => (
+  <>
+    {rt.view.elections.map((se) => (
+      <ElectionCard key={se.election.id} se={se} rt={rt} />
+    ))}
+  </>
+);
+
 /**
  * Ballots waiting to be sent whose vote is not on screen: after a reload without network the
  * votes cannot be read, but the phone still shows what it holds and will send.
  */
 const Waiting: Section = ({ rt }) => {
-  const shown = new Set(rt.view.votes.map((v) => v.vote.id));
+  const shown = new Set([...rt.view.votes.map((v) => v.vote.id), ...rt.view.elections.map((e) => e.election.id)]);
   const waiting = rt.view.pending.filter((p) => !shown.has(p.voteId));
   if (waiting.length === 0) return null;
   return (
@@ -236,12 +251,22 @@ const Receipts: Section = ({ rt }) => (
             {r.mode === 'secret' || r.mode === 'secret_e2e' ? (
               <>
                 {' '}
-                (<Tr k={r.mode === 'secret' ? 'vote.secretReceipt' : 'vote.e2eReceipt'} />)
+                (
+                <Tr
+                  k={
+                    r.mode === 'secret_e2e'
+                      ? 'vote.e2eReceipt'
+                      : r.target === 'election'
+                        ? 'vote.el.secretReceipt'
+                        : 'vote.secretReceipt'
+                  }
+                />
+                )
               </>
             ) : (
               r.choice && <> · {r.choice}</>
             )}
-            <ReceiptCode receipt={r} />
+            {r.target === 'election' ? <ElectionReceipt receipt={r} /> : <ReceiptCode receipt={r} />}
           </li>
         ))}
       </ul>
@@ -250,7 +275,7 @@ const Receipts: Section = ({ rt }) => (
 );
 
 /** The signed-in page's sections, top to bottom. */
-export const VOTE_SECTIONS: Section[] = [Header, Current, Waiting, OpenVotes, Receipts];
+export const VOTE_SECTIONS: Section[] = [Header, Current, Waiting, OpenVotes, OpenElections, Receipts];
 
 function SignedIn(props: SectionProps) {
   return (
@@ -260,12 +285,6 @@ function SignedIn(props: SectionProps) {
       ))}
     </>
   );
-}
-
-function seatLabel(t: T, seat: CastableSeat): string {
-  if (seat.kind === 'own') return t('vote.seatOwn');
-  if (seat.kind === 'proxy') return t('vote.seatProxy', { name: seat.delegateName ?? '' });
-  return t('vote.seatBloc', { name: seat.delegationName });
 }
 
 function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {

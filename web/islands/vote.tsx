@@ -2,8 +2,9 @@
  * The phone page's island. Reads a badge code from `#code=` (a scanned QR) and removes it
  * from the address bar and the history before anything else runs; keeps the session in
  * local storage; loads the open votes with what this delegate may cast in each
- * (GET /votes/{id}/castable); follows the conference live; sends ballots through the
- * outbox (client/outbox.ts).
+ * (GET /votes/{id}/castable), and the open elections with theirs (GET
+ * /elections/{id}/castable); follows the conference live; sends ballots through the
+ * outbox (client/outbox.ts), sealing those of encrypted votes and elections first.
  */
 import { hydrate } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -22,11 +23,16 @@ import {
   type AgendaItem,
   type Castable,
   type Conference,
+  type Election,
+  type ElectionCastable,
+  type ElectionResult,
   type Page,
   type Vote,
   type VoteResult,
 } from '../components/api-types.js';
-import { Outbox, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
+import type { ElectionPick, ShownElection } from '../components/election-ballot.js';
+import { clearBody, sealedValues } from '../components/election-rules.js';
+import { Outbox, ballotPath, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
 import type { E2eBallots, E2eCastable } from '../client/e2e-ballot.js';
 import type { CastableSeat } from '../components/api-types.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
@@ -66,6 +72,7 @@ function VoteIsland(p: VotePageState) {
   const [signInFailed, setSignInFailed] = useState(false);
   const [currentItem, setCurrentItem] = useState<string | null>(null);
   const [votes, setVotes] = useState<ShownVote[]>([]);
+  const [elections, setElections] = useState<ShownElection[]>([]);
   const [, setTick] = useState(0);
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [corrected, setCorrected] = useState<Set<string>>(new Set());
@@ -90,7 +97,7 @@ function VoteIsland(p: VotePageState) {
           const ctl = new AbortController();
           const timer = setTimeout(() => ctl.abort(), 15_000);
           try {
-            const res = await fetch(`/api/v1/votes/${entry.voteId}/ballots`, {
+            const res = await fetch(ballotPath(entry), {
               method: 'POST',
               headers: {
                 'content-type': 'application/json',
@@ -125,11 +132,13 @@ function VoteIsland(p: VotePageState) {
     if (!s) return;
     try {
       const base = `/api/v1/conferences/${s.conferenceId}`;
-      const [conf, agenda, list] = await Promise.all([
+      const [conf, agenda, list, electionList] = await Promise.all([
         getJson<Conference>(api, base),
         getJson<Page<AgendaItem>>(api, `${base}/agenda?limit=1000`),
         getJson<Page<Vote>>(api, `${base}/votes?limit=1000`),
+        getJson<Page<Election>>(api, `${base}/elections?limit=1000`),
       ]);
+      const electionsNow = loadElections(electionList.items);
       setCurrentItem(agenda.items.find((i) => i.id === conf.currentAgendaItemId)?.title ?? null);
       for (const v of list.items) if (v.state === 'open') seen.add(v.id);
       // Open votes, and those that closed while this page showed them (their result stays;
@@ -154,6 +163,14 @@ function VoteIsland(p: VotePageState) {
       }
       const first = loaded[0]?.castable;
       if (first) setOffset(Date.parse(first.serverTime) - Date.now());
+      const shownElections = await electionsNow;
+      for (const se of shownElections) {
+        const e2e = se.castable?.state === 'open' ? (se.castable.e2e ?? null) : null;
+        if (e2e) void e2eBallots().then((b) => b.prepare(e2e.publicKey));
+      }
+      const firstElection = shownElections.find((se) => se.castable)?.castable;
+      if (!first && firstElection) setOffset(Date.parse(firstElection.serverTime) - Date.now());
+      setElections(shownElections);
       setVotes((prev) =>
         loaded
           .filter((l) => l.vote.state === 'open' || (l.castable?.seats.length ?? 0) > 0)
@@ -162,6 +179,32 @@ function VoteIsland(p: VotePageState) {
     } catch (err) {
       if ((err as { status?: number }).status === 401) signOut();
     }
+  };
+  /**
+   * Open elections with what this delegate may cast, and those that went counting or closed
+   * while this page showed them: their candidates' names from the election's detail (the
+   * castable lists candidates only while open) and, once closed, the result.
+   */
+  const loadElections = async (items: Election[]): Promise<ShownElection[]> => {
+    for (const e of items) if (e.state === 'open') seen.add(e.id);
+    const shown = items.filter(
+      (e) => e.state === 'open' || (['counting', 'closed', 'cancelled'].includes(e.state) && seen.has(e.id)),
+    );
+    return Promise.all(
+      shown.map(async (election): Promise<ShownElection> => {
+        if (election.state === 'open') {
+          const castable = await getJson<ElectionCastable>(api, `/api/v1/elections/${election.id}/castable`);
+          return { election, castable, candidates: castable.candidates, result: null };
+        }
+        const [detail, result] = await Promise.all([
+          getJson<{ candidates: ShownElection['candidates'] }>(api, `/api/v1/elections/${election.id}`),
+          election.state === 'closed'
+            ? getJson<ElectionResult>(api, `/api/v1/elections/${election.id}/result`)
+            : Promise.resolve(null),
+        ]);
+        return { election, castable: null, candidates: detail.candidates, result };
+      }),
+    );
   };
   const scheduleReload = () => {
     if (reloadTimer) return;
@@ -261,6 +304,7 @@ function VoteIsland(p: VotePageState) {
     setSession(null);
     setWho(null);
     setVotes([]);
+    setElections([]);
   };
 
   // One topic per shown vote: its tally (participation) arrives live.
@@ -298,6 +342,7 @@ function VoteIsland(p: VotePageState) {
       signInFailed,
       currentItem,
       votes,
+      elections,
       outcomes,
       receipts,
       pending: outbox.pending(),
@@ -346,6 +391,42 @@ function VoteIsland(p: VotePageState) {
             values: valuesOf(seat, selection),
           });
           return { seatId: seat.seatId, seatLabel: label, weight: seat.weight, split, ...r };
+        }),
+      );
+    },
+    castElection: (se, picks) => {
+      const e2e = se.castable?.e2e ?? null;
+      if (se.election.mode === 'secret_e2e') {
+        if (e2e) castElectionEncrypted(se, e2e, picks);
+        return;
+      }
+      outbox.add(
+        picks.map(({ seat, selection, label }) => ({
+          target: 'election' as const,
+          voteId: se.election.id,
+          seatId: seat.seatId,
+          body: clearBody(selection, seat.kind === 'own' ? null : seat.seatId),
+          voteTitle: se.election.title,
+          seatLabel: label,
+          mode: se.election.mode,
+          ...(se.election.mode === 'roll_call' ? { words: electionWords(se, selection) } : {}),
+        })),
+      );
+    },
+    checkElection: async (se, picks) => {
+      const e2e = se.castable?.e2e ?? null;
+      if (!e2e) return [];
+      const b = await e2eBallots();
+      return Promise.all(
+        picks.map(async ({ seat, selection, label }): Promise<CheckedBallot> => {
+          const r = await b.challenge({
+            e2e,
+            seatId: seat.seatId,
+            weight: seat.weight,
+            split: false,
+            values: sealedValues(e2e.shape.options, selection, seat.weight),
+          });
+          return { seatId: seat.seatId, seatLabel: label, weight: seat.weight, split: false, ...r };
         }),
       );
     },
@@ -415,6 +496,67 @@ function VoteIsland(p: VotePageState) {
         }),
       );
   }
+
+  /**
+   * An encrypted election's ballots: each seat's whole weight on the options it marks (a
+   * bloc included: one ballot, no split), sealed in the worker, then stored and sent as a
+   * vote's are.
+   */
+  function castElectionEncrypted(se: ShownElection, e2e: E2eCastable, picks: ElectionPick[]): void {
+    const keys = picks.map((x) => seatKey(se.election.id, x.seat.seatId));
+    setEncrypting((s) => new Set([...s, ...keys]));
+    void (async () => {
+      const b = await e2eBallots();
+      const sealed = await Promise.all(
+        picks.map(async ({ seat, selection, label }) => {
+          const { ballot, tracker } = await b.seal({
+            e2e,
+            seatId: seat.seatId,
+            weight: seat.weight,
+            split: false,
+            values: sealedValues(e2e.shape.options, selection, seat.weight),
+          });
+          return {
+            target: 'election' as const,
+            voteId: se.election.id,
+            seatId: seat.seatId,
+            body: {
+              encrypted: ballot,
+              split: false as const,
+              ...(seat.kind === 'own' ? {} : { onBehalfOf: seat.seatId }),
+            },
+            voteTitle: se.election.title,
+            seatLabel: label,
+            mode: 'secret_e2e' as const,
+            tracker,
+          };
+        }),
+      );
+      outbox.add(sealed);
+    })()
+      .catch(() => {
+        for (const k of keys) outbox.outcomes.set(k, { kind: 'refused', code: 'encryption_failed' });
+      })
+      .finally(() =>
+        setEncrypting((s) => {
+          const left = new Set(s);
+          for (const k of keys) left.delete(k);
+          return left;
+        }),
+      );
+  }
+}
+
+/** A roll call's election ballot in words for its receipt (public anyway): candidates' names, not ids. */
+function electionWords(se: ShownElection, selection: ElectionPick['selection']): string {
+  const name = (id: string) => se.candidates.find((c) => c.id === id)?.name ?? id;
+  if ('approve' in selection) return selection.approve.map(name).join(', ');
+  if ('marks' in selection)
+    return Object.entries(selection.marks)
+      .map(([c, m]) => `${name(c)}: ${m}`)
+      .join('; ');
+  if ('choice' in selection) return selection.choice === 'abstain' ? 'abstain' : name(selection.choice);
+  return selection.ranking.map((c, i) => `${i + 1}. ${name(c)}`).join(', ');
 }
 
 /** What each option of the vote's shape holds for this selection: the seat's weight, or a split's counts. */
