@@ -6,7 +6,7 @@
  * once, with no HTTP, no database and no event loop of a service around it: the most
  * ballots per second the service's proof check can take on this machine, whatever verifier
  * the workers run. The HTTP figures are read as a fraction of it. When the service's pool
- * leaves cores unused (its default is one worker per core but one), the same sample is
+ * leaves cores unused (PROOF_WORKERS set below the cores), the same sample is
  * checked again with one worker per core: the machine's ceiling beside the service's.
  */
 import { readFileSync } from 'node:fs';

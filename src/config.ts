@@ -53,7 +53,7 @@ const envSchema = z.object({
   TOKEN_ISSUER: z.string().default('plenary'),
   TOKEN_AUDIENCE: z.string().default('plenary-api'),
   LIVE_TALLY_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
-  // Worker threads checking encrypted ballots' proofs; unset: one per core but one (0: inline).
+  // Worker threads checking encrypted ballots' proofs; unset: one per core (0: inline).
   PROOF_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).optional()),
   LIVE_EVENT_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600),
   // How many proxies in front (a hop count) or which addresses are proxies (a list); never "true".
@@ -124,7 +124,7 @@ export type Config = {
   tokenIssuer: string;
   tokenAudience: string;
   liveTallyIntervalMs: number;
-  /** Proof-check worker threads for secret_e2e ballots; null: the pool's default (cores - 1, at least 1). */
+  /** Proof-check worker threads for secret_e2e ballots; null: the pool's default (one per core). */
   proofWorkers: number | null;
   liveEventRetentionSeconds: number;
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDR ranges. */
