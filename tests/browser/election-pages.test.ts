@@ -5,7 +5,8 @@
  *     on /trustee, each in its own browser, run the key ceremony; delegates' phones, at 4x
  *     CPU throttling, encrypt yes/no/abstain ballots (one checks a ballot first and the page
  *     says what it held); the chair closes through the API; two of the three tellers
- *     decrypt on /trustee; the phone shows who is elected; the record passes `npm run verify`;
+ *     decrypt on /trustee; the phone and the hall's board (participation only until then) show
+ *     who is elected; the record passes `npm run verify`;
  * (b) a clear approval election cast from a phone, the ballot sent while the phone went
  *     offline going out on reconnect exactly once (same Idempotency-Key, one ballot counted);
  * (c) a delegation's head casts the bloc in one yes/no/abstain ballot, and a ballot over the
@@ -206,6 +207,25 @@ d('elections on the phone in Chromium', () => {
     expect(opened.status, JSON.stringify(opened.body)).toBe(200);
     const [ana, ben] = await singleSeatVoters(id, 2);
 
+    // The hall's board: participation only, while open and while the tellers decrypt.
+    const hall = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-GB' });
+    contexts.push(hall);
+    const board = await hall.newPage();
+    const boardProblems = watchPage(board).problems;
+    await board.goto(`${base}/board/${conferenceId}`);
+    const panel = board.locator(`[data-election="${id}"]`);
+    const names = ['Arjun Selvaraj', 'Erik Sandelin', 'Helen Marchbank', 'Katrin Albrecht', 'Marco Bellavista'];
+    const participationOnly = async (ballots: number) => {
+      await expect
+        .poll(() => panel.locator('[data-ballots]').getAttribute('data-ballots'), { timeout: 15_000 })
+        .toBe(String(ballots));
+      expect(await panel.locator('[data-total], .election-count, .elected').count()).toBe(0);
+      const text = await panel.innerText();
+      for (const n of names) expect(text).not.toContain(n);
+    };
+    await participationOnly(0);
+    expect(await panel.innerText()).toContain('Encrypted: nobody can see a choice');
+
     // Phone 1 at the issue's phone profile: 4x CPU throttling while it encrypts.
     const p1 = await phone(ana!.code);
     const card = electionCard(p1.page, 'Presidium of the conference');
@@ -296,6 +316,8 @@ d('elections on the phone in Chromium', () => {
     await expect.poll(() => card2.getByText('Received', { exact: true }).count(), { timeout: 30_000 }).toBe(1);
     // Participation only while open.
     expect((await api<{ ballotsCounted: number }>('GET', `/api/v1/elections/${id}`)).body.ballotsCounted).toBe(2);
+    await participationOnly(2);
+    await expectAccessible(board, 'board, encrypted election open');
 
     // The chair closes: the tellers count.
     const closed = await api('POST', `/api/v1/elections/${id}/close`, chair, {});
@@ -304,6 +326,10 @@ d('elections on the phone in Chromium', () => {
       .poll(() => card.getByText('Counting: the tellers are decrypting the totals.').count(), { timeout: 15_000 })
       .toBe(1);
     await expectAccessible(p1.page, 'encrypted election, counting');
+    await expect
+      .poll(() => panel.locator('.counting').textContent(), { timeout: 15_000 })
+      .toContain('Counting: the tellers are decrypting the totals (0 of 2)');
+    await participationOnly(2);
     for (const tl of tellers) await expect.poll(() => phaseOf(tl), { timeout: 15_000 }).toBe('decrypting');
     await step(tellers[0]!, 'Decrypt the totals');
     await step(tellers[2]!, 'Decrypt the totals');
@@ -323,9 +349,20 @@ d('elections on the phone in Chromium', () => {
     const elected = (await card.locator('[data-elected]').innerText()).replace('Elected: ', '').split(', ');
     expect(elected.sort()).toEqual(['Erik Sandelin', 'Helen Marchbank', 'Katrin Albrecht']);
     await expectAccessible(p1.page, 'encrypted election, closed');
+    // The board declares the same, in the order of election, from the tellers' decryption.
+    await expect.poll(() => panel.getAttribute('data-state'), { timeout: 15_000 }).toBe('closed');
+    const declared = (await api<{ elected: string[] }>('GET', `/api/v1/elections/${id}/result`)).body.elected;
+    const nameOf = new Map(
+      (await api<{ candidates: { id: string; name: string }[] }>('GET', `/api/v1/elections/${id}`)).body.candidates.map(
+        (c) => [c.id, c.name],
+      ),
+    );
+    expect(await panel.locator('.elected li').allInnerTexts()).toEqual(declared.map((c) => nameOf.get(c)));
+    await expectAccessible(board, 'board, encrypted election closed');
 
     await verifies(id);
     for (const w of [p1, p2, ...tellers]) expect(w.problems).toEqual([]);
+    expect(boardProblems).toEqual([]);
   });
 
   it('(b) a clear approval election: the ballot sent while offline goes out on reconnect exactly once', async () => {
