@@ -13,9 +13,10 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { T } from '../i18n/translate.js';
 import type { Election, ElectionCastable, ElectionResult, ElectionSeat } from './api-types.js';
 import type { CheckedBallot, VoteRuntime } from './vote-app.js';
-import type { SeatOutcome, StoredReceipt } from '../client/outbox.js';
+import type { SeatOutcome } from '../client/outbox.js';
 import { Tr, useT } from './lang.js';
 import { remaining } from './countdown.js';
+import { CheckResult, ReceiptCode } from './ballot-parts.js';
 import {
   MARKS,
   ballotProblem,
@@ -341,7 +342,7 @@ function ElectionSeatBlock(props: {
                 </>
               )}
             </p>
-            {received && <ElectionReceipt receipt={received} />}
+            {received && <ReceiptCode receipt={received} />}
           </div>
         )}
       </div>
@@ -586,73 +587,19 @@ function RankingInput(props: {
 /** What a Benaloh check read back, in words: the candidates approved, or each candidate's mark. */
 function ElectionCheckResult(props: { se: ShownElection; checked: CheckedBallot[] | 'checking' | 'failed' | null }) {
   const t = useT();
-  const c = props.checked;
   const castable = props.se.castable;
+  if (!castable) return null;
   const names = new Map(props.se.candidates.map((x) => [x.id, x.name]));
-  const order = castable?.candidates.map((x) => x.id) ?? [];
+  const order = castable.candidates.map((x) => x.id);
   return (
-    <div class="check-result" role="status" aria-live="polite">
-      {c === 'checking' && <p class="pending">{t('e2e.checking')}</p>}
-      {c === 'failed' && <p class="bad">{t('e2e.checkFailed')}</p>}
-      {Array.isArray(c) && castable && (
-        <>
-          {c.map((b) =>
-            b.opened ? (
-              <p key={b.seatId} class="checked" data-checked={b.seatId}>
-                <strong>{b.seatLabel}:</strong>{' '}
-                {t('vote.el.holds', {
-                  choice: selectionWords(t, names, order, openedSelection(castable.method, b.opened)),
-                  weight: b.weight,
-                })}
-              </p>
-            ) : (
-              <p key={b.seatId} class="bad">
-                <strong>{b.seatLabel}:</strong> {t('e2e.doesNotOpen')}
-              </p>
-            ),
-          )}
-          <p class="muted">{t('e2e.spoilt')}</p>
-          <details>
-            <summary>{t('e2e.audit')}</summary>
-            {c.map((b) => (
-              <pre key={b.seatId} class="audit">
-                {b.audit}
-              </pre>
-            ))}
-          </details>
-        </>
-      )}
-    </div>
-  );
-}
-
-/**
- * An election's receipt, in groups of eight and copyable. No check link: /receipt checks a
- * vote's receipt against the vote's signed record, and does not read an election's record.
- */
-export function ElectionReceipt(props: { receipt: StoredReceipt }) {
-  const t = useT();
-  const [copied, setCopied] = useState(false);
-  const r = props.receipt.receipt;
-  return (
-    <div class="receipt">
-      <p>
-        <span class="muted">{t('vote.receipt')}: </span>
-        <code class="receipt-code" data-receipt={r}>
-          {r.match(/.{1,8}/g)?.join(' ')}
-        </code>
-      </p>
-      <p class="receipt-actions">
-        <button
-          type="button"
-          class="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(r).then(() => setCopied(true));
-          }}
-        >
-          {copied ? t('vote.copied') : t('vote.copy')}
-        </button>
-      </p>
-    </div>
+    <CheckResult
+      checked={props.checked}
+      holds={(b) =>
+        t('vote.el.holds', {
+          choice: selectionWords(t, names, order, openedSelection(castable.method, b.opened!)),
+          weight: b.weight,
+        })
+      }
+    />
   );
 }

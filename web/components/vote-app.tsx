@@ -18,8 +18,9 @@ import { Langs, Tr, useLang, useT, type Speech } from './lang.js';
 import { LangSwitch } from './lang-switch.js';
 import { LiveBadge } from './live-status.js';
 import { ResultLine } from './result-line.js';
+import { CheckResult, ReceiptCode } from './ballot-parts.js';
 import { remaining } from './countdown.js';
-import { ElectionCard, ElectionReceipt, seatLabel, type ElectionPick, type ShownElection } from './election-ballot.js';
+import { ElectionCard, seatLabel, type ElectionPick, type ShownElection } from './election-ballot.js';
 
 export interface VotePageState {
   speech: Speech;
@@ -266,7 +267,7 @@ const Receipts: Section = ({ rt }) => (
             ) : (
               r.choice && <> · {r.choice}</>
             )}
-            {r.target === 'election' ? <ElectionReceipt receipt={r} /> : <ReceiptCode receipt={r} />}
+            <ReceiptCode receipt={r} />
           </li>
         ))}
       </ul>
@@ -416,7 +417,7 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
           >
             <Tr k="vote.cast" />
           </button>
-          {e2e && <CheckResult checked={checked} />}
+          {e2e && <CheckResult checked={checked} holds={(b) => t('e2e.holds', { choice: holdsWords(t, b) })} />}
         </div>
       )}
 
@@ -455,42 +456,6 @@ function holdsWords(t: T, c: CheckedBallot): string {
   const marked = CHOICES.filter((ch) => (o[ch] ?? 0) > 0);
   if (marked.length === 0) return t('e2e.holdsNothing');
   return marked.map((ch) => t('e2e.holdsChoice', { choice: t(CHOICE_KEY[ch]), weight: o[ch]! })).join(', ');
-}
-
-/** The outcome of a Benaloh check, announced politely: the ballot it opened is spoilt, never cast. */
-function CheckResult(props: { checked: CheckedBallot[] | 'checking' | 'failed' | null }) {
-  const t = useT();
-  const c = props.checked;
-  return (
-    <div class="check-result" role="status" aria-live="polite">
-      {c === 'checking' && <p class="pending">{t('e2e.checking')}</p>}
-      {c === 'failed' && <p class="bad">{t('e2e.checkFailed')}</p>}
-      {Array.isArray(c) && (
-        <>
-          {c.map((b) =>
-            b.opened ? (
-              <p key={b.seatId} class="checked" data-checked={b.seatId}>
-                <strong>{b.seatLabel}:</strong> {t('e2e.holds', { choice: holdsWords(t, b) })}
-              </p>
-            ) : (
-              <p key={b.seatId} class="bad">
-                <strong>{b.seatLabel}:</strong> {t('e2e.doesNotOpen')}
-              </p>
-            ),
-          )}
-          <p class="muted">{t('e2e.spoilt')}</p>
-          <details>
-            <summary>{t('e2e.audit')}</summary>
-            {c.map((b) => (
-              <pre key={b.seatId} class="audit">
-                {b.audit}
-              </pre>
-            ))}
-          </details>
-        </>
-      )}
-    </div>
-  );
 }
 
 function SeatBlock(props: {
@@ -642,36 +607,6 @@ function SplitInput(props: {
             : t('vote.splitSummary', { cast, allocation, rest: allocation - cast })}
       </p>
     </fieldset>
-  );
-}
-
-/** A receipt in groups of eight (readable aloud, comparable by eye), copyable, with its check link. */
-function ReceiptCode(props: { receipt: StoredReceipt }) {
-  const t = useT();
-  const [copied, setCopied] = useState(false);
-  const r = props.receipt.receipt;
-  const link = `/receipt#vote=${props.receipt.voteId}&receipt=${r}`;
-  return (
-    <div class="receipt">
-      <p>
-        <span class="muted">{t('vote.receipt')}: </span>
-        <code class="receipt-code" data-receipt={r}>
-          {r.match(/.{1,8}/g)?.join(' ')}
-        </code>
-      </p>
-      <p class="receipt-actions">
-        <button
-          type="button"
-          class="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(r).then(() => setCopied(true));
-          }}
-        >
-          {copied ? t('vote.copied') : t('vote.copy')}
-        </button>{' '}
-        <a href={link}>{t('vote.checkReceipt')}</a>
-      </p>
-    </div>
   );
 }
 

@@ -32,7 +32,7 @@ import {
 } from '../components/api-types.js';
 import type { ElectionPick, ShownElection } from '../components/election-ballot.js';
 import { clearBody, sealedValues } from '../components/election-rules.js';
-import { Outbox, ballotPath, seatKey, type BallotBody, type SeatOutcome } from '../client/outbox.js';
+import { Outbox, ballotPath, seatKey, type BallotBody, type OutboxEntry, type SeatOutcome } from '../client/outbox.js';
 import type { E2eBallots, E2eCastable } from '../client/e2e-ballot.js';
 import type { CastableSeat } from '../components/api-types.js';
 import { LiveClient, type LiveStatus } from '../client/live-client.js';
@@ -447,17 +447,31 @@ function VoteIsland(p: VotePageState) {
   /**
    * Seals each seat's ballot in the worker (fresh randomness, never kept), then hands the
    * ciphertexts to the outbox, which stores them before sending and re-sends the same ones.
+   * The seats show "encrypting" meanwhile; a failure to seal refuses them, nothing is sent.
    */
+  function sealAndSend(keys: string[], seal: (b: E2eBallots) => Promise<Omit<OutboxEntry, 'key' | 'createdAt'>[]>) {
+    setEncrypting((s) => new Set([...s, ...keys]));
+    void (async () => outbox.add(await seal(await e2eBallots())))()
+      .catch(() => {
+        for (const k of keys) outbox.outcomes.set(k, { kind: 'refused', code: 'encryption_failed' });
+      })
+      .finally(() =>
+        setEncrypting((s) => {
+          const left = new Set(s);
+          for (const k of keys) left.delete(k);
+          return left;
+        }),
+      );
+  }
+
   function castEncrypted(
     sv: ShownVote,
     e2e: E2eCastable,
     picks: { seat: CastableSeat; selection: Selection; label: string }[],
   ): void {
     const keys = picks.map((x) => seatKey(sv.vote.id, x.seat.seatId));
-    setEncrypting((s) => new Set([...s, ...keys]));
-    void (async () => {
-      const b = await e2eBallots();
-      const sealed = await Promise.all(
+    sealAndSend(keys, (b) =>
+      Promise.all(
         picks.map(async ({ seat, selection, label }) => {
           const split = 'split' in selection;
           const { ballot, tracker } = await b.seal({
@@ -482,32 +496,18 @@ function VoteIsland(p: VotePageState) {
             tracker,
           };
         }),
-      );
-      outbox.add(sealed);
-    })()
-      .catch(() => {
-        for (const k of keys) outbox.outcomes.set(k, { kind: 'refused', code: 'encryption_failed' });
-      })
-      .finally(() =>
-        setEncrypting((s) => {
-          const left = new Set(s);
-          for (const k of keys) left.delete(k);
-          return left;
-        }),
-      );
+      ),
+    );
   }
 
   /**
    * An encrypted election's ballots: each seat's whole weight on the options it marks (a
-   * bloc included: one ballot, no split), sealed in the worker, then stored and sent as a
-   * vote's are.
+   * bloc included: one ballot, no split), sealed and sent as a vote's are.
    */
   function castElectionEncrypted(se: ShownElection, e2e: E2eCastable, picks: ElectionPick[]): void {
     const keys = picks.map((x) => seatKey(se.election.id, x.seat.seatId));
-    setEncrypting((s) => new Set([...s, ...keys]));
-    void (async () => {
-      const b = await e2eBallots();
-      const sealed = await Promise.all(
+    sealAndSend(keys, (b) =>
+      Promise.all(
         picks.map(async ({ seat, selection, label }) => {
           const { ballot, tracker } = await b.seal({
             e2e,
@@ -531,19 +531,8 @@ function VoteIsland(p: VotePageState) {
             tracker,
           };
         }),
-      );
-      outbox.add(sealed);
-    })()
-      .catch(() => {
-        for (const k of keys) outbox.outcomes.set(k, { kind: 'refused', code: 'encryption_failed' });
-      })
-      .finally(() =>
-        setEncrypting((s) => {
-          const left = new Set(s);
-          for (const k of keys) left.delete(k);
-          return left;
-        }),
-      );
+      ),
+    );
   }
 }
 
