@@ -30,17 +30,11 @@
  */
 import { DomainError } from '../domain/errors.js';
 import type { Database, Tx } from '../db/client.js';
+import { GroupWriteQueue, type GroupWriteSettings } from '../db/group-write-queue.js';
 import { notifyElectionCount, shareElections } from './election-repository.js';
 import type { ElectionRow } from './election-views.js';
 
-export interface GroupSettings {
-  /** Ballots per group. */
-  maxSize: number;
-  /** Wait before a group starts (0: the next turn of the event loop). */
-  maxWaitMs: number;
-  /** Groups written at once (PostgreSQL; the embedded database takes one at a time). */
-  maxInFlight: number;
-}
+export type GroupSettings = GroupWriteSettings;
 
 /** What a group did, for tests and operators. */
 export interface GroupReport {
@@ -77,16 +71,15 @@ interface Pending {
 type Outcome = { kind: 'written'; value: unknown } | { kind: 'refused'; err: DomainError } | { kind: 'alone' };
 
 export class ElectionBallotGroup {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  private readonly writes = new Set<Promise<void>>();
+  private readonly queue: GroupWriteQueue<Pending>;
   private readonly listeners = new Set<(r: GroupReport) => void>();
 
   constructor(
     private readonly database: Database,
-    private readonly settings: GroupSettings,
-  ) {}
+    settings: GroupSettings,
+  ) {
+    this.queue = new GroupWriteQueue(database, settings, (group) => this.write(group));
+  }
 
   /**
    * Runs `attempt` in the next group's transaction and resolves
@@ -100,13 +93,12 @@ export class ElectionBallotGroup {
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ electionId, attempt, alone, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
     });
   }
 
   /** Ballots waiting for a group to start. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.queued;
   }
 
   /** Calls `listener` after every group; returns the function that stops it. */
@@ -116,43 +108,8 @@ export class ElectionBallotGroup {
   }
 
   /** Waits for every queued and in-flight group. */
-  async drain(): Promise<void> {
-    while (this.queue.length || this.writes.size) {
-      this.start();
-      await Promise.allSettled([...this.writes]);
-    }
-  }
-
-  private get maxInFlight(): number {
-    // One connection: a second group in flight would only wait for the first.
-    return this.database.kind === 'pglite' ? 1 : this.settings.maxInFlight;
-  }
-
-  private schedule(): void {
-    if (this.inFlight >= this.maxInFlight) return; // the group that finishes starts the next
-    if (this.queue.length >= this.settings.maxSize) return this.start();
-    if (this.scheduled) return;
-    this.scheduled = true;
-    const go = () => {
-      this.scheduled = false;
-      this.start();
-    };
-    if (this.settings.maxWaitMs > 0) setTimeout(go, this.settings.maxWaitMs);
-    else setImmediate(go);
-  }
-
-  private start(): void {
-    while (this.queue.length && this.inFlight < this.maxInFlight) {
-      const group = this.queue.splice(0, this.settings.maxSize);
-      this.inFlight++;
-      const write = this.write(group).finally(() => {
-        this.inFlight--;
-        this.writes.delete(write);
-        // What arrived meanwhile has waited already: the next group starts now.
-        if (this.queue.length) this.start();
-      });
-      this.writes.add(write);
-    }
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   private async write(group: Pending[]): Promise<void> {

@@ -15,13 +15,10 @@
  * takes the full path, which gives the exact answer; its neighbours are written.
  */
 import { pgErrorCode, rowsOf, type Database } from '../db/client.js';
+import { GroupWriteQueue, type GroupWriteSettings } from '../db/group-write-queue.js';
 import { batchBallotStatement, batchChoicesStatement, type BatchRow, type ChoiceRow } from './ballot-repository.js';
 
-export interface BatchSettings {
-  maxSize: number;
-  maxWaitMs: number;
-  maxInFlight: number;
-}
+export type BatchSettings = GroupWriteSettings;
 
 /** A row to write; `choices` for a secret vote (written only if its participation is). */
 export interface BatchItem {
@@ -46,33 +43,31 @@ const RACE_RETRIES = 2;
 const RETRYABLE = new Set(['23505', '40001', '40P01']);
 
 export class BallotBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  private readonly writes = new Set<Promise<void>>();
+  private readonly queue: GroupWriteQueue<Pending>;
   private readonly listeners = new Set<(r: BatchReport) => void>();
 
   constructor(
     private readonly database: Database,
-    private readonly settings: BatchSettings,
-  ) {}
+    settings: BatchSettings,
+  ) {
+    this.queue = new GroupWriteQueue(database, settings, (batch) => this.write(batch));
+  }
 
   /** Resolves true once the ballot is committed, false when its request must take the full path. */
   submit(item: BatchItem): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
-      this.schedule();
     });
   }
 
   /** Rows waiting for a batch to start (not those being written). */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.queued;
   }
 
   /** Batches being written now. */
   get writing(): number {
-    return this.inFlight;
+    return this.queue.writing;
   }
 
   /** Calls `listener` after every batch; returns the function that stops it. */
@@ -82,43 +77,8 @@ export class BallotBatcher {
   }
 
   /** Waits for every queued and in-flight batch (on shutdown). */
-  async drain(): Promise<void> {
-    while (this.queue.length || this.writes.size) {
-      this.start();
-      await Promise.allSettled([...this.writes]);
-    }
-  }
-
-  private get maxInFlight(): number {
-    // PGlite runs one statement at a time: a second batch in flight would only wait.
-    return this.database.kind === 'pglite' ? 1 : this.settings.maxInFlight;
-  }
-
-  private schedule(): void {
-    if (this.inFlight >= this.maxInFlight) return; // the write that finishes starts the next batch
-    if (this.queue.length >= this.settings.maxSize) return this.start();
-    if (this.scheduled) return;
-    this.scheduled = true;
-    const go = () => {
-      this.scheduled = false;
-      this.start();
-    };
-    if (this.settings.maxWaitMs > 0) setTimeout(go, this.settings.maxWaitMs);
-    else setImmediate(go);
-  }
-
-  private start(): void {
-    while (this.queue.length && this.inFlight < this.maxInFlight) {
-      const batch = this.queue.splice(0, this.settings.maxSize);
-      this.inFlight++;
-      const write = this.write(batch).finally(() => {
-        this.inFlight--;
-        this.writes.delete(write);
-        // What arrived meanwhile has waited already: write it now.
-        if (this.queue.length) this.start();
-      });
-      this.writes.add(write);
-    }
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   private async write(batch: Pending[]): Promise<void> {
