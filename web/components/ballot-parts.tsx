@@ -1,10 +1,11 @@
 /**
- * What a vote's card and an election's card on the phone (`/vote`) show alike: the outcome of
- * a Benaloh check of an encrypted ballot, and a receipt.
+ * What a vote's card and an election's card on the phone (`/vote`) show alike: the review and
+ * its buttons, the outcome of a Benaloh check of an encrypted ballot, and a receipt.
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { StoredReceipt } from '../client/outbox.js';
-import { useT } from './lang.js';
+import { Tr, useT } from './lang.js';
 import type { CheckedBallot } from './vote-app.js';
 
 /**
@@ -84,6 +85,53 @@ export function ReceiptCode(props: { receipt: StoredReceipt }) {
           </>
         )}
       </p>
+    </div>
+  );
+}
+
+/**
+ * The review under a card's seats, and its buttons: one line per seat about to be cast,
+ * what stops the cast (`notes`), "Check this ballot" for an encrypted ballot, and Cast.
+ */
+export function Review(props: {
+  lines: { key: string; text: string }[];
+  notes?: ComponentChildren;
+  /** Shown only for an encrypted ballot; the check's outcome follows the buttons. */
+  check: { onCheck(): void; checking: boolean; result: ComponentChildren } | null;
+  disabled: boolean;
+  onCast(): void;
+}) {
+  return (
+    <div class="review">
+      <h3>
+        <Tr k="vote.review" />
+      </h3>
+      {props.lines.length === 0 ? (
+        <p class="muted">
+          <Tr k="vote.reviewNothing" />
+        </p>
+      ) : (
+        <ul>
+          {props.lines.map((l) => (
+            <li key={l.key}>{l.text}</li>
+          ))}
+        </ul>
+      )}
+      {props.notes}
+      {props.check && (
+        <button
+          type="button"
+          class="button"
+          disabled={props.disabled || props.check.checking}
+          onClick={props.check.onCheck}
+        >
+          <Tr k="e2e.check" />
+        </button>
+      )}{' '}
+      <button type="button" class="button primary big" disabled={props.disabled} onClick={props.onCast}>
+        <Tr k="vote.cast" />
+      </button>
+      {props.check?.result}
     </div>
   );
 }

@@ -16,7 +16,7 @@ import type { CheckedBallot, VoteRuntime } from './vote-app.js';
 import type { SeatOutcome } from '../client/outbox.js';
 import { Tr, useT } from './lang.js';
 import { remaining } from './countdown.js';
-import { CheckResult, ReceiptCode } from './ballot-parts.js';
+import { CheckResult, ReceiptCode, Review } from './ballot-parts.js';
 import {
   MARKS,
   ballotProblem,
@@ -186,63 +186,47 @@ export function ElectionCard(props: { se: ShownElection; rt: VoteRuntime }) {
       ))}
 
       {open && seats.some(editable) && (
-        <div class="review">
-          <h3>
-            <Tr k="vote.review" />
-          </h3>
-          {chosen.length === 0 ? (
-            <p class="muted">
-              <Tr k="vote.reviewNothing" />
-            </p>
-          ) : (
-            <ul>
-              {chosen.map((s) => (
-                <li key={s.seatId}>
-                  {t('vote.reviewLine', {
-                    seat: seatLabel(t, s),
-                    choice: selectionWords(t, names, order, picks[s.seatId]!),
-                  })}
-                </li>
-              ))}
-            </ul>
-          )}
-          {blocked && (
-            <p class="bad" data-blocked>
-              <Tr k="vote.el.cannotCast" />
-            </p>
-          )}
-          {encrypted && !canSeal && (
-            <p class="bad">
-              <Tr k="vote.el.noKey" />
-            </p>
-          )}
-          {encrypted && (
-            <button
-              type="button"
-              class="button"
-              disabled={chosen.length === 0 || blocked || !canSeal || checked === 'checking'}
-              onClick={() => {
-                setChecked('checking');
-                props.rt.checkElection(props.se, pickList()).then(setChecked, () => setChecked('failed'));
-              }}
-            >
-              <Tr k="e2e.check" />
-            </button>
-          )}{' '}
-          <button
-            type="button"
-            class="button primary big"
-            disabled={chosen.length === 0 || blocked || !canSeal}
-            onClick={() => {
-              props.rt.castElection(props.se, pickList());
-              setPicks({});
-              setChecked(null);
-            }}
-          >
-            <Tr k="vote.cast" />
-          </button>
-          {encrypted && <ElectionCheckResult se={props.se} checked={checked} />}
-        </div>
+        <Review
+          lines={chosen.map((s) => ({
+            key: s.seatId,
+            text: t('vote.reviewLine', {
+              seat: seatLabel(t, s),
+              choice: selectionWords(t, names, order, picks[s.seatId]!),
+            }),
+          }))}
+          notes={
+            <>
+              {blocked && (
+                <p class="bad" data-blocked>
+                  <Tr k="vote.el.cannotCast" />
+                </p>
+              )}
+              {encrypted && !canSeal && (
+                <p class="bad">
+                  <Tr k="vote.el.noKey" />
+                </p>
+              )}
+            </>
+          }
+          check={
+            encrypted
+              ? {
+                  checking: checked === 'checking',
+                  onCheck: () => {
+                    setChecked('checking');
+                    props.rt.checkElection(props.se, pickList()).then(setChecked, () => setChecked('failed'));
+                  },
+                  result: <ElectionCheckResult se={props.se} checked={checked} />,
+                }
+              : null
+          }
+          disabled={chosen.length === 0 || blocked || !canSeal}
+          onCast={() => {
+            props.rt.castElection(props.se, pickList());
+            setPicks({});
+            setChecked(null);
+          }}
+        />
       )}
 
       {election.state === 'counting' && (

@@ -18,7 +18,7 @@ import { Langs, Tr, useLang, useT, type Speech } from './lang.js';
 import { LangSwitch } from './lang-switch.js';
 import { LiveBadge } from './live-status.js';
 import { ResultLine } from './result-line.js';
-import { CheckResult, ReceiptCode } from './ballot-parts.js';
+import { CheckResult, ReceiptCode, Review } from './ballot-parts.js';
 import { remaining } from './countdown.js';
 import { ElectionCard, seatLabel, type ElectionPick, type ShownElection } from './election-ballot.js';
 
@@ -374,51 +374,31 @@ function VoteCard(props: { sv: ShownVote; rt: VoteRuntime }) {
       ))}
 
       {open && seats.some(editable) && (
-        <div class="review">
-          <h3>
-            <Tr k="vote.review" />
-          </h3>
-          {chosen.length === 0 ? (
-            <p class="muted">
-              <Tr k="vote.reviewNothing" />
-            </p>
-          ) : (
-            <ul>
-              {chosen.map((s) => (
-                <li key={s.seatId}>
-                  {t('vote.reviewLine', { seat: seatLabel(t, s), choice: selectionWords(t, picks[s.seatId]!) })}
-                </li>
-              ))}
-            </ul>
-          )}
-          {e2e && (
-            <button
-              type="button"
-              class="button"
-              disabled={chosen.length === 0 || over || checked === 'checking'}
-              onClick={() => {
-                setChecked('checking');
-                props.rt.check(props.sv, pickList()).then(setChecked, () => setChecked('failed'));
-              }}
-            >
-              <Tr k="e2e.check" />
-            </button>
-          )}{' '}
-          <button
-            type="button"
-            class="button primary big"
-            disabled={chosen.length === 0 || over}
-            onClick={() => {
-              props.rt.cast(props.sv, pickList());
-              setChanging({});
-              setPicks({});
-              setChecked(null);
-            }}
-          >
-            <Tr k="vote.cast" />
-          </button>
-          {e2e && <CheckResult checked={checked} holds={(b) => t('e2e.holds', { choice: holdsWords(t, b) })} />}
-        </div>
+        <Review
+          lines={chosen.map((s) => ({
+            key: s.seatId,
+            text: t('vote.reviewLine', { seat: seatLabel(t, s), choice: selectionWords(t, picks[s.seatId]!) }),
+          }))}
+          check={
+            e2e
+              ? {
+                  checking: checked === 'checking',
+                  onCheck: () => {
+                    setChecked('checking');
+                    props.rt.check(props.sv, pickList()).then(setChecked, () => setChecked('failed'));
+                  },
+                  result: <CheckResult checked={checked} holds={(b) => t('e2e.holds', { choice: holdsWords(t, b) })} />,
+                }
+              : null
+          }
+          disabled={chosen.length === 0 || over}
+          onCast={() => {
+            props.rt.cast(props.sv, pickList());
+            setChanging({});
+            setPicks({});
+            setChecked(null);
+          }}
+        />
       )}
 
       {counting && (
